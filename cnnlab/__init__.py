@@ -1,0 +1,31 @@
+"""cnnlab: the helper package of an interactive course on convolutional neural networks.
+
+``import cnnlab`` is instant: it loads no TensorFlow, no matplotlib and no
+widgets. Submodules load on first use, so ``cnnlab.datasets.load_mnist()``
+works right after ``import cnnlab``.
+
+Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``plotting``, ``widgets``.
+Upper floor (imports TensorFlow when first used): ``device``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("config", "course", "datasets", "device", "plotting", "widgets")
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cnnlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -1,0 +1,580 @@
+"""Every byte of data enters the course here.
+
+* :func:`load_sample_images` - scikit-learn's two bundled photos (the Chinese
+  temple and the flower) that the chapter convolves, as floats in [0, 1].
+* :func:`load_image` - any photo a learner brings (path, bytes, upload or
+  URL), in any mode, as an RGB float32 array.
+* :func:`load_mnist`, :func:`load_fashion_mnist` - the original IDX files,
+  parsed by :func:`read_idx`.
+
+Where data comes from, in order: the offline folder ``$CNNLAB_DATA_DIR``
+(a classroom copy), the download cache, and finally the internet. Every file
+is checked against the checksum of its *decompressed* content in
+:data:`IDX_DATASETS`, the one table of what the course expects; a corrupted or
+truncated cached copy is deleted and fetched again, never loaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import io
+import os
+import warnings
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from ._download import ChecksumError, DownloadError, download
+from ._validation import check_positive_int
+
+__all__ = [
+    "load_sample_images",
+    "load_sample_image",
+    "load_image",
+    "load_mnist",
+    "load_fashion_mnist",
+    "read_idx",
+    "fetch",
+    "IDX_DATASETS",
+    "SAMPLE_IMAGES",
+    "MNIST_CLASSES",
+    "FASHION_MNIST_CLASSES",
+    "DataUnavailableError",
+    "ChecksumError",
+]
+
+MNIST_CLASSES = tuple(str(d) for d in range(10))
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A data file is in neither the offline folder nor the cache, and could not be downloaded."""
+
+
+# --------------------------------------------------------------------------- IDX files
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    """One IDX file: its name (without ``.gz``), the SHA-256 and size of its content, its array shape."""
+
+    name: str
+    sha256: str
+    size: int
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class IdxDataset:
+    """An IDX data set: its folder name, its mirrors (tried in order), its four files."""
+
+    title: str
+    folder: str
+    urls: tuple[str, ...]
+    train_images: IdxFile
+    train_labels: IdxFile
+    test_images: IdxFile
+    test_labels: IdxFile
+
+    @property
+    def files(self) -> tuple[IdxFile, ...]:
+        return (self.train_images, self.train_labels, self.test_images, self.test_labels)
+
+
+# The one table of checksums. They are of the *decompressed* files: the gzip
+# bytes differ between mirrors while the content is byte-identical. For MNIST
+# these contents have the published MD5s 6bbc9ace..., a25bea73..., 2646ac64...,
+# 27ae3e4e... (tests/test_datasets.py checks them against the offline copy).
+IDX_DATASETS: dict[str, IdxDataset] = {
+    "mnist": IdxDataset(
+        title="MNIST",
+        folder="mnist",
+        urls=(
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://yann.lecun.com/exdb/mnist/",
+        ),
+        train_images=IdxFile(
+            "train-images-idx3-ubyte",
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            47_040_016,
+            (60_000, 28, 28),
+        ),
+        train_labels=IdxFile(
+            "train-labels-idx1-ubyte",
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            60_008,
+            (60_000,),
+        ),
+        test_images=IdxFile(
+            "t10k-images-idx3-ubyte",
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            7_840_016,
+            (10_000, 28, 28),
+        ),
+        test_labels=IdxFile(
+            "t10k-labels-idx1-ubyte",
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            10_008,
+            (10_000,),
+        ),
+    ),
+    "fashion_mnist": IdxDataset(
+        title="Fashion-MNIST",
+        folder="fashion-mnist",
+        urls=(
+            "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+        ),
+        train_images=IdxFile(
+            "train-images-idx3-ubyte",
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            47_040_016,
+            (60_000, 28, 28),
+        ),
+        train_labels=IdxFile(
+            "train-labels-idx1-ubyte",
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            60_008,
+            (60_000,),
+        ),
+        test_images=IdxFile(
+            "t10k-images-idx3-ubyte",
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            7_840_016,
+            (10_000, 28, 28),
+        ),
+        test_labels=IdxFile(
+            "t10k-labels-idx1-ubyte",
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            10_008,
+            (10_000,),
+        ),
+    ),
+}
+
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+def read_idx(data: bytes) -> np.ndarray:
+    """Parse the bytes of an IDX file (the format MNIST is distributed in).
+
+    An IDX file starts with a magic number: two zero bytes, a type code
+    (``0x08`` for unsigned bytes) and the number of dimensions; then one
+    big-endian 32-bit size per dimension; then the values, in C order.
+
+    Parameters
+    ----------
+    data : bytes
+        The uncompressed file content.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array, in native byte order.
+
+    Raises
+    ------
+    ValueError
+        If the header is not an IDX header or the data is shorter or longer
+        than the header announces (a truncated file).
+
+    Examples
+    --------
+    >>> header = bytes([0, 0, 0x08, 2]) + (2).to_bytes(4, "big") + (3).to_bytes(4, "big")
+    >>> read_idx(header + bytes(range(6)))
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=uint8)
+    """
+    data = bytes(data)
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(
+            f"data does not start with an IDX magic number (received first bytes {data[:4]!r}); "
+            "is this an uncompressed IDX file such as train-images-idx3-ubyte?"
+        )
+    code, ndim = data[2], data[3]
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"IDX type code 0x{code:02x} is unknown; expected one of 08, 09, 0B, 0C, 0D, 0E.")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"IDX header announces {ndim} dimensions but the data ends after {len(data)} bytes.")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = _IDX_DTYPES[code]
+    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(data) != expected:
+        raise ValueError(
+            f"IDX data of shape {shape} should be {expected} bytes long but is {len(data)} bytes; "
+            "the file is truncated or corrupted."
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=True)
+
+
+def _content(path: Path) -> bytes:
+    """Read a file, gunzipping it if it starts with the gzip magic bytes."""
+    raw = path.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as error:
+        raise ChecksumError(f"{path.name} is not a complete gzip file ({error})") from error
+
+
+def _verified_content(path: Path, expected: IdxFile) -> bytes:
+    """Return the decompressed content of ``path`` if it is exactly what ``expected`` describes."""
+    content = _content(path)
+    if len(content) != expected.size:
+        raise ChecksumError(
+            f"{path.name} holds {len(content)} bytes of data, expected {expected.size} (truncated?)"
+        )
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != expected.sha256:
+        raise ChecksumError(f"{path.name} has SHA-256 {digest[:16]}..., expected {expected.sha256[:16]}...")
+    return content
+
+
+def _fetch_idx(dataset: IdxDataset, file: IdxFile) -> np.ndarray:
+    """Find, verify and parse one IDX file: offline folder, then cache, then download."""
+    notes: list[str] = []
+    root = config.data_dir()
+    if root is None:
+        notes.append(f"{config.DATA_DIR_ENV} is not set")
+    else:
+        for candidate in (root / dataset.folder / f"{file.name}.gz", root / dataset.folder / file.name):
+            if candidate.is_file():
+                try:
+                    return read_idx(_verified_content(candidate, file))
+                except ChecksumError as error:
+                    warnings.warn(f"ignoring the offline copy {candidate}: {error}", stacklevel=3)
+                    notes.append(f"{candidate} is corrupted ({error})")
+        else:
+            notes.append(f"{root / dataset.folder / (file.name + '.gz')} does not exist")
+
+    cached = config.cache_dir() / dataset.folder / f"{file.name}.gz"
+    if cached.is_file():
+        try:
+            return read_idx(_verified_content(cached, file))
+        except ChecksumError as error:
+            warnings.warn(f"the cached {cached} is corrupted and is replaced: {error}", stacklevel=3)
+            cached.unlink()
+            notes.append(f"the cached copy {cached} was corrupted and has been removed")
+    else:
+        notes.append(f"{cached} is not cached yet")
+
+    try:
+        download([base + f"{file.name}.gz" for base in dataset.urls], cached,
+                 verify=lambda path: _verified_content(path, file),
+                 description=f"{dataset.title} {file.name}")
+    except DownloadError as error:
+        looked = "\n  ".join(notes)
+        raise DataUnavailableError(
+            f"{dataset.title} file {file.name}.gz is not available.\n  {looked}\n  {error}\n"
+            f"To work offline, set {config.DATA_DIR_ENV} to a folder holding "
+            f"{dataset.folder}/{file.name}.gz (the original IDX files), for example "
+            f"`export {config.DATA_DIR_ENV}=/path/to/data`; or run "
+            f"`python -m cnnlab fetch {_key_of(dataset)}` once while online to fill the cache."
+        ) from None
+    return read_idx(_verified_content(cached, file))
+
+
+def _key_of(dataset: IdxDataset) -> str:
+    return next(key for key, value in IDX_DATASETS.items() if value is dataset)
+
+
+def _load_idx_dataset(key: str):
+    dataset = IDX_DATASETS[key]
+    x_train, y_train, x_test, y_test = (_fetch_idx(dataset, f) for f in dataset.files)
+    for array, file in zip((x_train, y_train, x_test, y_test), dataset.files):
+        if array.shape != file.shape:  # pragma: no cover - guarded by the checksum
+            raise ValueError(f"{file.name} has shape {array.shape}, expected {file.shape}")
+    return (x_train, y_train), (x_test, y_test)
+
+
+def load_mnist():
+    """Load MNIST: 60,000 training and 10,000 test images of handwritten digits.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : tuple of numpy.ndarray
+        ``uint8`` images of shape ``(n, 28, 28)`` (0 = white paper, 255 = ink)
+        and ``uint8`` labels 0-9, as in ``keras.datasets.mnist.load_data()``.
+
+    Notes
+    -----
+    Looks in ``$CNNLAB_DATA_DIR/mnist/``, then the cache, then downloads the
+    four ``*-ubyte.gz`` files (about 11 MB) with a progress bar. Each file's
+    decompressed content is checked against :data:`IDX_DATASETS`.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist()
+    >>> x_train.shape, x_test.shape
+    ((60000, 28, 28), (10000, 28, 28))
+    """
+    return _load_idx_dataset("mnist")
+
+
+def load_fashion_mnist():
+    """Load Fashion-MNIST: 70,000 28×28 greyscale photos of 10 kinds of clothing.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : tuple of numpy.ndarray
+        As :func:`load_mnist`; class names are in :data:`FASHION_MNIST_CLASSES`.
+
+    Examples
+    --------
+    >>> (x_train, y_train), _ = load_fashion_mnist()
+    >>> FASHION_MNIST_CLASSES[y_train[0]]
+    'Ankle boot'
+    """
+    return _load_idx_dataset("fashion_mnist")
+
+
+def fetch(*names: str) -> None:
+    """Make data sets available offline: load each once so it lands in the cache.
+
+    Parameters
+    ----------
+    *names : str
+        Keys of :data:`IDX_DATASETS` (``"mnist"``, ``"fashion_mnist"``); all of
+        them if none is given.
+
+    Examples
+    --------
+    >>> fetch("mnist")  # doctest: +SKIP
+    >>> fetch("cifar10")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of 'mnist', 'fashion_mnist', received name='cifar10'.
+    """
+    for name in names or tuple(IDX_DATASETS):
+        key = name.replace("-", "_").lower()
+        if key not in IDX_DATASETS:
+            choices = ", ".join(repr(k) for k in IDX_DATASETS)
+            raise ValueError(f"name must be one of {choices}, received name={name!r}.")
+        _load_idx_dataset(key)
+
+
+# --------------------------------------------------------------------------- images
+
+#: The chapter's two sample photos, as scikit-learn ships them (427×640 each).
+SAMPLE_IMAGES = {"temple": "china.jpg", "flower": "flower.jpg"}
+
+
+def _sample_image_path(name: str) -> Path:
+    if name not in SAMPLE_IMAGES:
+        choices = ", ".join(repr(k) for k in SAMPLE_IMAGES)
+        raise ValueError(f"name must be one of {choices}, received name={name!r}.")
+    # Locate scikit-learn's files without importing scikit-learn (about a second).
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("scikit-learn is not installed; `pip install scikit-learn` brings the sample images.")
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "images" / SAMPLE_IMAGES[name]
+
+
+def load_sample_image(name: str) -> np.ndarray:
+    """Load one of the chapter's sample photos as an RGB float32 array in [0, 1].
+
+    Parameters
+    ----------
+    name : {"temple", "flower"}
+        ``"temple"`` is scikit-learn's ``china.jpg``.
+
+    Examples
+    --------
+    >>> load_sample_image("flower").shape
+    (427, 640, 3)
+    """
+    return load_image(_sample_image_path(name), max_size=None)
+
+
+def load_sample_images() -> np.ndarray:
+    """Load both sample photos (temple, flower) as one batch, as in the chapter.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of shape ``(2, 427, 640, 3)`` with values in [0, 1].
+
+    Examples
+    --------
+    >>> images = load_sample_images()
+    >>> images.shape, images.dtype, float(images.min()) >= 0.0, float(images.max()) <= 1.0
+    ((2, 427, 640, 3), dtype('float32'), True, True)
+    """
+    return np.stack([load_sample_image(name) for name in SAMPLE_IMAGES])
+
+
+def _describe_source(source) -> str:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    text = repr(source)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _read_source(source) -> tuple[bytes, str]:
+    """Return the raw bytes of an image source and a description for messages."""
+    if isinstance(source, Mapping) and "content" in source:  # an ipywidgets FileUpload value
+        return bytes(source["content"]), repr(source.get("name", "<upload>"))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), _describe_source(source)
+    if hasattr(source, "read"):
+        return source.read(), _describe_source(source)
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
+        digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+        suffix = Path(source.split("?")[0]).suffix[:8]
+        target = config.cache_dir() / "images" / f"{digest}{suffix}"
+        if not target.is_file():
+            download([source], target, description=Path(source).name or "image")
+        return target.read_bytes(), repr(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"source={str(source)!r}: no such image file.")
+        return path.read_bytes(), repr(str(source))
+    raise TypeError(
+        f"source must be a path, a URL, bytes, a file object or a FileUpload value, "
+        f"received source={_describe_source(source)} (type {type(source).__name__})."
+    )
+
+
+def _to_float_array(img, background) -> np.ndarray:
+    """Convert a loaded PIL image of any mode to float32 RGB in [0, 1]."""
+    mode = img.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        values = np.asarray(img, dtype=np.float32)
+        if mode != "F":
+            values = values / 65535.0  # 16-bit samples (PNG stores greyscale 16-bit as I;16 or I)
+        grey = np.clip(values, 0.0, 1.0)
+        return np.repeat(grey[..., None], 3, axis=-1)
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
+        alpha = rgba[..., 3:4]
+        return rgba[..., :3] * alpha + np.asarray(background, np.float32) * (1.0 - alpha)
+    return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def _resize_float(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize a float image channel by channel with Pillow's Lanczos filter."""
+    from PIL import Image
+
+    channels = [
+        np.asarray(Image.fromarray(np.ascontiguousarray(array[..., c])).resize(size, Image.Resampling.LANCZOS))
+        for c in range(array.shape[-1])
+    ]
+    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000_000,
+               background=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """Load a photo as an RGB float32 array of shape ``(height, width, 3)`` in [0, 1].
+
+    Parameters
+    ----------
+    source : str, path-like, bytes, file object or FileUpload value
+        A file path, an ``https://`` URL (downloaded once into the cache), the
+        bytes of an image file, an open binary file, or one entry of an
+        ``ipywidgets.FileUpload`` value (a mapping with ``"content"``).
+    max_size : int or None
+        If the longer side exceeds this, the image is downscaled (keeping its
+        aspect ratio) so that it equals it. None keeps the original size.
+    max_pixels : int
+        Refuse images with more pixels than this, before decoding them (a
+        "decompression bomb" can announce billions of pixels in a few bytes).
+    background : tuple of 3 floats
+        Colour that transparent pixels are composited onto (white by default).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, 3 channels, values in [0, 1]. Greyscale, palette, RGBA,
+        CMYK and 16-bit images are all converted; EXIF orientation is applied,
+        so a photo taken with a rotated phone comes out upright; an animated
+        GIF gives its first frame.
+
+    Raises
+    ------
+    ValueError
+        If the data is not an image Pillow can read, is truncated, or is too
+        large.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buffer = io.BytesIO()
+    >>> Image.new("L", (4, 2), color=255).save(buffer, format="PNG")
+    >>> image = load_image(buffer.getvalue())
+    >>> image.shape, image.dtype, float(image.max())
+    ((2, 4, 3), dtype('float32'), 1.0)
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if max_size is not None:
+        max_size = check_positive_int("max_size", max_size, hint="Use None to keep the original size.")
+    max_pixels = check_positive_int("max_pixels", max_pixels)
+    data, described = _read_source(source)
+    if not data:
+        raise ValueError(f"source={described} is empty (0 bytes); give an image file.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ValueError(
+                    f"source={described} is {width}×{height} = {width * height:,} pixels, more than "
+                    f"max_pixels={max_pixels:,} (decoding it would take about "
+                    f"{width * height * 16 / 2**30:.1f} GiB); pass a smaller image or raise max_pixels."
+                )
+            img.seek(0)  # first frame of an animation
+            if max_size is not None and img.format == "JPEG":
+                img.draft("RGB", (max_size, max_size))  # decode a reduced JPEG directly, much faster
+            img = ImageOps.exif_transpose(img)
+            img.load()
+    except UnidentifiedImageError:
+        raise ValueError(
+            f"source={described} is not an image file that Pillow can read; "
+            "give a PNG, JPEG, GIF, BMP, TIFF or WebP file."
+        ) from None
+    except Image.DecompressionBombError as error:
+        raise ValueError(
+            f"source={described} announces too many pixels to decode safely ({error}); "
+            "it may be a decompression bomb. Pass a smaller image."
+        ) from None
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"source={described} could not be decoded ({error}); the file may be truncated.") from None
+    array = _to_float_array(img, background)
+    height, width = array.shape[:2]
+    if max_size is not None and max(height, width) > max_size:
+        scale = max_size / max(height, width)
+        new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        array = _resize_float(array, new_size)
+    return np.ascontiguousarray(array, dtype=np.float32)

@@ -1,0 +1,32 @@
+"""Interactive explorers and viewers, one file each.
+
+Each widget keeps compute apart from display: a control change calls the
+widget's ``_update()``, which calls a pure function of the package, turns the
+array into image bytes with :func:`cnnlab.plotting.encode_image` and writes
+them into the existing ``ipywidgets.Image``. Nothing is rebuilt per change.
+Errors raised while updating are shown inside the widget, never lost.
+
+Widgets load lazily, so ``import cnnlab.widgets`` does not import ipywidgets.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_WIDGETS = {
+    "DatasetBrowser": "cnnlab.widgets.dataset_browser",
+}
+
+__all__ = sorted(_WIDGETS)
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        value = getattr(importlib.import_module(_WIDGETS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cnnlab.widgets' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WIDGETS))

@@ -1,0 +1,79 @@
+"""What every cnnlab widget shares: display delegation and errors shown in place."""
+
+from __future__ import annotations
+
+import html
+import traceback
+
+import ipywidgets as w
+
+__all__ = ["WidgetBase"]
+
+
+class WidgetBase:
+    """Base of the course's widgets.
+
+    Subclasses build their controls once in ``__init__``, put them in
+    ``self.root`` (any ipywidgets container), connect each control to
+    :meth:`refresh`, and implement ``_update()``, which reads the controls,
+    computes, and writes results into existing output widgets.
+
+    ``refresh()`` runs ``_update()`` and, if it raises, shows the error in the
+    widget's own error line (the last good picture stays on screen) and keeps
+    it in ``last_error``; the next successful update clears it. A callback
+    error therefore never disappears into the kernel log.
+    """
+
+    def __init__(self) -> None:
+        self.error_box = w.HTML(value="", layout=w.Layout(display="none"))
+        self.error_box.add_class("cnnlab-error")
+        self.last_error: BaseException | None = None
+        self.root: w.Box = w.VBox()
+
+    # ------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.root._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            # A short, stable text form: the default repr of a container lists every
+            # child's state (image bytes included), which is long and changes per run.
+            bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} widget>"
+
+    def _observe(self, *controls, names: str = "value") -> None:
+        """Refresh whenever one of ``controls`` changes."""
+        for control in controls:
+            control.observe(lambda _change: self.refresh(), names=names)
+
+    # ------------------------------------------------------------------ updates
+    def _update(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def refresh(self) -> bool:
+        """Recompute and redraw; return True on success, False if an error is now shown."""
+        try:
+            self._update()
+        except Exception as error:  # noqa: BLE001 - shown to the learner, not swallowed
+            self.show_error(error)
+            return False
+        self.clear_error()
+        return True
+
+    def show_error(self, error: BaseException) -> None:
+        """Show ``error`` inside the widget (message first, the traceback's last frame after)."""
+        self.last_error = error
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
+        self.error_box.value = (
+            '<div style="color:#b00020;border:1px solid #b00020;padding:4px 8px;border-radius:4px">'
+            f"<b>{html.escape(type(error).__name__)}</b>: {html.escape(str(error))}"
+            f'<span style="color:#666">{html.escape(where)}</span></div>'
+        )
+        self.error_box.layout.display = None
+
+    def clear_error(self) -> None:
+        self.last_error = None
+        self.error_box.value = ""
+        self.error_box.layout.display = "none"

@@ -1,0 +1,135 @@
+"""Browse a labelled image data set: an image is a grid of numbers with a label."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as w
+import numpy as np
+
+from ..plotting import encode_image
+from ._base import WidgetBase
+
+__all__ = ["DatasetBrowser", "class_indices"]
+
+
+def class_indices(labels, label: int | None) -> np.ndarray:
+    """Return the positions of ``label`` in ``labels`` (all positions if ``label`` is None).
+
+    Examples
+    --------
+    >>> class_indices(np.array([3, 1, 3, 0]), 3)
+    array([0, 2])
+    >>> class_indices(np.array([3, 1]), None)
+    array([0, 1])
+    """
+    labels = np.asarray(labels)
+    if label is None:
+        return np.arange(len(labels))
+    return np.flatnonzero(labels == label)
+
+
+class DatasetBrowser(WidgetBase):
+    """Slide through a data set's images, optionally one class at a time.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(n, height, width)`` greyscale or ``(n, height, width, 3)`` RGB
+        images, ``uint8`` or floats in [0, 1].
+    labels : array_like
+        ``(n,)`` integer class labels.
+    class_names : sequence of str, optional
+        Name of each class (default: the label numbers).
+    scale : int
+        Each pixel is drawn as a ``scale``×``scale`` square.
+    title : str
+        Shown above the image.
+
+    Attributes
+    ----------
+    index : int
+        Position, in the whole data set, of the image on display.
+    output_array : numpy.ndarray
+        The image on display, as given.
+
+    Examples
+    --------
+    >>> images = np.zeros((3, 28, 28), np.uint8); labels = np.array([5, 0, 5])
+    >>> browser = DatasetBrowser(images, labels)
+    >>> browser.class_filter.value = 5
+    >>> browser.slider.value = 1
+    >>> browser.index
+    2
+    """
+
+    def __init__(self, images, labels, class_names: Sequence[str] | None = None, *,
+                 scale: int = 8, title: str = "Data set") -> None:
+        super().__init__()
+        images = np.asarray(images)
+        labels = np.asarray(labels)
+        if images.ndim not in (3, 4) or len(images) == 0:
+            raise ValueError(
+                f"images must have shape (n, height, width) or (n, height, width, 3) with n >= 1, "
+                f"received shape {images.shape}."
+            )
+        if labels.shape != (len(images),):
+            raise ValueError(
+                f"labels must have shape ({len(images)},) to match images, received shape {labels.shape}."
+            )
+        classes = sorted(int(c) for c in np.unique(labels))
+        if class_names is None:
+            class_names = [str(c) for c in range(max(classes) + 1)]
+        if len(class_names) <= max(classes):
+            raise ValueError(
+                f"class_names has {len(class_names)} names but labels go up to {max(classes)}; "
+                "give one name per class."
+            )
+        self.images, self.labels, self.class_names = images, labels, list(class_names)
+        self.scale, self.title = scale, title
+        self.index = 0
+        self.output_array = images[0]
+
+        self.class_filter = w.Dropdown(
+            options=[("all classes", None)] + [(f"{c}: {self.class_names[c]}", c) for c in classes],
+            value=None, description="Show", layout=w.Layout(width="260px"),
+        )
+        self.slider = w.IntSlider(value=0, min=0, max=len(images) - 1, description="Image",
+                                  continuous_update=True, layout=w.Layout(width="420px"))
+        self.image = w.Image(format="png")
+        self.caption = w.HTML()
+        self.class_filter.observe(self._on_filter, names="value")
+        self._observe(self.slider)
+        self.root = w.VBox([
+            w.HTML(f"<b>{title}</b>"),
+            w.HBox([self.class_filter, self.slider]),
+            w.HBox([self.image, self.caption]),
+            self.error_box,
+        ])
+        self.refresh()
+
+    def _positions(self) -> np.ndarray:
+        return class_indices(self.labels, self.class_filter.value)
+
+    def _on_filter(self, _change) -> None:
+        count = len(self._positions())
+        with self.slider.hold_trait_notifications():
+            self.slider.value = 0
+            self.slider.max = max(count - 1, 0)
+        self.refresh()
+
+    def _update(self) -> None:
+        positions = self._positions()
+        index = int(positions[min(self.slider.value, len(positions) - 1)])
+        array = self.images[index]
+        vmax = 255 if array.dtype == np.uint8 else 1.0
+        self.image.value = encode_image(array, "png", vmin=0, vmax=vmax, scale=self.scale)
+        label = int(self.labels[index])
+        self.index, self.output_array = index, array
+        shape = "×".join(map(str, array.shape))
+        self.caption.value = (
+            f"<div style='padding-left:12px'>image #{index:,} of {len(self.images):,}<br>"
+            f"label <b>{label}: {self.class_names[label]}</b><br>"
+            f"{shape} pixels, values {array.min()}–{array.max()}<br>"
+            f"{len(positions):,} images in this selection</div>"
+        )

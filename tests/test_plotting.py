@@ -1,0 +1,72 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnlab import plotting
+
+
+def decode(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_png_round_trip_of_a_greyscale_float_array():
+    array = np.array([[0.0, 0.5], [1.0, 0.25]])
+    pixels = decode(plotting.encode_image(array, vmin=0, vmax=1))
+    np.testing.assert_array_equal(pixels, [[0, 128], [255, 64]])
+
+
+def test_uint8_rgb_is_encoded_unchanged():
+    array = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(decode(plotting.encode_image(array)), array)
+
+
+def test_scale_enlarges_pixels_into_blocks():
+    pixels = decode(plotting.encode_image(np.eye(2, dtype=np.uint8) * 255, scale=3))
+    assert pixels.shape == (6, 6)
+    np.testing.assert_array_equal(pixels[:3, :3], 255)
+    np.testing.assert_array_equal(pixels[:3, 3:], 0)
+
+
+def test_colour_map_turns_grey_into_rgb():
+    pixels = decode(plotting.encode_image(np.array([[-1.0, 0.0, 1.0]]), cmap="RdBu_r", vmin=-1, vmax=1))
+    assert pixels.shape == (1, 3, 3)
+    assert pixels[0, 0, 2] > pixels[0, 0, 0]   # negative: blue
+    assert pixels[0, 2, 0] > pixels[0, 2, 2]   # positive: red
+    assert pixels[0, 1].min() > 240            # zero: near white
+
+
+def test_jpeg_is_smaller_for_photos_and_decodes_close():
+    photo = np.random.default_rng(1).random((64, 64, 3)).astype(np.float32) * 0.2 + 0.4
+    jpeg = plotting.encode_image(photo, "jpeg", vmin=0, vmax=1)
+    assert jpeg[:2] == b"\xff\xd8"
+    assert np.abs(decode(jpeg) / 255.0 - photo).mean() < 0.05
+
+
+def test_to_uint8_defaults_and_constant_input():
+    np.testing.assert_array_equal(plotting.to_uint8(np.array([2.0, 4.0])), [0, 255])
+    np.testing.assert_array_equal(plotting.to_uint8(np.full(3, 7.0)), [128, 128, 128])
+    np.testing.assert_array_equal(plotting.to_uint8(np.array([np.nan, 1.0]), 0, 1), [0, 255])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"array": np.zeros((2, 2, 4))}, r"array must have shape \(height, width\) or \(height, width, 3\), received shape \(2, 2, 4\)"),
+    ({"array": np.zeros((0, 3))}, r"received shape \(0, 3\)"),
+    ({"array": np.zeros((2, 2)), "format": "gif"}, r"format must be one of 'png', 'jpeg', received format='gif'"),
+    ({"array": np.zeros((2, 2)), "scale": 0}, r"scale must be a positive integer, received scale=0"),
+])
+def test_encode_image_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.encode_image(**kwargs)
+
+
+def test_show_images_titles_and_no_axes():
+    import matplotlib.pyplot as plt
+
+    fig = plotting.show_images([np.zeros((4, 4)), np.ones((4, 4, 3))], ["a", "b"], suptitle="both")
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    assert not any(ax.axison for ax in fig.axes)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="titles has 1 entries for 2 images"):
+        plotting.show_images([np.zeros((2, 2))] * 2, ["only one"])
