@@ -4,7 +4,8 @@
 widgets. Submodules load on first use, so ``cnnlab.datasets.load_mnist()``
 works right after ``import cnnlab``.
 
-Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``plotting``, ``widgets``.
+Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
+``memory``, ``plotting``, ``widgets``.
 Upper floor (imports TensorFlow when first used): ``device``.
 """
 
@@ -14,7 +15,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "device", "plotting", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "device", "kernels", "memory", "ops", "plotting", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

@@ -136,7 +136,7 @@ def encode_image(
         )
     pixels = to_uint8(array, vmin, vmax)
     if cmap is not None and pixels.ndim == 2:
-        pixels = _lut(cmap)[pixels]
+        pixels = np.take(_lut(cmap), pixels, axis=0)
     if scale > 1:
         pixels = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()

@@ -15,6 +15,8 @@ import importlib
 
 _WIDGETS = {
     "DatasetBrowser": "cnnlab.widgets.dataset_browser",
+    "KernelExplorer": "cnnlab.widgets.kernel_explorer",
+    "MemoryCalculator": "cnnlab.widgets.memory_calculator",
 }
 
 __all__ = sorted(_WIDGETS)
