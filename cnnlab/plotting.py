@@ -149,7 +149,8 @@ def encode_image(
 
 
 def show_images(images, titles=None, *, cols: int | None = None, cmap: str | None = None,
-                vmin: float | None = None, vmax: float | None = None, size: float = 3.0, suptitle: str | None = None):
+                vmin: float | None = None, vmax: float | None = None, robust: bool = False, size: float = 3.0,
+                suptitle: str | None = None):
     """Show images side by side without axes, each with its title.
 
     Parameters
@@ -164,6 +165,10 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
         Colour map for 2-D images (default: grey).
     vmin, vmax : float, optional
         Value range for 2-D images (default: each image's own).
+    robust : bool
+        Scale each 2-D image from its 1st to its 99th percentile instead of its
+        minimum and maximum, so that a few extreme pixels (typical at the edges
+        of a sharpened or embossed image) do not wash out the rest.
     size : float
         Width of one image in inches.
     suptitle : str, optional
@@ -198,7 +203,8 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
             continue
         image = np.asarray(images[i])
         if image.ndim == 2:
-            ax.imshow(image, cmap=cmap or SEQUENTIAL_CMAP, vmin=vmin, vmax=vmax)
+            low, high = (np.percentile(image, [1, 99]) if robust else (vmin, vmax))
+            ax.imshow(image, cmap=cmap or SEQUENTIAL_CMAP, vmin=low, vmax=high)
         else:
             ax.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
         if titles is not None:

@@ -70,3 +70,14 @@ def test_show_images_titles_and_no_axes():
     plt.close(fig)
     with pytest.raises(ValueError, match="titles has 1 entries for 2 images"):
         plotting.show_images([np.zeros((2, 2))] * 2, ["only one"])
+
+
+def test_show_images_robust_scaling_ignores_outliers():
+    import matplotlib.pyplot as plt
+
+    image = np.linspace(0, 1, 10_000).reshape(100, 100)
+    image[0, 0] = 1000.0
+    fig = plotting.show_images([image], robust=True)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert low == pytest.approx(0.01, abs=0.005) and high == pytest.approx(0.99, abs=0.01)
+    plt.close(fig)

@@ -16,7 +16,10 @@ import importlib
 _WIDGETS = {
     "DatasetBrowser": "cnnlab.widgets.dataset_browser",
     "KernelExplorer": "cnnlab.widgets.kernel_explorer",
+    "PoolingExplorer": "cnnlab.widgets.pooling_explorer",
     "MemoryCalculator": "cnnlab.widgets.memory_calculator",
+    "ConvGeometryExplorer": "cnnlab.widgets.conv_geometry",
+    "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
 }
 
 __all__ = sorted(_WIDGETS)
