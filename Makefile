@@ -21,13 +21,18 @@ LAB_ARGS ?=
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST_ARGS ?=
+# The browser tests (tests/browser) need Debian's Chromium; `make test` runs them when it is
+# installed and says so when it is not. `make test-browser` always runs them (and fails without it).
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_TESTS := $(if $(wildcard $(CHROMIUM)),,--ignore=tests/browser)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 
-.PHONY: install lab test test-unit test-notebooks notebooks data clean help
+.PHONY: install lab test test-unit test-browser test-notebooks notebooks data clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test (quick mode, offline)"
+	@echo "make test-browser  only the browser tests (JupyterLab in Chromium)"
 	@echo "make notebooks  re-run every notebook in normal mode and save its outputs"
 	@echo "make data       download MNIST and Fashion-MNIST into the cache (once, online)"
 
@@ -51,11 +56,15 @@ lab: install
 # Tests never download: CNNLAB_OFFLINE=1 forbids it, and tests/conftest.py refuses any
 # connection that leaves this machine. Data comes from $$CNNLAB_DATA_DIR or the cache (make data).
 test: install
+	@$(if $(BROWSER_TESTS),echo "NOTE: $(CHROMIUM) not found, so the browser tests are not run (apt-get install chromium).")
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest \
-	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(PYTEST_ARGS)
+	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(BROWSER_TESTS) $(PYTEST_ARGS)
 
 test-unit: install
-	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules $(PYTEST_ARGS)
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules --ignore=tests/browser $(PYTEST_ARGS)
+
+test-browser: install
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 test-notebooks: install
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest notebooks $(NBVAL) $(PYTEST_ARGS)

@@ -42,8 +42,14 @@ def test_class_filter_restricts_the_slider_to_that_class(browser):
     assert browser.index == 5
     np.testing.assert_array_equal(shown(browser), browser.images[5])
     assert "2 images in this selection" in browser.caption.value
-    browser.class_filter.value = None
+    browser.class_filter.value = -1
+    assert browser.class_filter.label == "all classes"
     assert browser.slider.max == 5 and browser.index == 0
+
+
+def test_all_classes_is_a_real_selection_so_the_dropdown_shows_it(browser):
+    assert browser.class_filter.value == -1 and browser.class_filter.index == 0
+    assert browser.class_filter.label == "all classes"
 
 
 def test_float_rgb_images_are_shown_in_unit_range():
@@ -85,3 +91,9 @@ def test_displays_as_a_widget_with_a_short_text_form(browser):
 def test_bad_arguments_are_refused(images, labels, names, message):
     with pytest.raises(ValueError, match=message):
         DatasetBrowser(images, labels, names)
+
+
+def test_the_displayed_box_carries_css_hooks_for_browser_tests(browser):
+    browser._repr_mimebundle_()
+    assert {"cnnlab-widget", "cnnlab-dataset-browser"} <= set(browser.root._dom_classes)
+    assert "cnnlab-error" in browser.error_box._dom_classes

@@ -174,3 +174,25 @@ def test_default_images_are_the_chapters_samples():
     assert list(explorer.image_choice.options) == ["temple", "flower"]
     assert explorer.output_array.shape == (427, 640)
     assert explorer.last_update_ms > 0
+
+
+def test_the_angle_slider_turns_the_gabor_kernel(explorer, photo):
+    explorer.preset.value = "gabor"
+    assert explorer.angle.layout.display is None and explorer.sigma.layout.display == "none"
+    np.testing.assert_allclose(explorer.kernel, K.gabor(7, theta=0.0), atol=1e-6)
+    explorer.angle.value = 90
+    np.testing.assert_allclose(explorer.kernel, K.gabor(7, theta=np.pi / 2), atol=1e-6)
+    np.testing.assert_allclose(explorer.output_array, conv_same(photo, K.gabor(7, theta=np.pi / 2)), atol=1e-5)
+    explorer.size.value = 5
+    np.testing.assert_allclose(explorer.kernel, K.gabor(5, theta=np.pi / 2), atol=1e-6)
+
+
+def test_the_sigma_slider_widens_the_gaussian(explorer):
+    explorer.preset.value = "gaussian"
+    assert explorer.sigma.layout.display is None and explorer.angle.layout.display == "none"
+    centre_before = explorer.kernel[2, 2]
+    explorer.sigma.value = 2.0
+    np.testing.assert_allclose(explorer.kernel, K.gaussian(5, sigma=2.0), atol=1e-6)
+    assert explorer.kernel[2, 2] < centre_before
+    explorer.preset.value = "sharpen"
+    assert explorer.sigma.layout.display == "none"

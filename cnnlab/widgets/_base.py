@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import traceback
 
 import ipywidgets as w
@@ -31,7 +32,14 @@ class WidgetBase:
         self.root: w.Box = w.VBox()
 
     # ------------------------------------------------------------------ display
+    @property
+    def css_class(self) -> str:
+        """The CSS class of this widget's outer box, e.g. ``cnnlab-kernel-explorer`` (a hook for browser tests)."""
+        return "cnnlab-" + re.sub(r"(?<!^)(?=[A-Z])", "-", type(self).__name__).lower()
+
     def _repr_mimebundle_(self, **kwargs):
+        self.root.add_class("cnnlab-widget")
+        self.root.add_class(self.css_class)
         bundle = self.root._repr_mimebundle_(**kwargs)
         if bundle is not None:
             # A short, stable text form: the default repr of a container lists every

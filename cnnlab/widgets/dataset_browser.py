@@ -13,8 +13,11 @@ from ._base import WidgetBase
 __all__ = ["DatasetBrowser", "class_indices"]
 
 
+ALL = -1  # the class filter's value for "all classes" (a Dropdown shows None as no selection)
+
+
 def class_indices(labels, label: int | None) -> np.ndarray:
-    """Return the positions of ``label`` in ``labels`` (all positions if ``label`` is None).
+    """Return the positions of ``label`` in ``labels`` (all positions if ``label`` is None or negative).
 
     Examples
     --------
@@ -24,7 +27,7 @@ def class_indices(labels, label: int | None) -> np.ndarray:
     array([0, 1])
     """
     labels = np.asarray(labels)
-    if label is None:
+    if label is None or label < 0:
         return np.arange(len(labels))
     return np.flatnonzero(labels == label)
 
@@ -91,8 +94,8 @@ class DatasetBrowser(WidgetBase):
         self.output_array = images[0]
 
         self.class_filter = w.Dropdown(
-            options=[("all classes", None)] + [(f"{c}: {self.class_names[c]}", c) for c in classes],
-            value=None, description="Show", layout=w.Layout(width="260px"),
+            options=[("all classes", ALL)] + [(f"{c}: {self.class_names[c]}", c) for c in classes],
+            value=ALL, description="Show", layout=w.Layout(width="260px"),
         )
         self.slider = w.IntSlider(value=0, min=0, max=len(images) - 1, description="Image",
                                   continuous_update=True, layout=w.Layout(width="420px"))

@@ -154,14 +154,20 @@ class KernelExplorer(WidgetBase):
         self.stack: list[tuple[str, np.ndarray]] = []
         self.output_array = np.zeros((1, 1), np.float32)
         self.last_update_ms = 0.0
+        self._kernel = np.zeros((3, 3), np.float32)
 
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", layout=w.Layout(width="230px"))
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo")
         self.channel = w.ToggleButtons(options=list(CHANNELS), value="all (RGB)", description="Channels",
-                                       style={"button_width": "72px"})
+                                       style={"button_width": "84px"})
         self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", layout=w.Layout(width="230px"))
         self.size = w.ToggleButtons(options=list(_SIZES), value=3, description="Size", style={"button_width": "36px"})
         self.signed = w.Checkbox(value=signed_colours, description="signed colours", indent=False)
+        # Parameters of the two kernel factories, shown only for their preset.
+        self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)",
+                                 layout=w.Layout(display="none"))
+        self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ",
+                                   layout=w.Layout(display="none"))
         self.cells = [w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="58px")) for _ in range(_MAX_SIZE ** 2)]
         self.grid = w.GridBox(self.cells, layout=w.Layout(grid_gap="2px"))
         self.add_button = w.Button(description="Add to stack", icon="plus")
@@ -174,6 +180,8 @@ class KernelExplorer(WidgetBase):
 
         self.preset.observe(self._on_preset, names="value")
         self.size.observe(self._on_preset, names="value")
+        self.angle.observe(self._on_preset, names="value")
+        self.sigma.observe(self._on_preset, names="value")
         for cell in self.cells:
             cell.observe(self._on_cell, names="value")
         self.upload.observe(self._on_upload, names="value")
@@ -186,6 +194,8 @@ class KernelExplorer(WidgetBase):
             self.channel,
             w.HBox([self.preset, self.signed]),
             self.size,
+            self.angle,
+            self.sigma,
             self.grid,
             w.HBox([self.add_button, self.clear_button]),
         ])
@@ -212,10 +222,8 @@ class KernelExplorer(WidgetBase):
 
     @property
     def kernel(self) -> np.ndarray:
-        """The kernel being applied, as edited in the grid (float32, size × size)."""
-        n = self.size.value
-        values = np.array([c.value for c in self.cells], dtype=np.float32).reshape(_MAX_SIZE, _MAX_SIZE)
-        return values[:n, :n].copy()
+        """The kernel being applied (float32, size × size), as shown in the grid."""
+        return self._kernel.copy()
 
     @kernel.setter
     def kernel(self, value) -> None:
@@ -228,10 +236,29 @@ class KernelExplorer(WidgetBase):
         try:
             self.preset.value = _CUSTOM
             self.size.value = array.shape[0]
-            self._write_cells(array)
+            self.angle.layout.display = self.sigma.layout.display = "none"
         finally:
             self._syncing = False
+        self._show_kernel(array)
+
+    def _show_kernel(self, array: np.ndarray) -> None:
+        """Apply ``array``: the new feature map goes out first, the 49 grid cells after it.
+
+        Each cell is a widget of its own, so writing the grid sends dozens of messages to the
+        browser; sending the picture before them keeps a slider drag responsive.
+        """
+        self._kernel = np.asarray(array, dtype=np.float32).copy()
         self.refresh()
+        self._syncing = True
+        try:
+            self._write_cells(self._kernel)
+        finally:
+            self._syncing = False
+
+    def _read_cells(self) -> np.ndarray:
+        n = self.size.value
+        values = np.array([c.value for c in self.cells], dtype=np.float32).reshape(_MAX_SIZE, _MAX_SIZE)
+        return values[:n, :n].copy()
 
     def _write_cells(self, array: np.ndarray) -> None:
         n = array.shape[0]
@@ -243,10 +270,10 @@ class KernelExplorer(WidgetBase):
             cell.value = float(round(float(array[row, col]), 6)) if inside else 0.0
 
     def _on_preset(self, _change) -> None:
-        if self._syncing or self.preset.value == _CUSTOM:
-            if not self._syncing:
-                self._write_cells(self.kernel)  # size changed on a custom kernel: keep its top-left part
-                self.refresh()
+        if self._syncing:
+            return
+        if self.preset.value == _CUSTOM:
+            self._show_kernel(self._read_cells())  # size changed on a custom kernel: keep its top-left part
             return
         self._syncing = True
         try:
@@ -254,14 +281,23 @@ class KernelExplorer(WidgetBase):
             sized = name in K.sized_names()
             # A new preset starts at its own default size (the chapter's line filters are 7×7);
             # moving the size control re-makes the same preset at the chosen size.
-            size_changed = _change is not None and _change["owner"] is self.size
-            array = K.get(name, self.size.value if (sized and size_changed) else None)
+            keep_size = _change is not None and _change["owner"] is not self.preset
+            array = self._make(name, self.size.value if (sized and keep_size) else None)
             self.size.value = array.shape[0]
             self.size.disabled = not sized
-            self._write_cells(array)
+            self.angle.layout.display = None if name == "gabor" else "none"
+            self.sigma.layout.display = None if name == "gaussian" else "none"
         finally:
             self._syncing = False
-        self.refresh()
+        self._show_kernel(array)
+
+    def _make(self, name: str, size: int | None) -> np.ndarray:
+        """The preset's kernel, with the angle and sigma sliders' values for the factories that take them."""
+        if name == "gabor":
+            return K.gabor(size or 7, theta=np.deg2rad(self.angle.value))
+        if name == "gaussian":
+            return K.gaussian(size or 5, sigma=self.sigma.value)
+        return K.get(name, size)
 
     def _on_cell(self, _change) -> None:
         if self._syncing:
@@ -271,8 +307,10 @@ class KernelExplorer(WidgetBase):
             try:
                 self.preset.value = _CUSTOM
                 self.size.disabled = False
+                self.angle.layout.display = self.sigma.layout.display = "none"
             finally:
                 self._syncing = False
+        self._kernel = self._read_cells()
         self.refresh()
 
     # ------------------------------------------------------------------ images

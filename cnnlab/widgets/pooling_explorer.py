@@ -211,7 +211,8 @@ class PoolingExplorer(WidgetBase):
             f"{image.shape[0]}×{image.shape[1]} → {result.shape[0]}×{result.shape[1]} "
             f"({self.mode.value} pooling, {size}×{size} window, stride {stride}, {padding}): "
             f"{kept:.0%} of the values are kept, no weights involved.<br>"
-            f"Shifting the input one pixel right changes {1 - self.invariance[0]:.0%} of its pixels but only "
+            f"Shifting the input one pixel right changes {1 - self.invariance[0]:.0%} of its pixels "
+            f"{'but only' if self.invariance[1] > self.invariance[0] else 'and'} "
             f"{1 - self.invariance[1]:.0%} of the pooled outputs."
         )
         self._update_depthwise()

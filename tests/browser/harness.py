@@ -1,0 +1,289 @@
+"""Drive a notebook in JupyterLab as a learner would, and check what its widgets show.
+
+A scenario is data: which notebook, which widget (its CSS class and position), which actions
+(press keys on a slider, pick from a dropdown, type a number, click a button, upload a file)
+and what must be true afterwards (an image's ``src`` changed and loaded, the widget's text
+contains a phrase). See ``scenarios.py``; CONTRIBUTING.md explains how to add one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RUN_TIMEOUT_MS = 240_000
+STEP_TIMEOUT_MS = 20_000
+
+# ----------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user action on a widget; ``describe`` is what a person would say they did."""
+
+    kind: str
+    label: str = ""
+    value: object = None
+    times: int = 1
+
+    def describe(self) -> str:
+        if self.kind == "press":
+            return f"press {self.value} ×{self.times} on the '{self.label}' slider"
+        if self.kind == "select":
+            return f"pick '{self.value}' in '{self.label}'"
+        if self.kind == "toggle":
+            return f"press the '{self.value}' toggle button"
+        if self.kind == "click":
+            return f"click '{self.label}'"
+        if self.kind == "check":
+            return f"tick '{self.label}'"
+        if self.kind == "type":
+            return f"type {self.value} into '{self.label}'"
+        if self.kind == "upload":
+            return f"upload {Path(str(self.value)).name}"
+        return self.kind
+
+
+def press(label: str, key: str = "ArrowRight", times: int = 1) -> Action:
+    """Focus the handle of the slider described ``label`` and press ``key`` ``times`` times."""
+    return Action("press", label, key, times)
+
+
+def select(label: str, option: str) -> Action:
+    """Pick the option whose text is ``option`` in the dropdown described ``label``."""
+    return Action("select", label, option)
+
+
+def toggle(option: str) -> Action:
+    """Press the toggle button whose text is ``option``."""
+    return Action("toggle", value=option)
+
+
+def click(text: str) -> Action:
+    """Click the button whose text is ``text``."""
+    return Action("click", text)
+
+
+def check(label: str) -> Action:
+    """Click the checkbox described ``label``."""
+    return Action("check", label)
+
+
+def type_into(label: str, value, index: int | None = None) -> Action:
+    """Type ``value`` into the number box described ``label`` (or the ``index``-th number box) and press Enter."""
+    return Action("type", label, value, index if index is not None else -1)
+
+
+def upload(path) -> Action:
+    """Choose ``path`` in the widget's file chooser."""
+    return Action("upload", value=str(path))
+
+
+# ----------------------------------------------------------------------------- expectations
+
+
+@dataclass(frozen=True)
+class Expect:
+    kind: str
+    value: object = None
+
+    def describe(self) -> str:
+        return {"image": f"image #{self.value} changed and loaded", "text": f"text shows {self.value!r}",
+                "svg": "diagram redrawn", "no_text": f"text no longer shows {self.value!r}"}[self.kind]
+
+
+def image_changed(index: int = 0) -> Expect:
+    """The ``index``-th image of the widget has a new ``src`` and has finished loading it."""
+    return Expect("image", index)
+
+
+def shows(text: str) -> Expect:
+    """The widget's visible text contains ``text``."""
+    return Expect("text", text)
+
+
+def svg_changed() -> Expect:
+    """The widget's SVG diagram was redrawn."""
+    return Expect("svg")
+
+
+@dataclass(frozen=True)
+class Step:
+    action: Action
+    expect: tuple[Expect, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The widgets of one notebook to operate, in order."""
+
+    notebook: str
+    widget: str          # CSS class, e.g. "cnnlab-kernel-explorer"
+    steps: tuple[Step, ...]
+    index: int = 0       # which widget of that class in the notebook
+    initially: tuple[Expect, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> str:
+        return f"{self.notebook[:2]}-{self.widget.removeprefix('cnnlab-')}-{self.index}"
+
+
+def step(action: Action, *expect: Expect) -> Step:
+    return Step(action, tuple(expect))
+
+
+# ----------------------------------------------------------------------------- the page
+
+_KERNEL_STATUS = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                 && panel.sessionContext.session.kernel;
+  return kernel ? kernel.status : null;
+}"""
+
+
+class NotebookPage:
+    """A notebook open in JupyterLab, with every console error and page error recorded."""
+
+    def __init__(self, browser, lab, notebook: str, screenshots: Path):
+        self.lab, self.notebook, self.screenshots = lab, notebook, screenshots
+        self.page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
+
+    def open_and_run_all(self) -> None:
+        page = self.page
+        page.goto(self.lab.notebook_url(self.notebook))
+        page.wait_for_selector(".jp-NotebookPanel", timeout=RUN_TIMEOUT_MS)
+        self._accept_kernel_dialog()
+        page.wait_for_function(f"() => ({_KERNEL_STATUS})() === 'idle'", timeout=RUN_TIMEOUT_MS)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Running: some prompt shows [*]; done: the kernel is idle and no prompt shows [*].
+        page.wait_for_function(
+            f"""() => ({_KERNEL_STATUS})() === 'idle'
+                 && document.querySelectorAll('.jp-Cell.jp-CodeCell').length > 0
+                 && ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))
+                 && [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                      .every(p => /\\[\\d+\\]/.test(p.textContent))""",
+            timeout=RUN_TIMEOUT_MS, polling=500)
+
+    def _accept_kernel_dialog(self) -> None:
+        dialog = self.page.locator(".jp-Dialog .jp-mod-accept")
+        try:
+            dialog.wait_for(timeout=1500)
+        except Exception:  # noqa: BLE001 - no dialog: the notebook's kernel started by itself
+            return
+        dialog.click()
+
+    # -------------------------------------------------------------- checks on the whole page
+    def cell_errors(self) -> list[str]:
+        return self.page.locator('[data-mime-type="application/vnd.jupyter.error"]').all_inner_texts()
+
+    def widget_errors(self) -> list[str]:
+        return [t for t in self.page.locator(".cnnlab-error").all_inner_texts() if t.strip()]
+
+    def problems(self) -> list[str]:
+        found = [f"console: {e}" for e in self.console_errors]
+        found += [f"cell error: {e[:300]}" for e in self.cell_errors()]
+        found += [f"widget error: {e}" for e in self.widget_errors()]
+        return found
+
+    # -------------------------------------------------------------- one widget
+    def widget(self, css_class: str, index: int = 0):
+        locator = self.page.locator(f".{css_class}").nth(index)
+        locator.wait_for(timeout=STEP_TIMEOUT_MS)
+        locator.scroll_into_view_if_needed()
+        return locator
+
+    def _state(self, widget) -> dict:
+        return widget.evaluate("""w => ({
+            images: [...w.querySelectorAll('img.widget-image')].map(i => i.src),
+            svg: [...w.querySelectorAll('svg')].map(s => s.outerHTML.length + ':' + s.outerHTML).join('|'),
+        })""")
+
+    def perform(self, widget, action: Action) -> None:
+        if action.kind == "press":
+            control = widget.locator(".widget-slider", has=self.page.locator(f"label:text-is('{action.label}')"))
+            handle = control.locator(".noUi-handle").first
+            handle.focus()
+            for _ in range(action.times):
+                handle.press(str(action.value))
+        elif action.kind == "select":
+            control = widget.locator(".widget-dropdown", has=self.page.locator(f"label:text-is('{action.label}')"))
+            control.locator("select").select_option(label=str(action.value))
+        elif action.kind == "toggle":
+            widget.locator(".widget-toggle-button", has_text=re.compile(rf"^\s*{re.escape(str(action.value))}\s*$")) \
+                .first.click()
+        elif action.kind == "click":
+            widget.locator("button.widget-button", has_text=action.label).first.click()
+        elif action.kind == "check":
+            widget.locator(".widget-checkbox", has_text=action.label).locator("input").click()
+        elif action.kind == "type":
+            if action.times >= 0:
+                box = widget.locator(".widget-text input").nth(action.times)
+            else:
+                box = widget.locator(".widget-text", has=self.page.locator(f"label:text-is('{action.label}')")) \
+                    .locator("input")
+            box.fill(str(action.value))
+            box.press("Enter")
+        elif action.kind == "upload":  # click the upload button and answer the file chooser, as a person does
+            with self.page.expect_file_chooser(timeout=STEP_TIMEOUT_MS) as chooser:
+                widget.locator(".widget-upload").first.click()
+            chooser.value.set_files(str(action.value))
+        else:  # pragma: no cover
+            raise ValueError(f"unknown action {action.kind!r}")
+
+    def wait_for(self, widget, expect: Expect, before: dict) -> None:
+        if expect.kind == "image":
+            widget.page.wait_for_function(
+                """([w, index, old]) => {
+                    const img = w.querySelectorAll('img.widget-image')[index];
+                    return img && img.src !== old && img.complete && img.naturalWidth > 0;
+                }""",
+                arg=[widget.element_handle(), expect.value, before["images"][expect.value]],
+                timeout=STEP_TIMEOUT_MS, polling=50)
+        elif expect.kind == "svg":
+            widget.page.wait_for_function(
+                """([w, old]) => [...w.querySelectorAll('svg')].map(s => s.outerHTML.length + ':' + s.outerHTML)
+                                  .join('|') !== old""",
+                arg=[widget.element_handle(), before["svg"]], timeout=STEP_TIMEOUT_MS, polling=50)
+        elif expect.kind in ("text", "no_text"):
+            present = expect.kind == "text"
+            widget.page.wait_for_function(
+                "([w, text, present]) => w.innerText.includes(text) === present",
+                arg=[widget.element_handle(), str(expect.value), present], timeout=STEP_TIMEOUT_MS, polling=50)
+
+    def screenshot(self, widget, name: str) -> Path:
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        path = self.screenshots / f"{name}.png"
+        widget.screenshot(path=str(path))
+        return path
+
+    def run_scenario(self, scenario: Scenario) -> list[Path]:
+        """Operate one widget step by step; return the screenshots taken."""
+        widget = self.widget(scenario.widget, scenario.index)
+        for expect in scenario.initially:
+            self.wait_for(widget, expect, self._state(widget))
+        shots = [self.screenshot(widget, f"{scenario.id}-before")]
+        for number, current in enumerate(scenario.steps, 1):
+            before = self._state(widget)
+            self.perform(widget, current.action)
+            for expect in current.expect:
+                try:
+                    self.wait_for(widget, expect, before)
+                except Exception as error:  # noqa: BLE001 - re-raised with what the learner did
+                    shot = self.screenshot(widget, f"{scenario.id}-step{number}-failed")
+                    raise AssertionError(
+                        f"{scenario.notebook}, {scenario.widget} #{scenario.index}, step {number}: after "
+                        f"'{current.action.describe()}', expected {expect.describe()} within "
+                        f"{STEP_TIMEOUT_MS / 1000:.0f} s (screenshot: {shot}); problems on the page: "
+                        f"{self.problems() or 'none'}"
+                    ) from error
+            assert not self.widget_errors(), f"step {number} ({current.action.describe()}): {self.widget_errors()}"
+            shots.append(self.screenshot(widget, f"{scenario.id}-step{number}"))
+        return shots
+
+    def close(self) -> None:
+        self.page.close()

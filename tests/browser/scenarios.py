@@ -1,0 +1,70 @@
+"""What the browser tests do with each widget, notebook by notebook.
+
+To cover a new notebook's widgets, add a ``Scenario``: the notebook, the widget's CSS class
+(``cnnlab-`` + its class name in kebab case; ``index`` picks among several of the same kind),
+and steps, each an action a learner takes and what the widget must then show.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from harness import (Scenario, check, click, image_changed, press, select, shows, step, svg_changed, toggle,
+                     type_into, upload)
+
+DATA = Path(os.environ.get("CNNLAB_DATA_DIR", "/nonexistent"))
+
+SCENARIOS = [
+    # 00 · Start here: the two data set browsers.
+    Scenario("00_start_here.ipynb", "cnnlab-dataset-browser", index=0, steps=(
+        step(press("Image", "ArrowRight", 3), image_changed(0), shows("image #3 of 60,000")),
+        step(select("Show", "7: 7"), image_changed(0), shows("label 7: 7"), shows("6,265 images in this selection")),
+        step(press("Image", "End"), image_changed(0), shows("label 7: 7")),
+    )),
+    Scenario("00_start_here.ipynb", "cnnlab-dataset-browser", index=1, steps=(
+        step(select("Show", "0: T-shirt/top"), image_changed(0), shows("T-shirt/top"), shows("6,000 images")),
+    )),
+    # 01 · Receptive fields.
+    Scenario("01_visual_cortex_and_receptive_fields.ipynb", "cnnlab-receptive-field-explorer", steps=(
+        step(select("Layer", "1. conv1 3×3"), image_changed(0), shows("has a 3×3 receptive field")),
+        step(press("Column", "ArrowRight", 4), image_changed(0), shows("column 44")),
+        step(select("Stack", "two 3×3 convs vs one 5×5"), image_changed(0), shows("5×5")),
+    )),
+    # 02 · Convolutional layers: Figure 13-7, then a free geometry explorer.
+    Scenario("02_convolutional_layers.ipynb", "cnnlab-conv-geometry-explorer", index=0,
+             initially=(shows("ignored input columns: 11, 12"),), steps=(
+        step(press("Step (neuron)", "ArrowRight"), svg_changed(), shows("Output neuron (0, 1)")),
+        step(toggle("SAME"), svg_changed(), shows("3 outputs"), shows("left 1 + right 2 = 3 zeros")),
+    )),
+    Scenario("02_convolutional_layers.ipynb", "cnnlab-conv-geometry-explorer", index=1, steps=(
+        step(press("Step (neuron)", "ArrowRight", 2), svg_changed(), shows("Output neuron (0, 2)")),
+        step(toggle("VALID"), svg_changed(), shows("Output 3×5")),
+    )),
+    # 03 · Filters and feature maps: the kernel explorer.
+    Scenario("03_filters_and_feature_maps.ipynb", "cnnlab-kernel-explorer", steps=(
+        step(select("Kernel", "sobel x"), image_changed(1), shows("3×3 kernel, weights sum to 0")),
+        step(type_into("", 2.5, index=0), image_changed(1), shows("weights sum to 3.5")),  # sobel x: -1 becomes 2.5
+        step(toggle("red"), image_changed(1)),
+        step(select("Kernel", "gabor"), image_changed(1), shows("7×7 kernel")),
+        step(press("Angle θ (°)", "ArrowRight", 2), image_changed(1)),
+        step(click("Add to stack"), shows("Stacked feature maps")),
+        step(upload(DATA / "images" / "parrot.jpg"), image_changed(0), image_changed(1)),
+    )),
+    # 04 · Memory requirements: the calculator.
+    Scenario("04_memory_requirements.ipynb", "cnnlab-memory-calculator",
+             initially=(shows("15,200"),), steps=(
+        step(type_into("Feature maps", 100), shows("7,600")),
+        step(toggle("float16"), shows("2.9 MiB (3,000,000 bytes)")),
+        step(press("Stride", "ArrowRight"), shows("75×50×100")),
+    )),
+    # 05 · Pooling.
+    Scenario("05_pooling.ipynb", "cnnlab-pooling-explorer", steps=(
+        step(press("Pool size", "ArrowRight"), image_changed(1), shows("200×300 → 66×100")),
+        step(toggle("average"), image_changed(1), shows("average pooling")),
+        step(check("shift the input one pixel right"), image_changed(0), image_changed(1)),
+        step(toggle("2"), shows("6 channels → 3")),
+    )),
+]
+
+NOTEBOOKS = sorted({s.notebook for s in SCENARIOS})

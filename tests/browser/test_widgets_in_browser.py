@@ -1,0 +1,40 @@
+"""Every widget of the notebooks, operated in JupyterLab in Chromium as a learner would."""
+
+from __future__ import annotations
+
+import pytest
+from harness import NotebookPage
+from scenarios import NOTEBOOKS, SCENARIOS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pages(browser, lab, screenshots):
+    opened: dict[str, NotebookPage] = {}
+
+    def get(notebook: str) -> NotebookPage:
+        if notebook not in opened:
+            page = NotebookPage(browser, lab, notebook, screenshots)
+            page.open_and_run_all()
+            opened[notebook] = page
+        return opened[notebook]
+
+    yield get
+    for page in opened.values():
+        page.close()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_runs_without_errors_in_the_browser(pages, notebook):
+    page = pages(notebook)
+    assert page.page.locator(".cnnlab-widget").count() >= 1, "no cnnlab widget was displayed"
+    assert page.problems() == []
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+def test_widget_responds_to_the_learner(pages, scenario):
+    page = pages(scenario.notebook)
+    shots = page.run_scenario(scenario)
+    assert all(path.stat().st_size > 0 for path in shots)
+    assert page.problems() == []
