@@ -56,7 +56,7 @@ lab: install
 # Tests never download: CNNLAB_OFFLINE=1 forbids it, and tests/conftest.py refuses any
 # connection that leaves this machine. Data comes from $$CNNLAB_DATA_DIR or the cache (make data).
 test: install
-	@$(if $(BROWSER_TESTS),echo "NOTE: $(CHROMIUM) not found, so the browser tests are not run (apt-get install chromium).")
+	@$(if $(BROWSER_TESTS),echo "NOTE: $(CHROMIUM) not found: the browser tests are not run (apt-get install chromium).")
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest \
 	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(BROWSER_TESTS) $(PYTEST_ARGS)
 
