@@ -5,10 +5,37 @@ from __future__ import annotations
 import html
 import re
 import traceback
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+
+import numpy as np
 
 import ipywidgets as w
 
-__all__ = ["WidgetBase"]
+__all__ = ["WidgetBase", "named_images"]
+
+
+def named_images(images, default: Callable[[], dict]) -> dict:
+    """Normalise a widget's ``images`` argument to ``{name: float32 array}``.
+
+    ``None`` gives ``default()``; a single array is named ``"image"``; a mapping is kept.
+
+    Examples
+    --------
+    >>> list(named_images(np.zeros((2, 2, 3)), dict))
+    ['image']
+    >>> named_images({}, dict)
+    Traceback (most recent call last):
+    ...
+    ValueError: images is empty; give at least one image, or None for the sample images.
+    """
+    if images is None:
+        images = default()
+    elif not isinstance(images, Mapping):
+        images = {"image": images}
+    if not images:
+        raise ValueError("images is empty; give at least one image, or None for the sample images.")
+    return {str(name): np.asarray(image, dtype=np.float32) for name, image in images.items()}
 
 
 class WidgetBase:
@@ -30,6 +57,7 @@ class WidgetBase:
         self.error_box.add_class("cnnlab-error")
         self.last_error: BaseException | None = None
         self.root: w.Box = w.VBox()
+        self._quiet_depth = 0
 
     # ------------------------------------------------------------------ display
     @property
@@ -54,6 +82,20 @@ class WidgetBase:
         """Refresh whenever one of ``controls`` changes."""
         for control in controls:
             control.observe(lambda _change: self.refresh(), names=names)
+
+    @contextmanager
+    def quiet(self):
+        """Change controls inside this block without each change triggering a refresh."""
+        self._quiet_depth += 1
+        try:
+            yield
+        finally:
+            self._quiet_depth -= 1
+
+    def _on_change(self, _change) -> None:
+        """An observer that refreshes, unless the change happens inside :meth:`quiet`."""
+        if not self._quiet_depth:
+            self.refresh()
 
     # ------------------------------------------------------------------ updates
     def _update(self) -> None:  # pragma: no cover - abstract

@@ -13,7 +13,6 @@ crisp at any zoom.
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -491,7 +490,6 @@ class ConvGeometryExplorer(WidgetBase):
         self.geometry: ConvGeometry = geometry
         self.window: Window | None = None
         self.svg = ""
-        self._quiet_depth = 0
 
         style = {"description_width": "95px"}
 
@@ -566,21 +564,8 @@ class ConvGeometryExplorer(WidgetBase):
         return cls((1, 13), (1, 6), (1, 5), padding)
 
     # ------------------------------------------------------------------ updates
-    @contextmanager
-    def _quiet(self):
-        """Change controls without each change triggering a refresh."""
-        self._quiet_depth += 1
-        try:
-            yield
-        finally:
-            self._quiet_depth -= 1
-
-    def _on_change(self, _change) -> None:
-        if not self._quiet_depth:
-            self.refresh()
-
     def _update(self) -> None:
-        with self._quiet():
+        with self.quiet():
             self.stride_width.disabled = self.same_stride.value
             if self.same_stride.value:
                 self.stride_width.value = self.stride_height.value
@@ -591,7 +576,7 @@ class ConvGeometryExplorer(WidgetBase):
             self.padding.value,
         )
         last = geometry.n_outputs - 1
-        with self._quiet():
+        with self.quiet():
             for control in (self.step, self.play):  # shrinking max clamps the value (linked to the other)
                 control.max = last
         neuron = geometry.neuron(self.step.value)

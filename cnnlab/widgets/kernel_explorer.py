@@ -11,7 +11,7 @@ import numpy as np
 from .. import kernels as K
 from .. import ops
 from ..plotting import DIVERGING_CMAP, encode_image
-from ._base import WidgetBase
+from ._base import WidgetBase, named_images
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "CHANNELS"]
 
@@ -140,13 +140,7 @@ class KernelExplorer(WidgetBase):
 
     def __init__(self, images=None, kernel="vertical line", *, signed_colours: bool = False) -> None:
         super().__init__()
-        if images is None:
-            images = _default_images()
-        elif not isinstance(images, Mapping):
-            images = {"image": images}
-        if not images:
-            raise ValueError("images is empty; give at least one image, or None for the sample images.")
-        self._images = {str(name): np.asarray(image, dtype=np.float32) for name, image in images.items()}
+        self._images = named_images(images, _default_images)
         for name, image in self._images.items():
             channel_planes(image)  # validates the shape
         self._planes_cache: dict = {}

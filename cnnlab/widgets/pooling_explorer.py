@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import ipywidgets as w
 import numpy as np
 
 from .. import kernels as K
 from .. import ops
 from ..plotting import encode_image
-from ._base import WidgetBase
+from ._base import WidgetBase, named_images
 
 __all__ = ["PoolingExplorer", "pool", "shift_invariance", "orientation_maps", "ORIENTATIONS"]
 
@@ -115,19 +113,11 @@ class PoolingExplorer(WidgetBase):
     def __init__(self, images=None, *, mode: str = "max", pool_size: int = 2, stride: int | None = None,
                  padding: str = "VALID") -> None:
         super().__init__()
-        if images is None:
-            images = _default_images()
-        elif not isinstance(images, Mapping):
-            images = {"image": images}
-        if not images:
-            raise ValueError("images is empty; give at least one image, or None for the sample images.")
-        self._images = {}
-        for name, image in images.items():
-            array = np.asarray(image, dtype=np.float32)
+        self._images = named_images(images, _default_images)
+        for name, array in self._images.items():
             if array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 4:
                 raise ValueError(f"images[{name!r}] must be an RGB image of shape (height >= 4, width >= 4, 3), "
                                  f"received shape {array.shape}.")
-            self._images[str(name)] = array
         pool(np.zeros((4, 4, 1)), mode, 1)  # validates mode
         self._orientations: dict = {}
 

@@ -18,7 +18,6 @@ both axes.
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -421,7 +420,6 @@ class ReceptiveFieldExplorer(WidgetBase):
         self.path: list | None = None
         self.table: list[FieldRow] = []
         self.output_array: np.ndarray | None = None
-        self._quiet_depth = 0
         self._shown = None  # (preset, layer) last drawn: a new one recentres the neuron
 
         style = {"description_width": "70px"}
@@ -467,22 +465,9 @@ class ReceptiveFieldExplorer(WidgetBase):
         return tuple(self.presets[self.preset.value])
 
     # ------------------------------------------------------------------ updates
-    @contextmanager
-    def _quiet(self):
-        """Change controls without each change triggering a refresh."""
-        self._quiet_depth += 1
-        try:
-            yield
-        finally:
-            self._quiet_depth -= 1
-
-    def _on_change(self, _change) -> None:
-        if not self._quiet_depth:
-            self.refresh()
-
     def _on_preset(self, _change) -> None:
         stack = self.layers
-        with self._quiet():
+        with self.quiet():
             self.layer.options = self._layer_options(stack)
             self.layer.value = len(stack) - 1
         self.refresh()
@@ -493,7 +478,7 @@ class ReceptiveFieldExplorer(WidgetBase):
         table = field_table(stack, shape)  # refuses a stack that does not fit the image
         chosen = self.layer.value
         out_h, out_w = table[chosen].output_shape
-        with self._quiet():
+        with self.quiet():
             self.row.max, self.col.max = out_h - 1, out_w - 1
             if self._shown != (self.preset.value, chosen):
                 self.row.value, self.col.value = out_h // 2, out_w // 2
