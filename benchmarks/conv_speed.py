@@ -65,13 +65,17 @@ def main() -> None:
             key = f"{label}_s{stride}"
             figures[key] = (ours, theirs, naive)
             print(f"{key:<22}{ours:>10.1f}ms{theirs:>8.1f}ms{ours / theirs:>8.2f}{naive:>10.0f}ms")
-    worst = max(ours / theirs for ours, theirs, _ in figures.values())
+    # The target (within 1.5× of tf.nn.conv2d) is about the chapter's example; the dense rows are
+    # reported as well, and their ratio printed separately.
+    chapter_worst = max(figures[k][0] / figures[k][1] for k in figures if k.startswith("chapter"))
+    dense_worst = max(figures[k][0] / figures[k][1] for k in figures if k.startswith("dense"))
     parts = []
     for key, (ours, theirs, naive) in figures.items():
         parts.append(f"{key}_ops_ms={ours:.1f} {key}_tf_ms={theirs:.1f} {key}_ratio={ours / theirs:.2f}")
         if naive == naive:
             parts.append(f"{key}_naive_ms={naive:.0f} {key}_naive_over_ops={naive / ours:.0f}")
-    print(" ".join(parts) + f" worst_ratio={worst:.2f} within_1.5x={worst <= 1.5}")
+    print(" ".join(parts) + f" chapter_worst_ratio={chapter_worst:.2f} chapter_within_1.5x={chapter_worst <= 1.5} "
+          f"dense_worst_ratio={dense_worst:.2f} dense_within_1.5x={dense_worst <= 1.5}")
 
 
 if __name__ == "__main__":
