@@ -6,7 +6,7 @@ works right after ``import cnnlab``.
 
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
 ``memory``, ``plotting``, ``widgets``.
-Upper floor (imports TensorFlow when first used): ``device``.
+Upper floor (imports TensorFlow when first used): ``device``, ``models``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "device", "kernels", "memory", "ops", "plotting", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "device", "kernels", "memory", "models", "ops", "plotting", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 
