@@ -49,3 +49,11 @@ def test_command_line_help_and_bad_dataset_name():
     assert ok.returncode == 0 and "fetch" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "cnnlab", "fetch", "cifar"], capture_output=True, text=True)
     assert bad.returncode != 0 and "name must be one of 'mnist', 'fashion_mnist'" in bad.stderr
+
+
+def test_model_builders_are_not_hidden_by_their_modules():
+    """cnnlab.models.googlenet and .resnet name both a module and a function; the function wins."""
+    code = ("from cnnlab import models\nmodels.inception_module\nmodels.residual_unit\n"
+            "print(callable(models.googlenet), callable(models.resnet), models.googlenet.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[-2] == "True True googlenet"

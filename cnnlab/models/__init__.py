@@ -41,9 +41,14 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
+        module_name = _EXPORTS[name]
+        module = importlib.import_module(module_name)
+        # Bind every export of that module now: importing cnnlab.models.googlenet also sets the
+        # package attribute `googlenet` to the *module*, which must not hide the function.
+        for export, source in _EXPORTS.items():
+            if source == module_name:
+                globals()[export] = getattr(module, export)
+        return globals()[name]
     raise AttributeError(f"module 'cnnlab.models' has no attribute {name!r}")
 
 
