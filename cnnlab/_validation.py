@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 
 __all__ = [
+    "check_image_batch_tensor",
     "check_positive_int",
     "check_non_negative_int",
     "check_one_of",
@@ -231,3 +232,25 @@ def check_shape(name: str, value, ndim: int | None = None, *, hint: str = "") ->
         message = f"{name} must be a tuple of {size}positive integers, received {name}={_describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return tuple(int(v) for v in value)
+
+
+def check_image_batch_tensor(name: str, value) -> None:
+    """Check that ``value`` has a 4-D shape ``(batch, height, width, channels)``, as Keras layers expect.
+
+    Works on anything with a ``shape`` (a Keras tensor, a numpy array), without importing Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_image_batch_tensor("x", np.zeros((1, 8, 8, 3)))
+    >>> check_image_batch_tensor("x", np.zeros((8, 8, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: x must be a 4-D tensor (batch, height, width, channels), received x with shape (8, 8, 3).
+    """
+    shape = getattr(value, "shape", None)
+    if shape is None or len(shape) != 4:
+        shape_text = tuple(shape) if shape is not None else None
+        raise ValueError(
+            f"{name} must be a 4-D tensor (batch, height, width, channels), received {name} with shape {shape_text!r}."
+        )

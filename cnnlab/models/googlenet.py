@@ -25,7 +25,7 @@ import numbers
 import keras
 from keras import layers
 
-from .._validation import check_positive_int, check_shape
+from .._validation import check_image_batch_tensor, check_positive_int, check_shape
 from .layers import LocalResponseNormalization
 
 __all__ = ["inception_module", "googlenet", "INCEPTION_FILTERS", "AUX_LOSS_WEIGHTS", "PARAMETERS"]
@@ -51,15 +51,6 @@ PARAMETERS = {"main": 6_998_552, "with_aux": 13_378_280}
 
 _MIN_SIZE = 32  # five stride-2 reductions: 32 -> 1 after module 5b
 _MIN_SIZE_AUX = 65  # the auxiliary 5×5 average pool needs a 5×5 map after module 4a (ceil(65 / 16) = 5)
-
-
-def _check_tensor(x, name: str = "x"):
-    shape = getattr(x, "shape", None)
-    if shape is None or len(shape) != 4:
-        raise ValueError(
-            f"{name} must be a 4-D Keras tensor (batch, height, width, channels), "
-            f"received {name} with shape {shape!r}."
-        )
 
 
 def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="inception"):
@@ -99,7 +90,7 @@ def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="incep
     >>> keras.Model(inputs, outputs).count_params()
     163696
     """
-    _check_tensor(x)
+    check_image_batch_tensor("x", x)
     counts = {}
     for arg, value in (("c1", c1), ("c3_reduce", c3_reduce), ("c3", c3), ("c5_reduce", c5_reduce),
                        ("c5", c5), ("pool_proj", pool_proj)):

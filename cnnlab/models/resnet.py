@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .._validation import check_positive_int, check_shape
+from .._validation import check_image_batch_tensor, check_positive_int, check_shape
 
 __all__ = ["residual_unit", "bottleneck_unit", "resnet", "resnet34", "resnet152", "PARAMETERS"]
 
@@ -30,15 +30,6 @@ __all__ = ["residual_unit", "bottleneck_unit", "resnet", "resnet34", "resnet152"
 PARAMETERS = {"resnet34": 21_814_696, "resnet152": 60_344_232}
 
 _BN_EPSILON = 1.001e-5  # as keras.applications.resnet
-
-
-def _check_tensor(x, name: str = "x"):
-    shape = getattr(x, "shape", None)
-    if shape is None or len(shape) != 4:
-        raise ValueError(
-            f"{name} must be a 4-D Keras tensor (batch, height, width, channels), "
-            f"received {name} with shape {shape!r}."
-        )
 
 
 def _check_name(name):
@@ -107,7 +98,7 @@ def residual_unit(x, filters, strides=1, name="unit"):
     >>> [layer.name for layer in keras.Model(inputs, outputs).layers if "skip" in layer.name]
     ['stage3_unit1_skip_conv', 'stage3_unit1_skip_bn']
     """
-    _check_tensor(x)
+    check_image_batch_tensor("x", x)
     filters = check_positive_int("filters", filters)
     strides = _check_strides(strides)
     _check_name(name)
@@ -158,7 +149,7 @@ def bottleneck_unit(x, filters, strides=1, name="unit"):
     >>> keras.Model(inputs, outputs).count_params()
     76288
     """
-    _check_tensor(x)
+    check_image_batch_tensor("x", x)
     filters = check_positive_int("filters", filters)
     strides = _check_strides(strides)
     _check_name(name)
