@@ -20,6 +20,7 @@ _WIDGETS = {
     "MemoryCalculator": "cnnlab.widgets.memory_calculator",
     "ConvGeometryExplorer": "cnnlab.widgets.conv_geometry",
     "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
+    "FeatureMapViewer": "cnnlab.widgets.feature_maps",
 }
 
 __all__ = sorted(_WIDGETS)

@@ -1,0 +1,312 @@
+"""How good is the classifier, and where does it go wrong?
+
+* :func:`confusion_matrix` - counts of (true class, predicted class), numpy only.
+* :func:`confusion_matrix_plot` - the same as a matplotlib figure with the counts in the cells.
+* :func:`misclassified` - indices, predicted classes and confidences of the mistakes.
+* :func:`misclassified_gallery` - the mistakes as pictures titled "true → predicted (p=0.87)".
+
+Compute is kept apart from display. A ``model`` is anything with a Keras-style
+``predict(x, verbose=0)`` returning class probabilities, or a plain callable
+``model(x)`` returning them; this module imports neither TensorFlow nor Keras.
+matplotlib is imported only by the plotting functions.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validation import check_positive_int
+
+__all__ = ["confusion_matrix", "confusion_matrix_plot", "misclassified", "misclassified_gallery", "Mistakes"]
+
+
+def _labels(name: str, values) -> np.ndarray:
+    """Integer class labels from labels, one-hot rows or probability rows (argmax)."""
+    array = np.asarray(values)
+    if array.ndim == 2:
+        if array.shape[1] == 0:
+            raise ValueError(f"{name} has shape {array.shape}; give labels (n,) or probabilities (n, classes).")
+        array = array.argmax(axis=1)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be class labels of shape (n,) or probabilities/one-hot rows of shape "
+                         f"(n, classes), received shape {array.shape}.")
+    if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold integer class labels, received dtype {array.dtype}.")
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+            raise ValueError(f"{name} must hold integer class labels, received non-integer values "
+                             f"such as {array[~np.isfinite(array) | (array != np.round(array))][:1].tolist()}.")
+    array = array.astype(np.int64)
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must hold class labels >= 0, received {int(array.min())}.")
+    return array
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
+    """Count how often each true class was predicted as each class.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        Integer labels ``(n,)``, or rows of probabilities / one-hot ``(n, classes)``
+        (their argmax is taken), so ``model.predict(x)`` can be passed directly.
+    num_classes : int, optional
+        Size of the matrix; by default one more than the largest label seen.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(num_classes, num_classes)`` int64; entry ``[i, j]`` counts the images of
+        class ``i`` predicted as ``j`` (rows: true, columns: predicted, as in
+        scikit-learn). The diagonal holds the correct predictions.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1])
+    array([[1, 0, 0],
+           [0, 1, 1],
+           [0, 0, 2]])
+    >>> confusion_matrix([0, 1], [0, 1, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_pred must have the same length, received 2 and 3 labels.
+    """
+    true = _labels("y_true", y_true)
+    pred = _labels("y_pred", y_pred)
+    if true.shape != pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length, received {true.size} and {pred.size} labels.")
+    largest = int(max(true.max(initial=-1), pred.max(initial=-1)))
+    if num_classes is None:
+        if largest < 0:
+            raise ValueError("y_true is empty; give labels, or num_classes for an all-zero matrix.")
+        num_classes = largest + 1
+    else:
+        num_classes = check_positive_int("num_classes", num_classes)
+        if largest >= num_classes:
+            raise ValueError(f"num_classes={num_classes} is too small for label {largest}; "
+                             f"give num_classes >= {largest + 1} or None.")
+    counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes).astype(np.int64)
+
+
+def _check_class_names(class_names, count: int | None = None) -> list[str] | None:
+    if class_names is None:
+        return None
+    names = [str(n) for n in class_names]
+    if count is not None and len(names) < count:
+        raise ValueError(f"class_names has {len(names)} entries but labels go up to {count - 1}; "
+                         f"give one name per class, received class_names={names!r}.")
+    return names
+
+
+def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = False):
+    """Draw the confusion matrix with the count (or row fraction) written in each cell.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        As for :func:`confusion_matrix`.
+    class_names : sequence of str, optional
+        Tick labels, one per class (their number sets the matrix size).
+    normalize : bool
+        Show each row as fractions of that class (each row sums to 1), so classes
+        of different sizes compare; the colours follow the same values.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Titled "Confusion matrix (accuracy …)", x axis "Predicted class", y axis "True class".
+
+    Examples
+    --------
+    >>> fig = confusion_matrix_plot([0, 1, 1, 1], [0, 1, 0, 1], class_names=["cat", "dog"])
+    >>> ax = fig.axes[0]
+    >>> ax.get_title(), ax.get_xlabel(), ax.get_ylabel()
+    ('Confusion matrix (accuracy 75.0%)', 'Predicted class', 'True class')
+    >>> [t.get_text() for t in ax.texts]
+    ['1', '0', '1', '2']
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(normalize, bool):
+        raise ValueError(f"normalize must be True or False, received normalize={normalize!r}.")
+    matrix = confusion_matrix(y_true, y_pred)
+    names = _check_class_names(class_names, matrix.shape[0])
+    if names and len(names) > matrix.shape[0]:
+        matrix = confusion_matrix(y_true, y_pred, num_classes=len(names))
+    n = matrix.shape[0]
+    total = matrix.sum()
+    accuracy = np.trace(matrix) / total if total else 0.0
+    if normalize:
+        rows = matrix.sum(axis=1, keepdims=True)
+        values = np.divide(matrix, rows, out=np.zeros(matrix.shape, np.float64), where=rows > 0)
+    else:
+        values = matrix.astype(np.float64)
+    side = max(3.5, 0.55 * n + 1.5)
+    fig, ax = plt.subplots(figsize=(side + 1, side))
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else max(values.max(), 1))
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    threshold = (1 if normalize else max(values.max(), 1)) / 2
+    for i in range(n):
+        for j in range(n):
+            text = f"{values[i, j]:.2f}" if normalize else str(matrix[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=9 if n <= 10 else 7,
+                    color="white" if values[i, j] > threshold else "black")
+    ticks = names if names else [str(i) for i in range(n)]
+    long_names = max(map(len, ticks)) > 3
+    ax.set_xticks(range(n), ticks, rotation=45 if long_names else 0, ha="right" if long_names else "center")
+    ax.set_yticks(range(n), ticks)
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    suffix = ", rows sum to 1" if normalize else ""
+    ax.set_title(f"Confusion matrix (accuracy {100 * accuracy:.1f}%{suffix})")
+    fig.tight_layout()
+    return fig
+
+
+class Mistakes(NamedTuple):
+    """The misclassified examples: where they are, what was predicted, and how confidently."""
+
+    indices: np.ndarray
+    """Positions in ``x`` of the misclassified examples, ascending (int64)."""
+    predicted: np.ndarray
+    """The predicted class of each (int64)."""
+    probability: np.ndarray
+    """The probability the model gave to that (wrong) class (float64)."""
+    true: np.ndarray
+    """The true class of each (int64)."""
+
+
+def _probabilities(model, x) -> np.ndarray:
+    if hasattr(model, "predict"):
+        probabilities = model.predict(x, verbose=0)
+    elif callable(model):
+        probabilities = model(x)
+    else:
+        raise ValueError(f"model must be a Keras model or a callable returning class probabilities, "
+                         f"received model={type(model).__name__}.")
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or probabilities.shape[0] != len(x):
+        raise ValueError(f"model must return probabilities of shape (n, classes) = ({len(x)}, classes), "
+                         f"it returned shape {probabilities.shape}.")
+    return probabilities
+
+
+def misclassified(model, x, y) -> Mistakes:
+    """Find the examples that ``model`` gets wrong.
+
+    Parameters
+    ----------
+    model : keras.Model or callable
+        ``model.predict(x, verbose=0)`` or ``model(x)`` must return class
+        probabilities of shape ``(n, classes)``.
+    x : array_like
+        The inputs, ``(n, ...)``, scaled as the model expects.
+    y : array_like
+        True labels ``(n,)`` or one-hot rows ``(n, classes)``.
+
+    Returns
+    -------
+    Mistakes
+        ``(indices, predicted, probability, true)``, one entry per mistake, in the order of ``x``.
+
+    Examples
+    --------
+    >>> def model(x):  # a "model" that always says class 1 with probability 0.8
+    ...     return np.tile([0.2, 0.8], (len(x), 1))
+    >>> found = misclassified(model, np.zeros((3, 2, 2)), [1, 0, 0])
+    >>> found.indices.tolist(), found.predicted.tolist(), found.probability.tolist()
+    ([1, 2], [1, 1], [0.8, 0.8])
+    """
+    x = np.asarray(x)
+    true = _labels("y", y)
+    if x.ndim < 1 or len(x) != len(true):
+        raise ValueError(f"x and y must hold the same number of examples, received {len(x) if x.ndim else 0} "
+                         f"and {len(true)}.")
+    probabilities = _probabilities(model, x)
+    if true.size and true.max() >= probabilities.shape[1]:
+        raise ValueError(f"y holds label {int(true.max())} but the model predicts only "
+                         f"{probabilities.shape[1]} classes.")
+    predicted = probabilities.argmax(axis=1)
+    indices = np.flatnonzero(predicted != true)
+    return Mistakes(indices.astype(np.int64), predicted[indices].astype(np.int64),
+                    probabilities[indices, predicted[indices]], true[indices])
+
+
+def _as_picture(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 3 and image.shape[-1] not in (3, 4):
+        image = image[..., 0]
+    return image
+
+
+def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, most_confident_first: bool = True,
+                          cols: int = 5):
+    """Show up to ``limit`` misclassified images titled "true → predicted (p=0.87)".
+
+    Parameters
+    ----------
+    model, x, y
+        As for :func:`misclassified`; ``x`` holds images ``(n, h, w)``, ``(n, h, w, 1)`` or ``(n, h, w, 3)``.
+    class_names : sequence of str, optional
+        Names for the titles; class numbers by default.
+    limit : int
+        Show at most this many.
+    most_confident_first : bool
+        Show the most confident mistakes first (the most instructive ones);
+        otherwise in the order of ``x``.
+    cols : int
+        Images per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Titled "k of n images misclassified", one axes per image shown.
+
+    Examples
+    --------
+    >>> def model(x):
+    ...     return np.tile([0.13, 0.87], (len(x), 1))
+    >>> fig = misclassified_gallery(model, np.zeros((2, 4, 4)), [0, 1], class_names=["T-shirt", "Trouser"])
+    >>> fig._suptitle.get_text(), [ax.get_title() for ax in fig.axes]
+    ('1 of 2 images misclassified', ['T-shirt → Trouser (p=0.87)'])
+    """
+    import matplotlib.pyplot as plt
+
+    limit = check_positive_int("limit", limit)
+    cols = check_positive_int("cols", cols)
+    x = np.asarray(x)
+    found = misclassified(model, x, y)
+    names = _check_class_names(class_names, int(max(found.true.max(initial=-1), found.predicted.max(initial=-1))) + 1)
+    order = np.argsort(-found.probability, kind="stable") if most_confident_first else np.arange(found.indices.size)
+    order = order[:limit]
+    title = f"{found.indices.size} of {len(x)} images misclassified"
+    if order.size == 0:
+        fig, ax = plt.subplots(figsize=(4, 1.5))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no mistakes", ha="center", va="center", transform=ax.transAxes)
+        fig.suptitle(title)
+        return fig
+    if order.size < found.indices.size:
+        title += f" (showing {order.size})"
+    cols = min(cols, order.size)
+    rows = -(-order.size // cols)
+    fig = plt.figure(figsize=(2.0 * cols, 2.2 * rows + 0.4))
+    label = (lambda c: names[c]) if names else str
+    for slot, k in enumerate(order):
+        ax = fig.add_subplot(rows, cols, slot + 1)
+        ax.set_axis_off()
+        picture = _as_picture(x[found.indices[k]])
+        if picture.ndim == 2:
+            ax.imshow(picture, cmap="gray")
+        else:
+            ax.imshow(np.clip(picture, 0, 1) if picture.dtype.kind == "f" else picture)
+        ax.set_title(f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})",
+                     fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

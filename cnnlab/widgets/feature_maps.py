@@ -1,0 +1,447 @@
+"""What a trained CNN sees: the feature maps of any layer, and the kernels it learned.
+
+* :func:`feature_maps` - the activations of one layer for one image, ``(h, w, channels)``.
+* :func:`feature_grid` - all channels of such an activation tiled into one 2-D picture.
+* :func:`show_filters` - the learned kernels of a ``Conv2D`` layer as a matplotlib figure.
+* :class:`FeatureMapViewer` - pick a layer (and an image), see all its feature maps, live.
+
+Compute is kept apart from display: the widget calls :func:`feature_maps` and
+:func:`feature_grid` and writes PNG bytes into an existing ``ipywidgets.Image``.
+Keras is imported only inside the functions that need it.
+
+Input scaling: images are fed to the model *as the model was trained on them*.
+``uint8`` images are scaled to [0, 1] (divided by 255); float images are used as
+given, so pass them already scaled (and preprocessed) the way the model expects.
+A ``(height, width)`` greyscale image gets a channel axis for one-channel models.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Mapping
+
+import ipywidgets as w
+import numpy as np
+
+from .._validation import check_non_negative_int, check_positive_int
+from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, encode_image
+from ._base import WidgetBase
+
+__all__ = ["FeatureMapViewer", "feature_maps", "feature_grid", "feature_map_layers", "prepare_image", "show_filters"]
+
+# model -> {layer name: keras.Model(model.inputs, layer.output)}; weak, so models can be freed.
+_EXTRACTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# ----------------------------------------------------------------------------- compute
+
+
+def _output_shape(layer):
+    """The layer's single output shape in the model's graph, or None (several outputs, shared layer)."""
+    try:
+        output = layer.output
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+    if isinstance(output, (list, tuple, dict)):
+        return None
+    return tuple(output.shape)
+
+
+def feature_map_layers(model) -> list[str]:
+    """Names of the layers of ``model`` whose output is a batch of feature maps (4-D, not the input).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built functional (or built Sequential) model.
+
+    Returns
+    -------
+    list of str
+        In model order: convolution, pooling, activation, normalisation, padding layers...
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> x = keras.layers.Conv2D(2, 3, name="conv")(inputs)
+    >>> x = keras.layers.MaxPooling2D(name="pool")(x)
+    >>> model = keras.Model(inputs, keras.layers.Dense(3, name="dense")(keras.layers.Flatten(name="flat")(x)))
+    >>> feature_map_layers(model)
+    ['conv', 'pool']
+    """
+    names = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        shape = _output_shape(layer)
+        if shape is not None and len(shape) == 4:
+            names.append(layer.name)
+    return names
+
+
+def _check_model(model) -> None:
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs or not hasattr(model, "get_layer"):
+        raise ValueError(
+            f"model must be a built Keras model with defined inputs, received model={type(model).__name__}; "
+            "build it with keras.Input(...) (functional API) or call it once on data first."
+        )
+
+
+def _input_shape(model) -> tuple:
+    return tuple(model.inputs[0].shape)
+
+
+def prepare_image(image, model=None, *, name: str = "image") -> np.ndarray:
+    """Return ``image`` as the float32 ``(height, width, channels)`` array the model is fed.
+
+    ``uint8`` is scaled to [0, 1]; floats (and other integer types) are kept as
+    given. A ``(height, width)`` greyscale image gets a channel axis (for
+    one-channel models). With ``model``, the channels (and fixed height and
+    width) must match its input.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(height, width)`` or ``(height, width, channels)``.
+    model : keras.Model, optional
+        Check the image against this model's input shape.
+    name : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(height, width, channels)``.
+
+    Examples
+    --------
+    >>> prepare_image(np.full((2, 3), 255, np.uint8)).shape, float(prepare_image(np.full((2, 3), 255, np.uint8)).max())
+    ((2, 3, 1), 1.0)
+    >>> prepare_image(np.zeros(4))
+    Traceback (most recent call last):
+    ...
+    ValueError: image must have shape (height, width) or (height, width, channels), received shape (4,).
+    """
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise ValueError(f"{name} must have shape (height, width) or (height, width, channels), "
+                         f"received shape {array.shape}.")
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    elif array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold numbers, received dtype {array.dtype}.")
+    array = array.astype(np.float32, copy=False)
+    if array.ndim == 2:
+        array = array[..., None]
+    if model is not None:
+        expected = _input_shape(model)
+        if len(expected) != 4:
+            raise ValueError(f"model must take images (batch, height, width, channels), its input shape is {expected}.")
+        channels = expected[-1]
+        if channels is not None and array.shape[-1] != channels:
+            raise ValueError(f"{name} has {array.shape[-1]} channel(s), received shape {np.asarray(image).shape}, "
+                             f"but the model takes {channels}; give (height, width, {channels}) images.")
+        for side, want in zip(array.shape[:2], expected[1:3]):
+            if want is not None and side != want:
+                raise ValueError(f"{name} has shape {np.asarray(image).shape}, but the model takes "
+                                 f"{expected[1]}×{expected[2]} images; resize it first.")
+    return array
+
+
+def _extractor(model, layer_name: str):
+    import keras
+
+    try:
+        cache = _EXTRACTORS.setdefault(model, {})
+    except TypeError:  # not weak-referenceable: no cache
+        cache = {}
+    if layer_name not in cache:
+        cache[layer_name] = keras.Model(model.inputs, model.get_layer(layer_name).output)
+    return cache[layer_name]
+
+
+def feature_maps(model, image, layer_name: str) -> np.ndarray:
+    """The activations of one layer of ``model`` for one image.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model taking ``(batch, height, width, channels)`` images.
+    image : array_like
+        ``(height, width, channels)``, or ``(height, width)`` for one-channel models.
+        ``uint8`` is scaled to [0, 1]; floats are used as given (scale them the way
+        the model was trained).
+    layer_name : str
+        A layer with 4-D output (see :func:`feature_map_layers`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(height, width, channels)`` float32, equal to
+        ``keras.Model(model.inputs, model.get_layer(layer_name).output)(image[None])[0]``.
+        The sub-model is built once per layer and cached; it shares the model's
+        layers, so it shows the current weights after more training.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> model = keras.Model(inputs, keras.layers.Conv2D(4, 3, name="conv")(inputs))
+    >>> feature_maps(model, np.zeros((8, 8)), "conv").shape
+    (6, 6, 4)
+    """
+    _check_model(model)
+    names = feature_map_layers(model)
+    if layer_name not in names:
+        if layer_name in [layer.name for layer in model.layers]:
+            shape = _output_shape(model.get_layer(layer_name))
+            raise ValueError(f"layer_name={layer_name!r} outputs shape {shape}, not feature maps; "
+                             f"choose one of {', '.join(repr(n) for n in names)}.")
+        raise ValueError(f"layer_name must be one of {', '.join(repr(n) for n in names)}, "
+                         f"received layer_name={layer_name!r}.")
+    array = prepare_image(image, model)
+    output = _extractor(model, layer_name)([array[None]], training=False)  # one entry per model input
+    return np.asarray(output, dtype=np.float32)[0]
+
+
+def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
+    """Tile every channel of a ``(height, width, channels)`` activation into one 2-D image.
+
+    Each map is scaled to [0, 1] by its own minimum and maximum (a constant map
+    becomes 0.5), so weak and strong channels are equally visible; ``pad`` lines
+    of ``pad_value`` separate the tiles, and empty tiles at the end are filled with it.
+
+    Parameters
+    ----------
+    maps : array_like
+        ``(height, width, channels)``.
+    columns : int, optional
+        Tiles per row; by default ``ceil(sqrt(channels))``.
+    pad : int
+        Width of the lines between tiles, in pixels.
+    pad_value : float
+        Value of those lines (1.0 shows white lines in grey scale).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(rows * height + (rows - 1) * pad, columns * width + (columns - 1) * pad)`` float32.
+
+    Examples
+    --------
+    >>> maps = np.stack([np.eye(2), 2 * np.eye(2), np.ones((2, 2))], axis=-1)
+    >>> feature_grid(maps, columns=3)
+    array([[1. , 0. , 1. , 1. , 0. , 1. , 0.5, 0.5],
+           [0. , 1. , 1. , 0. , 1. , 1. , 0.5, 0.5]], dtype=float32)
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    if maps.ndim != 3 or maps.size == 0:
+        raise ValueError(f"maps must have shape (height, width, channels), received shape {maps.shape}.")
+    height, width, count = maps.shape
+    columns = math.ceil(math.sqrt(count)) if columns is None else check_positive_int("columns", columns)
+    columns = min(columns, count)
+    pad = check_non_negative_int("pad", pad)
+    rows = -(-count // columns)
+    low = maps.min(axis=(0, 1))
+    span = maps.max(axis=(0, 1)) - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
+    grid = np.full((rows * height + (rows - 1) * pad, columns * width + (columns - 1) * pad), pad_value, np.float32)
+    for index in range(count):
+        row, col = divmod(index, columns)
+        top, left = row * (height + pad), col * (width + pad)
+        grid[top : top + height, left : left + width] = scaled[..., index]
+    return grid
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int = 64):
+    """Draw the learned kernels of a convolutional layer.
+
+    For layers on RGB input (3 input channels) each kernel is shown in colour
+    (0.5 grey is a zero weight); otherwise the weights on the first input channel
+    are shown with a diverging colour map centred on 0 (blue negative, red positive),
+    on one scale shared by all kernels so they can be compared.
+
+    Parameters
+    ----------
+    model : keras.Model
+    layer_name : str
+        A layer with a 4-D kernel ``(kh, kw, in_channels, filters)``, e.g. ``Conv2D``.
+    columns : int
+        Kernels per row.
+    max_filters : int
+        Draw at most this many (the first ones).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per kernel drawn, no ticks, with a title.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> model = keras.Model(inputs, keras.layers.Conv2D(4, 3, name="conv")(inputs))
+    >>> fig = show_filters(model, "conv")
+    >>> len(fig.axes), fig._suptitle.get_text()
+    (4, 'conv: 4 learned 3×3 kernels (input channel 0)')
+    """
+    import matplotlib.pyplot as plt
+
+    _check_model(model)
+    columns = check_positive_int("columns", columns)
+    max_filters = check_positive_int("max_filters", max_filters)
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"layer_name must be one of {', '.join(repr(n) for n in names)}, "
+                         f"received layer_name={layer_name!r}.")
+    weights = model.get_layer(layer_name).get_weights()
+    if not weights or np.asarray(weights[0]).ndim != 4:
+        conv = [layer.name for layer in model.layers
+                if layer.get_weights() and np.asarray(layer.get_weights()[0]).ndim == 4]
+        raise ValueError(f"layer_name={layer_name!r} has no 4-D convolution kernel; "
+                         f"choose one of {', '.join(repr(n) for n in conv) or 'no layer (the model has none)'}.")
+    kernel = np.asarray(weights[0], dtype=np.float32)
+    kh, kw, in_channels, filters = kernel.shape
+    count = min(filters, max_filters)
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    limit = float(np.abs(kernel[..., :count]).max()) or 1.0
+    fig = plt.figure(figsize=(1.1 * columns, 1.1 * rows + 0.5))
+    for index in range(count):
+        ax = fig.add_subplot(rows, columns, index + 1)
+        ax.set_axis_off()
+        if in_channels == 3:
+            ax.imshow(np.clip(0.5 + kernel[..., index] / (2 * limit), 0, 1), interpolation="nearest")
+        else:
+            ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+    shown = f"{count} of {filters}" if count < filters else f"{count}"
+    colour = "RGB" if in_channels == 3 else "input channel 0"
+    fig.suptitle(f"{layer_name}: {shown} learned {kh}×{kw} kernels ({colour})")
+    return fig
+
+
+# ----------------------------------------------------------------------------- widget
+
+
+def _display_scale(width: int, target: int = 320) -> int:
+    return max(1, min(8, target // max(width, 1)))
+
+
+class FeatureMapViewer(WidgetBase):
+    """Choose a layer of a CNN and an image; see every feature map of that layer (Figure 13-6, learned).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model taking images.
+    image : array_like or mapping of str to array_like
+        One image, or ``{name: image}`` to choose from with a dropdown.
+        ``(height, width)`` greyscale (for one-channel models) or
+        ``(height, width, channels)``. ``uint8`` is scaled to [0, 1]; float images
+        are used as given, so scale them the way the model was trained.
+    layers : sequence of str, optional
+        Offer only these layers (each must output 4-D feature maps); by default
+        every such layer of the model.
+
+    Attributes
+    ----------
+    output_array : numpy.ndarray
+        The chosen layer's activations for the chosen image, ``(h, w, channels)``.
+    grid_array : numpy.ndarray
+        ``feature_grid(output_array)``, the picture on display.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> x = keras.layers.Conv2D(3, 3, name="C1")(inputs)
+    >>> model = keras.Model(inputs, keras.layers.MaxPooling2D(name="S2")(x))
+    >>> viewer = FeatureMapViewer(model, np.zeros((8, 8), np.uint8))
+    >>> viewer.readout.value
+    'layer C1: 3 maps of 6×6'
+    >>> viewer.layer_choice.value = "S2"
+    >>> viewer.output_array.shape
+    (3, 3, 3)
+    """
+
+    def __init__(self, model, image, layers=None) -> None:
+        super().__init__()
+        _check_model(model)
+        self.model = model
+        available = feature_map_layers(model)
+        if not available:
+            raise ValueError("model has no layer with 4-D (feature map) output; give a convolutional model.")
+        if layers is None:
+            offered = available
+        else:
+            offered = [layers] if isinstance(layers, str) else list(layers)
+            if not offered:
+                raise ValueError("layers is empty; give layer names, or None for every feature-map layer.")
+            for name in offered:
+                if name not in available:
+                    raise ValueError(f"layers must name layers with 4-D output, one of "
+                                     f"{', '.join(repr(n) for n in available)}; received {name!r} in layers={offered!r}.")
+        if isinstance(image, Mapping):
+            if not image:
+                raise ValueError("image is empty; give an array or a non-empty mapping of name to array.")
+            self._images = {str(k): prepare_image(v, model, name=f"image[{k!r}]") for k, v in image.items()}
+        else:
+            self._images = {"image": prepare_image(image, model)}
+        self.output_array = np.zeros((1, 1, 1), np.float32)
+        self.grid_array = np.zeros((1, 1), np.float32)
+        self._shown_image: str | None = None
+
+        self.layer_choice = w.Dropdown(options=offered, value=offered[0], description="Layer",
+                                       layout=w.Layout(width="260px"))
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image",
+                                       layout=w.Layout(width="260px",
+                                                       display=None if isinstance(image, Mapping) else "none"))
+        self.input_view = w.Image(format="png", layout=w.Layout(width="160px"))
+        self.output_view = w.Image(format="png", layout=w.Layout(max_width="480px"))
+        self.readout = w.HTML()
+        self._observe(self.layer_choice, self.image_choice)
+
+        pictures = w.HBox([
+            w.VBox([w.HTML("<b>Input</b>"), self.input_view]),
+            w.VBox([w.HTML("<b>Feature maps</b> (each scaled to its own range)"), self.output_view]),
+        ])
+        self.root = w.VBox([w.HBox([self.layer_choice, self.image_choice]), self.readout, pictures, self.error_box])
+        self.refresh()
+
+    @property
+    def image(self) -> np.ndarray:
+        """The image fed to the model, float32 ``(height, width, channels)``."""
+        return self._images[self.image_choice.value]
+
+    def _show_input(self) -> None:
+        name = self.image_choice.value
+        if name == self._shown_image:
+            return
+        picture = self._images[name]
+        picture = picture if picture.shape[-1] == 3 else picture[..., 0]
+        self.input_view.value = encode_image(picture, "png", scale=_display_scale(picture.shape[1], 160))
+        self._shown_image = name
+
+    def _update(self) -> None:
+        layer = self.layer_choice.value
+        maps = feature_maps(self.model, self.image, layer)
+        grid = feature_grid(maps)
+        self.output_view.value = encode_image(grid, "png", vmin=0.0, vmax=1.0, cmap=SEQUENTIAL_CMAP,
+                                              scale=_display_scale(grid.shape[1]))
+        self.output_array, self.grid_array = maps, grid
+        self._show_input()
+        h, wd, c = maps.shape
+        self.readout.value = f"layer {layer}: {c} map{'s' if c != 1 else ''} of {h}×{wd}"
+
+    def __repr__(self) -> str:
+        return f"<FeatureMapViewer widget: layer {self.layer_choice.value} of {getattr(self.model, 'name', 'model')}>"
