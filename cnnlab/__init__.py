@@ -6,7 +6,8 @@ works right after ``import cnnlab``.
 
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
 ``memory``, ``plotting``, ``widgets``.
-Upper floor (imports TensorFlow when first used): ``device``, ``models``.
+Upper floor (imports TensorFlow when first used): ``device``, ``models``, ``training``.
+``evaluation`` is numpy and matplotlib only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "device", "kernels", "memory", "models", "ops", "plotting", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "device", "evaluation", "kernels", "memory", "models", "ops", "plotting",
+               "training", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

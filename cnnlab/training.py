@@ -1,0 +1,480 @@
+"""Training made visible: a thin ``model.fit`` wrapper and a live training monitor (imports TensorFlow).
+
+Upper floor: importing this module imports TensorFlow and Keras.
+
+* :func:`fit` wraps ``model.fit``: numpy arrays become a seeded ``tf.data``
+  pipeline (shuffle, batch, optional augmentation, prefetch), with early
+  stopping, ``.keras`` checkpoints, TensorBoard logs, a ``tf.distribute``
+  strategy, and a choice of what to do when memory runs out.
+* :func:`build_in_scope` builds (and compiles) a model under a strategy's scope.
+* :func:`digits_augmentation` is the small shift / rotation / zoom used for 28×28 digits.
+* :class:`TrainingMonitor` is a Keras callback that is also a widget: live loss
+  and accuracy curves, an epoch / batch / ETA / throughput readout and a Stop
+  button; outside a notebook it prints one line per epoch.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import io
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import ipywidgets as w  # noqa: E402
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from ._validation import check_non_negative_int, check_one_of, check_positive_int  # noqa: E402
+from .widgets._base import WidgetBase  # noqa: E402
+
+__all__ = ["fit", "build_in_scope", "digits_augmentation", "TrainingMonitor", "OOM_REMEDIES"]
+
+#: What to try when a model does not fit in memory (the book's chapter 13, exercise 3).
+OOM_REMEDIES = (
+    "use smaller mini-batches (fit(..., on_oom='halve_batch') does it for you)",
+    "use a larger stride in one or more layers",
+    "remove one or more layers",
+    "use 16-bit floats instead of 32-bit (cnnlab.device.enable_mixed_precision())",
+    "distribute the model over several devices (fit(..., strategy=...))",
+)
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def build_in_scope(strategy, build_fn: Callable[[], keras.Model], compile_kwargs: dict | None = None) -> keras.Model:
+    """Call ``build_fn()`` inside ``strategy.scope()`` and compile the model there if asked.
+
+    A model trained with a ``tf.distribute`` strategy must create its variables
+    (and its optimizer's) under that strategy's scope; this does both.
+
+    Parameters
+    ----------
+    strategy : tf.distribute.Strategy or None
+        ``None`` means the default strategy (one device).
+    build_fn : callable
+        Returns a new ``keras.Model``.
+    compile_kwargs : dict, optional
+        Passed to ``model.compile`` inside the scope.
+
+    Examples
+    --------
+    >>> model = build_in_scope(None, lambda: keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]),
+    ...                        dict(optimizer="sgd", loss="mse"))
+    >>> model.count_params(), type(model.optimizer).__name__
+    (8, 'SGD')
+    """
+    if not callable(build_fn):
+        raise ValueError(f"build_fn must be a callable that returns a keras.Model, received build_fn={build_fn!r}.")
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = build_fn()
+        if not isinstance(model, keras.Model):
+            raise ValueError(f"build_fn must return a keras.Model, it returned {type(model).__name__}.")
+        if compile_kwargs:
+            model.compile(**compile_kwargs)
+    return model
+
+
+def digits_augmentation(seed: int = 42) -> keras.Sequential:
+    """Small random shifts (±2 px), rotations (±10°) and zooms (±10 %) for 28×28 digit images.
+
+    The layers are seeded, so a run with the same seed sees the same sequence
+    of augmented images. Input: a batch ``(batch, 28, 28, channels)``.
+
+    Examples
+    --------
+    >>> augment = digits_augmentation(seed=0)
+    >>> augment(np.zeros((2, 28, 28, 1), "float32"), training=True).shape
+    TensorShape([2, 28, 28, 1])
+    """
+    seed = check_non_negative_int("seed", seed)
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            layers.RandomTranslation(2 / 28, 2 / 28, fill_mode="constant", seed=seed),
+            layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed + 1),
+            layers.RandomZoom(0.1, 0.1, fill_mode="constant", seed=seed + 2),
+        ],
+        name="digits_augmentation",
+    )
+
+
+# ----------------------------------------------------------------------------- fit
+
+
+def _augmenter(augment, seed: int):
+    if augment is None:
+        return None
+    if isinstance(augment, str):
+        check_one_of("augment", augment, ("digits",))
+        augment = digits_augmentation(seed)
+    if isinstance(augment, keras.layers.Layer):
+        layer = augment
+        return lambda x: layer(x, training=True)
+    if callable(augment):
+        return augment
+    raise ValueError(
+        f"augment must be None, 'digits', a keras layer or a callable, received augment={augment!r}."
+    )
+
+
+def _dataset(data, name: str, batch_size: int, *, shuffle: bool, seed: int, augment=None):
+    """A batched, prefetched ``tf.data.Dataset`` from ``(x, y)`` numpy arrays; a Dataset is used as it is."""
+    if isinstance(data, tf.data.Dataset):
+        return data
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"{name} must be an (x, y) pair of arrays or a tf.data.Dataset, received {name}={data!r:.80}.")
+    x, y = (np.asarray(a) for a in data)
+    if len(x) != len(y):
+        raise ValueError(f"{name} has {len(x)} inputs but {len(y)} labels; give as many of each.")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(lambda xb, yb: (augment(xb), yb))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _standard_callbacks(val, early_stopping, checkpoint, tensorboard) -> list:
+    monitor = "val_loss" if val is not None else "loss"
+    made = []
+    if early_stopping is not None:
+        patience = check_positive_int("early_stopping", early_stopping, hint="Give a patience in epochs, or None.")
+        made.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True))
+    if checkpoint is not None:
+        path = os.fspath(checkpoint)
+        if not path.endswith(".keras"):
+            raise ValueError(f"checkpoint must be a path ending in '.keras', received checkpoint={path!r}.")
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        made.append(keras.callbacks.ModelCheckpoint(path, monitor=monitor, save_best_only=val is not None))
+    if tensorboard is not None:
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ImportError(f"tensorboard={os.fspath(tensorboard)!r} needs the tensorboard package, which is not "
+                              "installed; install it (pip install tensorboard) or pass tensorboard=None.")
+        made.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
+    return made
+
+
+def _out_of_memory(error, batch_size: int):
+    remedies = "\n".join(f"  - {remedy}" for remedy in OOM_REMEDIES)
+    message = f"out of memory with batch_size={batch_size}. Ways to make the model fit:\n{remedies}\n{error.message}"
+    return tf.errors.ResourceExhaustedError(error.node_def, error.op, message)
+
+
+def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed: int = 42, augment=None,
+        shuffle: bool = True, early_stopping: int | None = None, checkpoint=None, tensorboard=None,
+        strategy=None, callbacks=(), on_oom: str = "raise", verbose: int = 0, compile_kwargs: dict | None = None):
+    """Train ``model`` on ``train`` (and watch ``val``) with the course's defaults; return Keras' ``History``.
+
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A compiled model, or a function that builds one. With a ``strategy``,
+        the model's variables must be created under ``strategy.scope()``: pass
+        a function (it is called inside the scope, see :func:`build_in_scope`)
+        or a model built there.
+    train, val : (x, y) pair of numpy arrays, or tf.data.Dataset
+        Arrays become a pipeline: shuffle (seeded), batch, augment, prefetch.
+        A Dataset is used as it is (already batched; ``batch_size``, ``shuffle``
+        and ``augment`` do not apply to it).
+    epochs, batch_size : int
+        ``batch_size`` is the global batch: a strategy splits it over its replicas.
+    seed : int
+        Seeds Python, numpy and TensorFlow (``keras.utils.set_random_seed``) before
+        the model is built, the shuffling and the augmentation layers. On a CPU two
+        runs with the same seed give the same weights; on a GPU some kernels are not
+        deterministic: call ``tf.config.experimental.enable_op_determinism()`` once
+        for identical runs (slower, so it is not done here).
+    augment : None, "digits", keras layer or callable
+        Applied to each training batch of images; ``"digits"`` is :func:`digits_augmentation`.
+    shuffle : bool
+        Shuffle the training arrays each epoch.
+    early_stopping : int, optional
+        Patience in epochs; training stops when the validation loss (the training
+        loss without ``val``) has not improved for that long, and the best weights
+        are restored.
+    checkpoint : str or path, optional
+        A ``.keras`` file, saved every epoch (only when the validation loss improves, if ``val`` is given).
+    tensorboard : str or path, optional
+        A log directory for TensorBoard (needs the ``tensorboard`` package).
+    strategy : tf.distribute.Strategy, optional
+        For example ``tf.distribute.MirroredStrategy()``; see ``cnnlab.device.distribution_strategy``.
+    callbacks : sequence of keras.callbacks.Callback
+        More callbacks, such as a :class:`TrainingMonitor`.
+    on_oom : {"raise", "halve_batch"}
+        What to do on ``tf.errors.ResourceExhaustedError``: re-raise it with a list of
+        remedies, or halve the batch size and start again (numpy inputs only, down
+        to a batch of 1). A retry continues from the weights reached so far.
+    verbose : int
+        Keras' progress output (0: none).
+    compile_kwargs : dict, optional
+        Passed to ``model.compile`` (inside the strategy's scope).
+
+    Returns
+    -------
+    keras.callbacks.History
+
+    Examples
+    --------
+    >>> def build():
+    ...     return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    >>> x = np.random.default_rng(0).random((64, 4), "float32"); y = (x[:, 0] * 3).astype(int)
+    >>> history = fit(build, (x, y), epochs=2, batch_size=16,
+    ...               compile_kwargs=dict(optimizer="sgd", loss="sparse_categorical_crossentropy"))
+    >>> len(history.history["loss"])
+    2
+    """
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    seed = check_non_negative_int("seed", seed)
+    on_oom = check_one_of("on_oom", on_oom, ("raise", "halve_batch"))
+    if strategy is not None and not isinstance(strategy, tf.distribute.Strategy):
+        raise ValueError(f"strategy must be a tf.distribute.Strategy or None, received strategy={strategy!r}.")
+
+    all_callbacks = _standard_callbacks(val, early_stopping, checkpoint, tensorboard) + list(callbacks)
+    augmenter = _augmenter(augment, seed)  # seeded layers: they draw nothing from the global generator
+
+    keras.utils.set_random_seed(seed)
+    if isinstance(model, keras.Model):
+        if compile_kwargs:
+            with (strategy or tf.distribute.get_strategy()).scope():
+                model.compile(**compile_kwargs)
+    elif callable(model):
+        model = build_in_scope(strategy, model, compile_kwargs)
+    else:
+        raise ValueError(f"model must be a keras.Model or a function that builds one, received model={model!r:.80}.")
+
+    while True:
+        for callback in all_callbacks:
+            if isinstance(callback, TrainingMonitor) and not isinstance(train, tf.data.Dataset):
+                callback.batch_size = batch_size
+        train_data = _dataset(train, "train", batch_size, shuffle=shuffle, seed=seed, augment=augmenter)
+        val_data = None if val is None else _dataset(val, "val", batch_size, shuffle=False, seed=seed)
+        try:
+            return model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=all_callbacks,
+                             shuffle=False, verbose=verbose)  # the pipeline shuffles
+        except tf.errors.ResourceExhaustedError as error:
+            if on_oom == "raise" or batch_size == 1 or isinstance(train, tf.data.Dataset):
+                raise _out_of_memory(error, batch_size) from error
+            smaller = batch_size // 2
+            print(f"out of memory with batch_size={batch_size}: retrying with batch_size={smaller}")
+            batch_size = smaller
+            keras.utils.set_random_seed(seed)
+
+
+# ----------------------------------------------------------------------------- monitor
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _accuracy_key(logs) -> str | None:
+    return next((k for k in logs if "acc" in k and not k.startswith("val_")), None)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
+    """Live loss and accuracy curves, progress, and a Stop button; pass it in ``callbacks``.
+
+    The chart (one PNG in an ``ipywidgets.Image``, drawn by one matplotlib
+    figure made once) is redrawn every ``update_every`` batches and at the end
+    of each epoch. Stop ends training cleanly after the current batch. Outside a
+    notebook (or with ``text=True``) it prints one line per epoch instead.
+
+    Parameters
+    ----------
+    update_every : int
+        Redraw every this many batches.
+    text : bool, optional
+        Print text instead of drawing; by default, text when no notebook kernel runs.
+    batch_size : int, optional
+        For the samples-per-second readout (:func:`fit` sets it).
+
+    Attributes
+    ----------
+    history : dict
+        ``history["batch"]``: lists ``step`` (fractional epochs), ``loss`` and ``accuracy``
+        per batch; ``history["epoch"]``: a list per Keras log key (``loss``, ``val_loss``, ...) per epoch.
+    stopped : bool
+        Whether the Stop button ended the last training run.
+    stop_button, readout, chart : ipywidgets.Button, ipywidgets.HTML, ipywidgets.Image
+
+    Notes
+    -----
+    The chart and readout update while a cell runs (they go out on IOPub), but a
+    kernel busy in a cell handles a button click only after the cell ends. For the
+    Stop button to act during training, run the training in a thread, for example
+    ``threading.Thread(target=fit, args=(model, train), kwargs=dict(callbacks=[monitor])).start()``,
+    then display ``monitor``.
+
+    Examples
+    --------
+    >>> monitor = TrainingMonitor(text=True)
+    >>> x = np.zeros((32, 2), "float32"); y = np.zeros(32, "int32")
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    >>> model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    >>> _ = fit(model, (x, y), epochs=1, batch_size=16, callbacks=[monitor])  # doctest: +ELLIPSIS
+    epoch 1/1 - loss ... - accuracy 1.0000 - ...
+    >>> len(monitor.history["batch"]["loss"]), monitor.stopped
+    (2, False)
+    """
+
+    def __init__(self, update_every: int = 20, *, text: bool | None = None, batch_size: int | None = None) -> None:
+        keras.callbacks.Callback.__init__(self)
+        WidgetBase.__init__(self)
+        self.update_every = check_positive_int("update_every", update_every)
+        self.text = (not _in_notebook()) if text is None else bool(text)
+        self.batch_size = batch_size
+        self.history: dict = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
+        self.stopped = False
+        self._stop_requested = False
+        self._figure = None
+        self.chart = w.Image(format="png", layout=w.Layout(width="640px"))
+        self.readout = w.HTML(value="waiting for training to start")
+        self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger",
+                                    tooltip="End training after the current batch")
+        self.stop_button.on_click(self._on_stop)
+        self.root = w.VBox([w.HBox([self.stop_button, self.readout]), self.chart, self.error_box])
+        if self.text:
+            self.chart.layout.display = "none"
+
+    # ------------------------------------------------------------------ stop
+    def _on_stop(self, _button=None) -> None:
+        # Only a flag: the Keras hooks act on it, so the readout always names the last batch run.
+        self._stop_requested = True
+
+    def _stop_if_requested(self) -> bool:
+        if self._stop_requested and not self.stopped:
+            self.model.stop_training = True
+            self.stopped = True
+            self.refresh()
+        return self.stopped
+
+    # ------------------------------------------------------------------ Keras hooks
+    def on_train_begin(self, logs=None):
+        self.history = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
+        self.stopped = self._stop_requested = False
+        self.stop_button.disabled = False
+        self._epoch = self._batch = self._done = 0
+        self._start = time.perf_counter()
+        self._epochs = (self.params or {}).get("epochs") or 1
+        self._steps = (self.params or {}).get("steps")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._epoch_start = time.perf_counter()
+        self._epoch_batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        self._batch = batch
+        self._done += 1
+        self._epoch_batches += 1
+        steps = self._steps or batch + 1
+        record = self.history["batch"]
+        record["step"].append(self._epoch + (batch + 1) / steps)
+        record["loss"].append(float(logs.get("loss", np.nan)))
+        key = _accuracy_key(logs)
+        record["accuracy"].append(float(logs[key]) if key else np.nan)
+        if self._stop_requested:
+            self._stop_if_requested()
+        elif not self.text and self._done % self.update_every == 0:
+            self.refresh()
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history["epoch"].setdefault(key, []).append(float(value))
+        if self.text:
+            elapsed = time.perf_counter() - self._epoch_start
+            parts = [f"epoch {epoch + 1}/{self._epochs}"]
+            keys = sorted(logs or {}, key=lambda k: (k.startswith("val_"), k.removeprefix("val_") != "loss", k))
+            parts += [f"{key} {float(logs[key]):.4f}" for key in keys]
+            parts.append(f"{elapsed:.1f} s ({self._rate(self._epoch_batches, elapsed)})")
+            print(" - ".join(parts))
+        if not self._stop_if_requested():  # a click during validation stops here
+            self.refresh()
+
+    def on_train_end(self, logs=None):
+        self.stop_button.disabled = True
+        self.refresh()
+        if self.text and self.stopped:
+            print(self.readout.value)
+
+    # ------------------------------------------------------------------ drawing
+    def _rate(self, batches: int, seconds: float) -> str:
+        seconds = max(seconds, 1e-9)
+        if self.batch_size:
+            return f"{batches * self.batch_size / seconds:,.0f} samples/s"
+        return f"{batches / seconds:,.1f} batches/s"
+
+    def _progress(self) -> str:
+        if self.stopped:
+            return f"stopped after epoch {self._epoch + 1}, batch {self._batch + 1}"
+        elapsed = time.perf_counter() - self._start
+        steps = self._steps or self._batch + 1
+        total = self._epochs * steps
+        eta = elapsed / max(self._done, 1) * max(total - self._done, 0)
+        return (f"epoch {self._epoch + 1}/{self._epochs}, batch {self._batch + 1}/{steps}, "
+                f"ETA {_duration(eta)}, {self._rate(self._done, elapsed)}")
+
+    def _update(self) -> None:
+        if not hasattr(self, "_start"):
+            return
+        self.readout.value = html.escape(self._progress())
+        if not self.text:
+            self.chart.value = self._draw()
+
+    def _draw(self) -> bytes:
+        from PIL import Image
+
+        if self._figure is None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            # A fixed layout: "constrained" layout would re-measure every text on each redraw.
+            self._figure = Figure(figsize=(6.4, 2.4), dpi=80)
+            self._figure.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88, wspace=0.25)
+            FigureCanvasAgg(self._figure)
+            self._lines = {}
+            for ax, name in zip(self._figure.subplots(1, 2), ("loss", "accuracy")):
+                ax.set_title(name)
+                ax.set_xlabel("epoch")
+                self._lines[name] = ax.plot([], [], label="train")[0]
+                self._lines["val_" + name] = ax.plot([], [], "o-", label="validation")[0]
+                # A fixed corner: loc="best" searches every point of the curves on each redraw.
+                ax.legend(loc="upper right" if name == "loss" else "lower right", fontsize="small")
+        batch = self.history["batch"]
+        epochs = self.history["epoch"]
+        accuracy_key = _accuracy_key(epochs) or "accuracy"
+        for name, line in self._lines.items():
+            if name.startswith("val_"):
+                values = epochs.get("val_" + (accuracy_key if name == "val_accuracy" else "loss"), [])
+                line.set_data(np.arange(1, len(values) + 1), values)
+            else:
+                line.set_data(batch["step"], batch[name])
+        for ax in self._figure.axes:
+            ax.relim()
+            ax.autoscale_view()
+        canvas = self._figure.canvas
+        canvas.draw()
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
