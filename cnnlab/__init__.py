@@ -16,8 +16,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "device", "evaluation", "kernels", "memory", "models", "ops", "plotting",
-               "training", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "device", "digits", "evaluation", "kernels", "memory", "models", "ops",
+               "plotting", "training", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 
