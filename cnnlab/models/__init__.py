@@ -13,7 +13,7 @@ Builders load lazily, so ``import cnnlab.models`` does not import TensorFlow.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "LocalResponseNormalization": "cnnlab.models.layers",
@@ -39,18 +39,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module_name = _EXPORTS[name]
-        module = importlib.import_module(module_name)
-        # Bind every export of that module now: importing cnnlab.models.googlenet also sets the
-        # package attribute `googlenet` to the *module*, which must not hide the function.
-        for export, source in _EXPORTS.items():
-            if source == module_name:
-                globals()[export] = getattr(module, export)
-        return globals()[name]
-    raise AttributeError(f"module 'cnnlab.models' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -11,7 +11,7 @@ Widgets load lazily, so ``import cnnlab.widgets`` does not import ipywidgets.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _WIDGETS = {
     "DatasetBrowser": "cnnlab.widgets.dataset_browser",
@@ -26,13 +26,4 @@ _WIDGETS = {
 __all__ = sorted(_WIDGETS)
 
 
-def __getattr__(name: str):
-    if name in _WIDGETS:
-        value = getattr(importlib.import_module(_WIDGETS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'cnnlab.widgets' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_WIDGETS))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _WIDGETS)

@@ -1,0 +1,40 @@
+"""Lazy exports for packages whose members pull in heavy libraries (TensorFlow, ipywidgets)."""
+
+from __future__ import annotations
+
+import importlib
+
+
+def lazy_exports(package: str, namespace: dict, exports: dict[str, str]):
+    """Return ``(__getattr__, __dir__)`` that import ``exports`` ({name: module}) on first use.
+
+    When a member is first used, every export of its module is bound in the package at once:
+    importing ``pkg.googlenet`` also sets the package attribute ``googlenet`` to the *module*,
+    which must not hide the function of the same name.
+
+    Examples
+    --------
+    >>> namespace = {}
+    >>> getattr_, dir_ = lazy_exports("demo", namespace, {"sqrt": "math", "pi": "math"})
+    >>> getattr_("sqrt")(9.0), namespace["pi"] > 3
+    (3.0, True)
+    >>> getattr_("cos")
+    Traceback (most recent call last):
+    ...
+    AttributeError: module 'demo' has no attribute 'cos'
+    """
+
+    def __getattr__(name: str):
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module_name = exports[name]
+        module = importlib.import_module(module_name)
+        for export, source in exports.items():
+            if source == module_name:
+                namespace[export] = getattr(module, export)
+        return namespace[name]
+
+    def __dir__():
+        return sorted(set(namespace) | set(exports))
+
+    return __getattr__, __dir__
