@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_mnist", "center_of_mass"]
+__all__ = ["to_mnist", "center_of_mass", "render_strokes"]
 
 _BOX = 20
 _SIZE = 28
+#: Rendering size of :func:`render_strokes`: the digit's longer side spans this many pixels.
+_RENDER_EXTENT = 200
 
 
 def center_of_mass(image) -> tuple[float, float]:
@@ -97,3 +99,65 @@ def to_mnist(drawing, *, ink_is_dark: bool = False) -> np.ndarray:
     canvas[:] = 0.0
     canvas[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
     return np.round(canvas * 255).astype(np.uint8)
+
+
+def render_strokes(strokes, *, pen: float = 0.15) -> np.ndarray:
+    """Rasterise pen strokes (lists of (x, y) points) into a greyscale image, ink bright.
+
+    The drawing is rescaled so that its longer side spans 200 pixels before the
+    pen is applied, and the pen's width is ``pen`` times that: a digit drawn
+    small or large gets the same stroke thickness relative to its size, as MNIST's
+    digits have (about 2 pixels in the 20×20 box). :func:`to_mnist` then does the
+    rest of MNIST's preprocessing.
+
+    Parameters
+    ----------
+    strokes : sequence of sequences of (x, y)
+        One entry per pen-down ... pen-up movement, in any coordinate unit
+        (canvas pixels, say); a stroke of one point is a dot.
+    pen : float
+        Pen width as a fraction of the drawing's longer side, in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        2-D ``uint8`` image (ink 255 on 0), a little larger than 200×200 for the pen's margin.
+
+    Examples
+    --------
+    >>> image = render_strokes([[(10, 0), (10, 50)]])      # one vertical line
+    >>> image.shape, image.dtype, int(image.max())
+    ((260, 260), dtype('uint8'), 255)
+    >>> to_mnist(image).shape
+    (28, 28)
+    """
+    from PIL import Image, ImageDraw
+
+    if not isinstance(pen, (int, float)) or not 0 < pen <= 1:
+        raise ValueError(f"pen must be a fraction in (0, 1] of the drawing's size, received pen={pen!r}.")
+    try:
+        paths = [np.asarray(stroke, dtype=np.float64).reshape(-1, 2) for stroke in strokes]
+    except (TypeError, ValueError):
+        raise ValueError("strokes must be a list of strokes, each a list of (x, y) points, "
+                         f"received strokes={strokes!r:.80}.") from None
+    paths = [path for path in paths if len(path)]
+    if not paths:
+        raise ValueError("strokes is empty (no ink); draw a digit first.")
+    points = np.concatenate(paths)
+    if not np.isfinite(points).all():
+        raise ValueError("strokes contain NaN or infinite coordinates; give finite (x, y) points.")
+    low = points.min(axis=0)
+    extent = float((points.max(axis=0) - low).max())
+    scale = _RENDER_EXTENT / extent if extent > 0 else 1.0
+    width = max(1, round(pen * _RENDER_EXTENT))
+    margin = width
+    size = _RENDER_EXTENT + 2 * margin
+    image = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(image)
+    for path in paths:
+        xy = [tuple(p) for p in (path - low) * scale + margin]
+        if len(xy) > 1:
+            draw.line(xy, fill=255, width=width, joint="curve")
+        for x, y in (xy[0], xy[-1]) if len(xy) > 1 else xy:  # round caps (PIL's lines have square ends)
+            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+    return np.asarray(image)

@@ -8,6 +8,9 @@ Upper floor: importing this module imports TensorFlow and Keras.
   strategy, and a choice of what to do when memory runs out.
 * :func:`build_in_scope` builds (and compiles) a model under a strategy's scope.
 * :func:`digits_augmentation` is the small shift / rotation / zoom used for 28×28 digits.
+* :class:`OneCycle` is the one-cycle learning-rate schedule: warm up, then anneal.
+* :func:`train_reference` is exercise 7's reference recipe (the notebook and
+  ``benchmarks/mnist.py`` both call it); :func:`ensemble_predict` averages several models.
 * :class:`TrainingMonitor` is a Keras callback that is also a widget: live loss
   and accuracy curves, an epoch / batch / ETA / throughput readout and a Stop
   button; outside a notebook it prints one line per epoch.
@@ -33,7 +36,8 @@ import tensorflow as tf  # noqa: E402
 from ._validation import check_non_negative_int, check_one_of, check_positive_int  # noqa: E402
 from .widgets._base import WidgetBase  # noqa: E402
 
-__all__ = ["fit", "build_in_scope", "digits_augmentation", "TrainingMonitor", "OOM_REMEDIES"]
+__all__ = ["fit", "build_in_scope", "digits_augmentation", "fashion_augmentation", "OneCycle", "prepare_digits", "train_reference",
+           "ensemble_predict", "TrainingMonitor", "OOM_REMEDIES"]
 
 #: What to try when a model does not fit in memory (the book's chapter 13, exercise 3).
 OOM_REMEDIES = (
@@ -106,6 +110,84 @@ def digits_augmentation(seed: int = 42) -> keras.Sequential:
     )
 
 
+@keras.saving.register_keras_serializable(package="cnnlab")
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """One-cycle learning rate: a linear warm-up to ``max_lr``, then a cosine decay to almost zero.
+
+    A short warm-up lets a high learning rate be used safely (batch normalisation
+    helps too); the high rate moves fast and regularises, and the long decay
+    settles into a minimum. Most of a fixed, small budget of epochs is spent
+    learning fast: the course's reference MNIST recipe trains in about ten epochs
+    this way (L. Smith, *Super-convergence*, 2018).
+
+    Parameters
+    ----------
+    max_lr : float
+        The peak learning rate (for Adam, about 3e-3; for SGD with momentum, about 0.1).
+    total_steps : int
+        Number of optimizer steps of the whole run: epochs × batches per epoch.
+    warmup : float
+        Fraction of the steps spent warming up, in (0, 1).
+    start_factor, end_factor : float
+        The rate starts at ``max_lr / start_factor`` and ends at ``max_lr / end_factor``.
+
+    Examples
+    --------
+    >>> schedule = OneCycle(1e-2, total_steps=100, warmup=0.2)
+    >>> [round(float(schedule(step)), 5) for step in (0, 20, 60, 100)]
+    [0.0004, 0.01, 0.005, 0.0]
+    """
+
+    def __init__(self, max_lr: float, total_steps: int, warmup: float = 0.2, start_factor: float = 25.0,
+                 end_factor: float = 1e4) -> None:
+        if isinstance(max_lr, bool) or not isinstance(max_lr, (int, float)) or not max_lr > 0:
+            raise ValueError(f"max_lr must be a positive number, received max_lr={max_lr!r}.")
+        total_steps = check_positive_int("total_steps", total_steps, hint="Give epochs × batches per epoch.")
+        if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 < warmup < 1:
+            raise ValueError(f"warmup must be a fraction of the steps in (0, 1), received warmup={warmup!r}.")
+        for name, value in (("start_factor", start_factor), ("end_factor", end_factor)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 1:
+                raise ValueError(f"{name} must be a number >= 1 (the rate is max_lr / {name}), "
+                                 f"received {name}={value!r}.")
+        self.max_lr, self.total_steps, self.warmup = float(max_lr), total_steps, float(warmup)
+        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        peak = self.warmup * self.total_steps
+        start, end = self.max_lr / self.start_factor, self.max_lr / self.end_factor
+        rising = start + (self.max_lr - start) * step / peak
+        progress = tf.clip_by_value((step - peak) / (self.total_steps - peak), 0.0, 1.0)
+        falling = end + (self.max_lr - end) * 0.5 * (1.0 + tf.cos(np.pi * progress))
+        return tf.where(step < peak, rising, falling)
+
+    def get_config(self) -> dict:
+        return {"max_lr": self.max_lr, "total_steps": self.total_steps, "warmup": self.warmup,
+                "start_factor": self.start_factor, "end_factor": self.end_factor}
+
+
+def fashion_augmentation(seed: int = 42) -> keras.Sequential:
+    """Random horizontal flips and small shifts (±2 px) for 28×28 Fashion-MNIST images.
+
+    A shirt seen in a mirror is still a shirt (a digit is not, which is why
+    :func:`digits_augmentation` rotates instead of flipping); clothes are photographed
+    upright, so no rotation.
+
+    Examples
+    --------
+    >>> fashion_augmentation(seed=0)(np.zeros((2, 28, 28, 1), "float32"), training=True).shape
+    TensorShape([2, 28, 28, 1])
+    """
+    seed = check_non_negative_int("seed", seed)
+    return keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal", seed=seed),
+            keras.layers.RandomTranslation(2 / 28, 2 / 28, fill_mode="constant", seed=seed + 1),
+        ],
+        name="fashion_augmentation",
+    )
+
+
 # ----------------------------------------------------------------------------- fit
 
 
@@ -113,15 +195,15 @@ def _augmenter(augment, seed: int):
     if augment is None:
         return None
     if isinstance(augment, str):
-        check_one_of("augment", augment, ("digits",))
-        augment = digits_augmentation(seed)
+        check_one_of("augment", augment, ("digits", "fashion"))
+        augment = (digits_augmentation if augment == "digits" else fashion_augmentation)(seed)
     if isinstance(augment, keras.layers.Layer):
         layer = augment
         return lambda x: layer(x, training=True)
     if callable(augment):
         return augment
     raise ValueError(
-        f"augment must be None, 'digits', a keras layer or a callable, received augment={augment!r}."
+        f"augment must be None, 'digits', 'fashion', a keras layer or a callable, received augment={augment!r}."
     )
 
 
@@ -193,8 +275,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         runs with the same seed give the same weights; on a GPU some kernels are not
         deterministic: call ``tf.config.experimental.enable_op_determinism()`` once
         for identical runs (slower, so it is not done here).
-    augment : None, "digits", keras layer or callable
-        Applied to each training batch of images; ``"digits"`` is :func:`digits_augmentation`.
+    augment : None, "digits", "fashion", keras layer or callable
+        Applied to each training batch of images; ``"digits"`` is :func:`digits_augmentation`,
+        ``"fashion"`` :func:`fashion_augmentation`.
     shuffle : bool
         Shuffle the training arrays each epoch.
     early_stopping : int, optional
@@ -270,6 +353,96 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
             keras.utils.set_random_seed(seed)
 
 
+# ----------------------------------------------------------------------------- exercise 7
+
+
+def prepare_digits(x) -> np.ndarray:
+    """``uint8`` images ``(n, 28, 28)`` (as ``load_mnist`` gives them) → ``float32`` ``(n, 28, 28, 1)`` in [0, 1].
+
+    Examples
+    --------
+    >>> prepare_digits(np.full((2, 28, 28), 255, np.uint8)).shape
+    (2, 28, 28, 1)
+    """
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4:
+        raise ValueError(f"x must be a batch of greyscale images (n, height, width), received shape {x.shape}.")
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+        raise ValueError(f"x must be uint8 (0-255) or floats in [0, 1], received values from {np.nanmin(x)} "
+                         f"to {np.nanmax(x)}; divide by 255 first.")
+    return x.astype(np.float32)
+
+
+def train_reference(train, val=None, *, epochs: int = 12, batch_size: int = 128, max_lr: float = 3e-3,
+                    seed: int = 42, augment="digits", callbacks=(), verbose: int = 0, **model_kwargs):
+    """Exercise 7's reference recipe: :func:`~cnnlab.models.mnist_cnn`, augmentation, Adam with :class:`OneCycle`.
+
+    Parameters
+    ----------
+    train, val : (x, y) pairs
+        Images as ``load_mnist`` gives them (``uint8``, ``(n, 28, 28)``) or
+        already prepared (see :func:`prepare_digits`); integer labels.
+    epochs, batch_size, max_lr, seed : see :func:`fit` and :class:`OneCycle`
+    augment : {"digits", "fashion"} or see :func:`fit`
+        ``"fashion"`` (:func:`fashion_augmentation`) for Fashion-MNIST's clothes.
+    callbacks : sequence of keras.callbacks.Callback
+        For example a :class:`TrainingMonitor`.
+    **model_kwargs
+        Passed to :func:`~cnnlab.models.mnist_cnn` (``filters``, ``dropout``).
+
+    Returns
+    -------
+    model, history : keras.Model, keras.callbacks.History
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8); y = np.arange(64) % 10
+    >>> model, history = train_reference((x, y), epochs=1, batch_size=32)
+    >>> model.name, len(history.history["loss"])
+    ('mnist_cnn', 1)
+    """
+    from .models import mnist_cnn
+
+    x, y = train
+    x = prepare_digits(x)
+    if val is not None:
+        val = (prepare_digits(val[0]), np.asarray(val[1]))
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    steps = epochs * -(-len(x) // batch_size)
+    compile_kwargs = dict(optimizer=keras.optimizers.Adam(OneCycle(max_lr, steps)),
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = fit(lambda: mnist_cnn(input_shape=x.shape[1:], **model_kwargs), (x, np.asarray(y)), val,
+                  epochs=epochs, batch_size=batch_size, seed=seed, augment=augment, callbacks=callbacks,
+                  verbose=verbose, compile_kwargs=compile_kwargs)
+    return history.model, history
+
+
+def ensemble_predict(models, x, batch_size: int = 1000) -> np.ndarray:
+    """The average of several models' class probabilities: a small ensemble usually beats each member.
+
+    Examples
+    --------
+    >>> inputs = keras.Input((2,))
+    >>> a = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    >>> b = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    >>> ensemble_predict([a, b], np.ones((4, 2), "float32")).sum(axis=1).round(3)
+    array([1., 1., 1., 1.], dtype=float32)
+    """
+    models = list(models)
+    if not models:
+        raise ValueError("models is empty; give at least one trained model.")
+    total = None
+    for model in models:
+        probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+        total = probabilities if total is None else total + probabilities
+    return total / len(models)
+
+
 # ----------------------------------------------------------------------------- monitor
 
 
@@ -280,6 +453,13 @@ def _in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _ui_events():
+    """``jupyter_ui_poll.ui_events()``: a context giving ``poll(n)``, which handles up to n waiting kernel messages."""
+    from jupyter_ui_poll import ui_events
+
+    return ui_events()
 
 
 def _accuracy_key(logs) -> str | None:
@@ -317,13 +497,20 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         Whether the Stop button ended the last training run.
     stop_button, readout, chart : ipywidgets.Button, ipywidgets.HTML, ipywidgets.Image
 
+    poll_ui : bool, optional
+        Handle widget events (the Stop click) while the training cell runs; by
+        default on in a notebook kernel when ``jupyter-ui-poll`` is installed.
+
     Notes
     -----
     The chart and readout update while a cell runs (they go out on IOPub), but a
-    kernel busy in a cell handles a button click only after the cell ends. For the
-    Stop button to act during training, run the training in a thread, for example
-    ``threading.Thread(target=fit, args=(model, train), kwargs=dict(callbacks=[monitor])).start()``,
-    then display ``monitor``.
+    kernel busy in a cell reads a button click only after the cell ends. So that
+    Stop acts *during* training, the monitor asks the kernel, at most ten times a
+    second between batches, to handle the widget messages that arrived
+    (``jupyter_ui_poll.ui_events``); cells queued behind the training cell
+    (Run All) still run after it, in order. Without ``jupyter-ui-poll``, run the
+    training in a thread instead:
+    ``threading.Thread(target=fit, args=(model, train), kwargs=dict(callbacks=[monitor])).start()``.
 
     Examples
     --------
@@ -337,11 +524,16 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     (2, False)
     """
 
-    def __init__(self, update_every: int = 20, *, text: bool | None = None, batch_size: int | None = None) -> None:
+    def __init__(self, update_every: int = 20, *, text: bool | None = None, batch_size: int | None = None,
+                 poll_ui: bool | None = None) -> None:
         keras.callbacks.Callback.__init__(self)
         WidgetBase.__init__(self)
         self.update_every = check_positive_int("update_every", update_every)
         self.text = (not _in_notebook()) if text is None else bool(text)
+        if poll_ui is None:
+            poll_ui = _in_notebook() and importlib.util.find_spec("jupyter_ui_poll") is not None
+        self.poll_ui = bool(poll_ui)
+        self._last_poll = 0.0
         self.batch_size = batch_size
         self.history: dict = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
         self.stopped = False
@@ -367,6 +559,18 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             self.stopped = True
             self.refresh()
         return self.stopped
+
+    #: Seconds between two requests to the kernel to handle widget messages.
+    ui_poll_interval = 0.1
+
+    def _handle_ui_events(self) -> None:
+        """Let the kernel handle pending widget messages (at most every ``ui_poll_interval`` seconds)."""
+        now = time.perf_counter()
+        if now - self._last_poll < self.ui_poll_interval:
+            return
+        self._last_poll = now
+        with _ui_events() as poll:
+            poll(10)
 
     # ------------------------------------------------------------------ Keras hooks
     def on_train_begin(self, logs=None):
@@ -394,10 +598,16 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         record["loss"].append(float(logs.get("loss", np.nan)))
         key = _accuracy_key(logs)
         record["accuracy"].append(float(logs[key]) if key else np.nan)
+        if self.poll_ui:
+            self._handle_ui_events()
         if self._stop_requested:
             self._stop_if_requested()
         elif not self.text and self._done % self.update_every == 0:
             self.refresh()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.poll_ui:  # a click during validation is read, and acted on at the epoch's end
+            self._handle_ui_events()
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():

@@ -307,3 +307,19 @@ def test_alexnet_pads_224_and_can_drop_lrn():
 def test_builders_reject_bad_arguments(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_mnist_cnn_shapes_and_names():
+    from cnnlab.models import mnist_cnn
+
+    model = mnist_cnn()
+    assert [layer.name for layer in model.layers[1:5]] == ["block1_conv", "block1_bn", "block1_relu", "block1_pool"]
+    assert model.get_layer("block2_conv").output.shape == (None, 12, 12, 48)
+    assert model.output.shape == (None, 10)
+    assert not model.get_layer("block1_conv").use_bias  # batch normalisation supplies the bias
+    small = mnist_cnn(filters=(4, 8), dropout=0.0, num_classes=3)
+    assert small.get_layer("block2_pool").output.shape == (None, 6, 6, 8) and small.output.shape == (None, 3)
+    with pytest.raises(ValueError, match="too small for mnist_cnn"):
+        mnist_cnn(input_shape=(8, 8, 1))
+    with pytest.raises(ValueError, match="dropout must be a number in"):
+        mnist_cnn(dropout=1.0)

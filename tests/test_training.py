@@ -64,7 +64,7 @@ def test_digits_augmentation_moves_pixels_and_trains():
     assert augmented.shape == (8, 28, 28, 1) and not np.allclose(augmented, x[:8])
     history = training.fit(lambda: _build((28, 28, 1)), (x, y), epochs=1, batch_size=32, augment="digits")
     assert np.isfinite(history.history["loss"][0])
-    with pytest.raises(ValueError, match="augment must be one of 'digits', received augment='faces'"):
+    with pytest.raises(ValueError, match="augment must be one of 'digits', 'fashion', received augment='faces'"):
         training.fit(lambda: _build((28, 28, 1)), (x, y), epochs=1, augment="faces")
 
 
@@ -279,3 +279,116 @@ def test_a_click_during_validation_stops_at_the_end_of_the_epoch(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[0].startswith("epoch 1/3 - loss")
     assert lines[1] == "stopped after epoch 1, batch 2"
+
+
+def test_ui_polling_lets_a_click_that_arrives_mid_cell_stop_training(monkeypatch):
+    """In a kernel, the click reaches the monitor only when it asks the kernel for waiting messages."""
+    x, y = _data(512)
+    polls = []
+
+    class FakeKernelEvents:  # stands in for jupyter_ui_poll.ui_events(): the 3rd poll delivers a click
+        def __enter__(self):
+            return self.poll
+
+        def __exit__(self, *exc):
+            return False
+
+        def poll(self, n):
+            polls.append(n)
+            if len(polls) == 3:
+                monitor.stop_button.click()
+
+    monkeypatch.setattr(training, "_ui_events", FakeKernelEvents)
+    monitor = training.TrainingMonitor(text=True, poll_ui=True)
+    monitor.ui_poll_interval = 0.0  # poll after every batch
+    training.fit(_build(), (x, y), epochs=5, batch_size=16, callbacks=[monitor])
+    assert monitor.stopped and len(polls) == 3
+    assert len(monitor.history["batch"]["loss"]) == 3  # stopped after the batch whose poll saw the click
+
+
+def test_ui_polling_is_throttled_and_off_outside_a_kernel(monkeypatch):
+    assert training.TrainingMonitor(text=True).poll_ui is False  # pytest is not a notebook kernel
+    calls = []
+
+    class Counting:
+        def __enter__(self):
+            return lambda n: calls.append(n)
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(training, "_ui_events", Counting)
+    monitor = training.TrainingMonitor(text=True, poll_ui=True)
+    times = iter([1.0, 1.05, 1.09, 1.11, 1.15, 1.3])
+    monkeypatch.setattr(training.time, "perf_counter", lambda: next(times))
+    for _ in range(6):
+        monitor._handle_ui_events()
+    assert len(calls) == 3  # at 1.0, 1.11 and 1.3: at most every 0.1 s
+
+
+# ----------------------------------------------------------------------------- exercise 7's recipe
+
+
+def test_one_cycle_warms_up_to_the_peak_then_anneals_to_almost_zero():
+    schedule = training.OneCycle(3e-3, total_steps=1000, warmup=0.3)
+    rates = np.array([float(schedule(step)) for step in range(0, 1001, 10)])
+    peak = int(np.argmax(rates))
+    assert rates[peak] == pytest.approx(3e-3) and peak * 10 == 300
+    assert np.all(np.diff(rates[: peak + 1]) > 0) and np.all(np.diff(rates[peak:]) <= 0)
+    assert rates[0] == pytest.approx(3e-3 / 25) and rates[-1] == pytest.approx(3e-3 / 1e4)
+    assert float(schedule(5000)) == pytest.approx(3e-3 / 1e4)  # past the end: stays at the floor
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(again, training.OneCycle) and again.get_config() == schedule.get_config()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"max_lr": 0, "total_steps": 10}, "max_lr must be a positive number, received max_lr=0"),
+    ({"max_lr": 1e-3, "total_steps": 0}, "total_steps"),
+    ({"max_lr": 1e-3, "total_steps": 10, "warmup": 1.0}, "warmup must be a fraction"),
+    ({"max_lr": 1e-3, "total_steps": 10, "end_factor": 0.5}, "end_factor must be a number >= 1"),
+])
+def test_one_cycle_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.OneCycle(**kwargs)
+
+
+def test_prepare_digits_scales_and_adds_the_channel_axis():
+    x = np.array([[[0, 255]]], np.uint8).repeat(28, 1).repeat(14, 2)
+    prepared = training.prepare_digits(x)
+    assert prepared.shape == (1, 28, 28, 1) and prepared.dtype == np.float32
+    assert prepared.min() == 0.0 and prepared.max() == 1.0
+    np.testing.assert_array_equal(training.prepare_digits(prepared), prepared)
+    with pytest.raises(ValueError, match="divide by 255 first"):
+        training.prepare_digits(x.astype(np.float32))
+    with pytest.raises(ValueError, match=r"received shape \(28, 28\)"):
+        training.prepare_digits(x[0])
+
+
+def test_train_reference_builds_the_recipe():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (96, 28, 28), dtype=np.uint8)
+    y = np.arange(96) % 10
+    model, history = training.train_reference((x, y), (x[:32], y[:32]), epochs=2, batch_size=32, seed=3)
+    assert model.name == "mnist_cnn" and history.model is model
+    schedule = model.optimizer._learning_rate
+    assert isinstance(schedule, training.OneCycle) and schedule.total_steps == 2 * 3
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    again, _ = training.train_reference((x, y), epochs=1, batch_size=32, seed=3, filters=(8, 8, 8))
+    assert again.get_layer("block1_conv").filters == 8
+
+
+def test_ensemble_predict_averages_probabilities():
+    x, _ = _data(16)
+    models = [_build(), _build()]
+    expected = (models[0].predict(x, verbose=0) + models[1].predict(x, verbose=0)) / 2
+    np.testing.assert_allclose(training.ensemble_predict(models, x), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="models is empty"):
+        training.ensemble_predict([], x)
+
+
+def test_fashion_augmentation_flips_some_images_left_to_right():
+    x = np.zeros((64, 28, 28, 1), np.float32)
+    x[:, 8:20, 1:6] = 1.0  # ink only on the left
+    augmented = np.asarray(training.fashion_augmentation(seed=0)(x, training=True))
+    right_side = augmented[:, :, 14:].sum(axis=(1, 2, 3)) > 0
+    assert 10 < right_side.sum() < 54  # about half were mirrored

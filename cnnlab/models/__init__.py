@@ -1,6 +1,7 @@
 """Keras builders for the chapter's architectures (upper floor: imports TensorFlow when used).
 
 * :func:`typical_cnn` - the conv-conv-pool ... dense stack of Figure 13-9.
+* :func:`mnist_cnn` - the course's small, fast reference CNN for exercise 7.
 * :func:`lenet5` - LeNet-5 as in Table 13-1 (``faithful=True``) or its modern variant.
 * :func:`alexnet` - AlexNet as in Table 13-2, with local response normalisation.
 * :func:`inception_module`, :func:`googlenet` - Figures 13-10 and 13-11.
@@ -23,6 +24,7 @@ _EXPORTS = {
     "RBFLoss": "cnnlab.models.layers",
     "rbf_accuracy": "cnnlab.models.layers",
     "typical_cnn": "cnnlab.models.classic",
+    "mnist_cnn": "cnnlab.models.classic",
     "lenet5": "cnnlab.models.classic",
     "alexnet": "cnnlab.models.classic",
     "inception_module": "cnnlab.models.googlenet",

@@ -21,6 +21,7 @@ _WIDGETS = {
     "ConvGeometryExplorer": "cnnlab.widgets.conv_geometry",
     "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
     "FeatureMapViewer": "cnnlab.widgets.feature_maps",
+    "DigitCanvas": "cnnlab.widgets.digit_canvas",
 }
 
 __all__ = sorted(_WIDGETS)

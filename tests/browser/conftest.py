@@ -11,14 +11,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jupyterlab import jupyterlab, launch_chromium  # noqa: E402
-from scenarios import NOTEBOOKS  # noqa: E402
+from scenarios import NOTEBOOKS, TEST_NOTEBOOKS  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 
 
 @pytest.fixture(scope="session")
 def lab():
-    with jupyterlab(NOTEBOOKS) as server:
+    with jupyterlab(NOTEBOOKS, extra_files=TEST_NOTEBOOKS) as server:
         yield server
 
 

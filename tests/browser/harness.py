@@ -42,6 +42,8 @@ class Action:
             return f"type {self.value} into '{self.label}'"
         if self.kind == "upload":
             return f"upload {Path(str(self.value)).name}"
+        if self.kind == "draw":
+            return f"draw a stroke through {len(self.value)} points on the canvas"
         return self.kind
 
 
@@ -80,6 +82,11 @@ def upload(path) -> Action:
     return Action("upload", value=str(path))
 
 
+def draw(*points: tuple[float, float]) -> Action:
+    """Press the mouse at the first point of the widget's drawing canvas, drag through the others, release."""
+    return Action("draw", value=tuple(points))
+
+
 # ----------------------------------------------------------------------------- expectations
 
 
@@ -90,7 +97,8 @@ class Expect:
 
     def describe(self) -> str:
         return {"image": f"image #{self.value} changed and loaded", "text": f"text shows {self.value!r}",
-                "svg": "diagram redrawn", "no_text": f"text no longer shows {self.value!r}"}[self.kind]
+                "svg": "diagram redrawn", "no_text": f"text no longer shows {self.value!r}",
+                "page_text": f"the notebook shows {self.value!r}"}[self.kind]
 
 
 def image_changed(index: int = 0) -> Expect:
@@ -101,6 +109,11 @@ def image_changed(index: int = 0) -> Expect:
 def shows(text: str) -> Expect:
     """The widget's visible text contains ``text``."""
     return Expect("text", text)
+
+
+def page_shows(text: str) -> Expect:
+    """Some output of the notebook (not only the widget) contains ``text``: e.g. a later cell ran."""
+    return Expect("page_text", text)
 
 
 def svg_changed() -> Expect:
@@ -123,6 +136,7 @@ class Scenario:
     steps: tuple[Step, ...]
     index: int = 0       # which widget of that class in the notebook
     initially: tuple[Expect, ...] = field(default_factory=tuple)
+    while_running: bool = False  # operate the widget while the notebook's cells still run (e.g. Stop a training)
 
     @property
     def id(self) -> str:
@@ -153,13 +167,16 @@ class NotebookPage:
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
 
-    def open_and_run_all(self) -> None:
+    def open_and_run_all(self, wait: bool = True) -> None:
+        """Open the notebook, run all cells and (if ``wait``) wait until every cell has run."""
         page = self.page
         page.goto(self.lab.notebook_url(self.notebook))
         page.wait_for_selector(".jp-NotebookPanel", timeout=RUN_TIMEOUT_MS)
         self._accept_kernel_dialog()
         page.wait_for_function(f"() => ({_KERNEL_STATUS})() === 'idle'", timeout=RUN_TIMEOUT_MS)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        if not wait:
+            return
         # Running: some prompt shows [*]; done: the kernel is idle and no prompt shows [*].
         page.wait_for_function(
             f"""() => ({_KERNEL_STATUS})() === 'idle'
@@ -228,6 +245,16 @@ class NotebookPage:
                     .locator("input")
             box.fill(str(action.value))
             box.press("Enter")
+        elif action.kind == "draw":
+            surface = widget.locator("canvas").first
+            box = surface.bounding_box()
+            mouse = self.page.mouse
+            (x, y), *rest = action.value
+            mouse.move(box["x"] + x, box["y"] + y)
+            mouse.down()
+            for x, y in rest:
+                mouse.move(box["x"] + x, box["y"] + y, steps=8)
+            mouse.up()
         elif action.kind == "upload":  # click the upload button and answer the file chooser, as a person does
             with self.page.expect_file_chooser(timeout=STEP_TIMEOUT_MS) as chooser:
                 widget.locator(".widget-upload").first.click()
@@ -249,6 +276,10 @@ class NotebookPage:
                 """([w, old]) => [...w.querySelectorAll('svg')].map(s => s.outerHTML.length + ':' + s.outerHTML)
                                   .join('|') !== old""",
                 arg=[widget.element_handle(), before["svg"]], timeout=STEP_TIMEOUT_MS, polling=50)
+        elif expect.kind == "page_text":
+            widget.page.wait_for_function(
+                "text => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.innerText.includes(text))",
+                arg=str(expect.value), timeout=STEP_TIMEOUT_MS, polling=100)
         elif expect.kind in ("text", "no_text"):
             present = expect.kind == "text"
             widget.page.wait_for_function(

@@ -10,10 +10,37 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness import (Scenario, check, click, image_changed, press, select, shows, step, svg_changed, toggle,
-                     type_into, upload)
+import nbformat
+from harness import (Scenario, check, click, draw, image_changed, page_shows, press, select, shows, step, svg_changed,
+                     toggle, type_into, upload)
 
 DATA = Path(os.environ.get("CNNLAB_DATA_DIR", "/nonexistent"))
+
+
+def _notebook(*sources: str) -> str:
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nbformat.writes(notebook)
+
+
+#: Notebooks made for a test, not part of the course: name -> notebook JSON.
+TEST_NOTEBOOKS = {
+    # A training run far too long to finish: only the Stop button can end its cell, and the next cell then runs.
+    "stop_training.ipynb": _notebook(
+        """import numpy as np, keras
+from cnnlab import training
+x = np.random.default_rng(0).random((4096, 8, 8, 1), dtype=np.float32)
+y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int32")
+model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
+                          keras.layers.Dense(2, activation="softmax")])
+model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+monitor = training.TrainingMonitor(update_every=5)
+display(monitor)
+history = training.fit(model, (x, y), epochs=10_000, batch_size=32, callbacks=[monitor])""",
+        'print(f"training ended after {len(history.epoch)} epochs; stopped={monitor.stopped}")',
+    ),
+}
 
 SCENARIOS = [
     # 00 · Start here: the two data set browsers.
@@ -65,6 +92,23 @@ SCENARIOS = [
         step(check("shift the input one pixel right"), image_changed(0), image_changed(1)),
         step(toggle("2"), shows("6 channels → 3")),
     )),
+
+    # 07 · The best CNN on MNIST: the monitors that ran, the feature-map viewer, the drawing canvas.
+    Scenario("07_mnist_cnn.ipynb", "cnnlab-training-monitor", index=1, initially=(shows("epoch 1/1"),), steps=()),
+    Scenario("07_mnist_cnn.ipynb", "cnnlab-feature-map-viewer", steps=(
+        step(select("Layer", "block2_conv"), image_changed(1), shows("layer block2_conv: 48 maps of 12×12")),
+        step(select("Image", "test digit #1 (a 2)"), image_changed(0), image_changed(1)),
+    )),
+    Scenario("07_mnist_cnn.ipynb", "cnnlab-digit-canvas", steps=(
+        step(draw((60, 50), (220, 50), (120, 250)), image_changed(0), shows("The model says")),
+        step(draw((70, 150), (170, 150)), image_changed(0), shows("The model says")),
+        step(click("Undo"), image_changed(0)),
+        step(click("Clear"), image_changed(0), shows("Draw a digit")),
+    )),
+    # The Stop button acts while the training cell still runs.
+    Scenario("stop_training.ipynb", "cnnlab-training-monitor", while_running=True, initially=(shows("epoch 1/10000"),),
+             steps=(step(click("Stop"), shows("stopped after epoch"), page_shows("stopped=True")),)),
 ]
 
-NOTEBOOKS = sorted({s.notebook for s in SCENARIOS})
+#: The course notebooks the scenarios open (copied into the test's JupyterLab).
+NOTEBOOKS = sorted({s.notebook for s in SCENARIOS} - set(TEST_NOTEBOOKS))

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.browser
 def pages(browser, lab, screenshots):
     opened: dict[str, NotebookPage] = {}
 
-    def get(notebook: str) -> NotebookPage:
+    def get(notebook: str, wait: bool = True) -> NotebookPage:
         if notebook not in opened:
             page = NotebookPage(browser, lab, notebook, screenshots)
-            page.open_and_run_all()
+            page.open_and_run_all(wait=wait)
             opened[notebook] = page
         return opened[notebook]
 
@@ -34,7 +34,7 @@ def test_notebook_runs_without_errors_in_the_browser(pages, notebook):
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
 def test_widget_responds_to_the_learner(pages, scenario):
-    page = pages(scenario.notebook)
+    page = pages(scenario.notebook, wait=not scenario.while_running)
     shots = page.run_scenario(scenario)
     assert all(path.stat().st_size > 0 for path in shots)
     assert page.problems() == []
