@@ -392,3 +392,44 @@ def test_fashion_augmentation_flips_some_images_left_to_right():
     augmented = np.asarray(training.fashion_augmentation(seed=0)(x, training=True))
     right_side = augmented[:, :, 14:].sum(axis=(1, 2, 3)) > 0
     assert 10 < right_side.sum() < 54  # about half were mirrored
+
+
+def _centre(image):
+    rows, cols = np.indices(image.shape[:2])
+    total = image[..., 0].sum()
+    return (rows * image[..., 0]).sum() / total, (cols * image[..., 0]).sum() / total
+
+
+def test_random_affine_is_one_warp_about_the_centre():
+    from cnnlab.digits import center_of_mass
+
+    x = np.zeros((1, 28, 28, 1), np.float32)
+    x[0, 6:22, 13:15] = 1.0  # a vertical bar through the centre
+    unchanged = training.RandomAffine(shift=0, rotation=0, zoom=0, seed=0)(x, training=True)
+    np.testing.assert_array_equal(np.asarray(unchanged), x)
+    np.testing.assert_array_equal(np.asarray(training.RandomAffine(seed=0)(x, training=False)), x)
+    batch = np.repeat(x, 16, axis=0)
+    rotated = np.asarray(training.RandomAffine(shift=0, rotation=45, zoom=0, seed=1)(batch, training=True))
+    for image in rotated:  # rotation about the image centre keeps the centre of mass and the ink
+        np.testing.assert_allclose(center_of_mass(image[..., 0]), (13.5, 13.5), atol=0.2)
+        assert image.sum() == pytest.approx(x.sum(), rel=0.05)
+    assert len({round(float(np.abs(image - x[0]).sum()), 3) for image in rotated}) == 16  # all different
+    shifted = np.asarray(training.RandomAffine(shift=3, rotation=0, zoom=0, seed=2)(batch, training=True))
+    moves = np.array([np.subtract(center_of_mass(image[..., 0]), (13.5, 13.5)) for image in shifted])
+    assert np.abs(moves).max() <= 3.01 and np.abs(moves).max() > 1.0
+    zoomed = np.asarray(training.RandomAffine(shift=0, rotation=0, zoom=0.3, seed=3)(batch, training=True))
+    heights = [int((image[..., 0].max(axis=1) > 0.5).sum()) for image in zoomed]
+    assert min(heights) < 16 < max(heights)  # some shrink, some grow
+
+
+def test_random_affine_is_reproducible_with_a_seed_and_refuses_bad_arguments():
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    keras.utils.set_random_seed(5)
+    first = np.asarray(training.digits_augmentation(seed=7)(x, training=True))
+    keras.utils.set_random_seed(5)
+    second = np.asarray(training.digits_augmentation(seed=7)(x, training=True))
+    np.testing.assert_array_equal(first, second)
+    for kwargs, message in (({"shift": -1}, "shift must be a number >= 0, received shift=-1"),
+                            ({"zoom": 1.0}, "zoom must be below 1"), ({"rotation": "10"}, "rotation must be")):
+        with pytest.raises(ValueError, match=message):
+            training.RandomAffine(**kwargs)

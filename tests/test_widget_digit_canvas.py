@@ -174,3 +174,26 @@ def test_displays_with_its_css_class():
     bundle = canvas._repr_mimebundle_()
     assert bundle["text/plain"] == "<DigitCanvas widget>"
     assert "cnnlab-digit-canvas" in canvas.root._dom_classes
+
+
+def test_on_draw_feeds_each_new_digit_to_a_feature_map_viewer():
+    import keras
+
+    from cnnlab.widgets import FeatureMapViewer
+    from cnnlab.widgets.feature_maps import feature_maps
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((28, 28, 1))
+    conv = keras.layers.Conv2D(4, 3, name="conv")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(conv)))
+    viewer = FeatureMapViewer(model, {"blank": np.zeros((28, 28), np.uint8)})
+    canvas = DigitCanvas(model, on_draw=lambda digit: viewer.set_image("your drawing", digit))
+    canvas.draw_stroke(SEVEN)
+    assert viewer.image_choice.value == "your drawing" and viewer.image_choice.options == ("blank", "your drawing")
+    np.testing.assert_allclose(viewer.output_array, feature_maps(model, canvas.digit, "conv"), rtol=1e-5, atol=1e-6)
+    before = viewer.output_array.copy()
+    canvas.draw_stroke([(60, 145), (220, 145)])  # same name, new picture: replaced and redrawn
+    assert viewer.image_choice.options == ("blank", "your drawing")
+    assert not np.allclose(viewer.output_array, before)
+    with pytest.raises(ValueError, match="on_draw must be"):
+        DigitCanvas(on_draw=3)

@@ -22,6 +22,9 @@ _WIDGETS = {
     "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
     "FeatureMapViewer": "cnnlab.widgets.feature_maps",
     "DigitCanvas": "cnnlab.widgets.digit_canvas",
+    "show_filters": "cnnlab.widgets.feature_maps",
+    "feature_maps": "cnnlab.widgets.feature_maps",
+    "feature_grid": "cnnlab.widgets.feature_maps",
 }
 
 __all__ = sorted(_WIDGETS)

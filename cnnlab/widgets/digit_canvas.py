@@ -117,6 +117,9 @@ class DigitCanvas(WidgetBase):
         Width and height of the drawing surface, in screen pixels (100 to 800).
     pen : float
         Pen width as a fraction of the drawing's size (see :func:`cnnlab.digits.render_strokes`).
+    on_draw : callable, optional
+        Called with the new ``(28, 28)`` input after each stroke, e.g. to show its
+        feature maps: ``on_draw=lambda digit: viewer.set_image("your drawing", digit)``.
 
     Attributes
     ----------
@@ -135,7 +138,8 @@ class DigitCanvas(WidgetBase):
     (28, 28)
     """
 
-    def __init__(self, model=None, *, class_names=MNIST_CLASSES, size: int = 280, pen: float = 0.15) -> None:
+    def __init__(self, model=None, *, class_names=MNIST_CLASSES, size: int = 280, pen: float = 0.15,
+                 on_draw=None) -> None:
         super().__init__()
         import ipycanvas
 
@@ -145,6 +149,9 @@ class DigitCanvas(WidgetBase):
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 100 <= size <= 800:
             raise ValueError(f"size must be an int from 100 to 800 (screen pixels), received size={size!r}.")
         render_strokes([[(0, 0)]], pen=pen)  # validates pen
+        if on_draw is not None and not callable(on_draw):
+            raise ValueError(f"on_draw must be a function of the drawn digit, or None, received on_draw={on_draw!r:.80}.")
+        self.on_draw = on_draw
         self.model = model
         self.class_names = [str(name) for name in class_names]
         self.pen = pen
@@ -269,6 +276,8 @@ class DigitCanvas(WidgetBase):
         digit = to_mnist(render_strokes(self.strokes, pen=self.pen))
         self.digit = digit
         self.preview.value = encode_image(digit, scale=4)
+        if self.on_draw is not None:
+            self.on_draw(digit)
         if self.model is None:
             self.answer.value = "<i>No model given: this is the input a model would see.</i>"
             return

@@ -418,6 +418,23 @@ class FeatureMapViewer(WidgetBase):
         self.root = w.VBox([w.HBox([self.layer_choice, self.image_choice]), self.readout, pictures, self.error_box])
         self.refresh()
 
+    def set_image(self, name: str, image) -> bool:
+        """Add (or replace) the image called ``name``, select it, and redraw; return ``refresh()``'s result.
+
+        For example the digit a learner just drew:
+        ``DigitCanvas(model, on_draw=lambda digit: viewer.set_image("your drawing", digit))``.
+        """
+        name = str(name)
+        self._images[name] = prepare_image(image, self.model, name="image")
+        self._shown_image = None  # its picture may have changed under the same name
+        if name not in self.image_choice.options:
+            self.image_choice.options = list(self._images)
+        self.image_choice.layout.display = None
+        if self.image_choice.value != name:
+            self.image_choice.value = name  # the observer redraws
+            return self.last_error is None
+        return self.refresh()
+
     @property
     def image(self) -> np.ndarray:
         """The image fed to the model, float32 ``(height, width, channels)``."""
