@@ -23,8 +23,6 @@ _WIDGETS = {
     "FeatureMapViewer": "cnnlab.widgets.feature_maps",
     "DigitCanvas": "cnnlab.widgets.digit_canvas",
     "show_filters": "cnnlab.widgets.feature_maps",
-    "feature_maps": "cnnlab.widgets.feature_maps",
-    "feature_grid": "cnnlab.widgets.feature_maps",
 }
 
 __all__ = sorted(_WIDGETS)
