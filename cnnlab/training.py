@@ -545,7 +545,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     Parameters
     ----------
     update_every : int
-        Redraw every this many batches.
+        Redraw every this many batches (and at most every ``min_redraw_interval`` seconds).
     text : bool, optional
         Print text instead of drawing; by default, text when no notebook kernel runs.
     batch_size : int, optional
@@ -596,7 +596,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         if poll_ui is None:
             poll_ui = _in_notebook() and importlib.util.find_spec("jupyter_ui_poll") is not None
         self.poll_ui = bool(poll_ui)
-        self._last_poll = 0.0
+        self._last_poll = self._last_draw = 0.0
         self.batch_size = batch_size
         self.history: dict = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
         self.stopped = False
@@ -625,6 +625,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
 
     #: Seconds between two requests to the kernel to handle widget messages.
     ui_poll_interval = 0.1
+    #: Least seconds between two redraws during an epoch: fast batches must not flood the browser with images.
+    min_redraw_interval = 0.25
 
     def _handle_ui_events(self) -> None:
         """Let the kernel handle pending widget messages (at most every ``ui_poll_interval`` seconds)."""
@@ -641,7 +643,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.stopped = self._stop_requested = False
         self.stop_button.disabled = False
         self._epoch = self._batch = self._done = 0
-        self._start = time.perf_counter()
+        self._start = self._last_draw = time.perf_counter()
         self._epochs = (self.params or {}).get("epochs") or 1
         self._steps = (self.params or {}).get("steps")
 
@@ -665,7 +667,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             self._handle_ui_events()
         if self._stop_requested:
             self._stop_if_requested()
-        elif not self.text and self._done % self.update_every == 0:
+        elif (not self.text and self._done % self.update_every == 0
+              and time.perf_counter() - self._last_draw >= self.min_redraw_interval):
             self.refresh()
 
     def on_test_batch_end(self, batch, logs=None):
@@ -711,6 +714,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     def _update(self) -> None:
         if not hasattr(self, "_start"):
             return
+        self._last_draw = time.perf_counter()
         self.readout.value = html.escape(self._progress())
         if not self.text:
             self.chart.value = self._draw()

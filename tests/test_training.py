@@ -232,6 +232,7 @@ def test_stop_button_ends_training_after_the_current_batch():
 def test_chart_is_redrawn_into_the_same_image():
     x, y = _data(64)
     monitor = training.TrainingMonitor(update_every=4, text=False)
+    monitor.min_redraw_interval = 0.0
     chart = monitor.chart
     pictures, figures = [], set()
 
@@ -433,3 +434,14 @@ def test_random_affine_is_reproducible_with_a_seed_and_refuses_bad_arguments():
                             ({"zoom": 1.0}, "zoom must be below 1"), ({"rotation": "10"}, "rotation must be")):
         with pytest.raises(ValueError, match=message):
             training.RandomAffine(**kwargs)
+
+
+def test_redraws_during_an_epoch_are_limited_in_time():
+    """Tiny batches take a millisecond: redrawing every few of them would flood the browser with images."""
+    x, y = _data(256)
+    monitor = training.TrainingMonitor(update_every=1, text=False)
+    monitor.min_redraw_interval = 3600.0
+    pictures = []
+    monitor.chart.observe(lambda change: pictures.append(change["new"]), names="value")
+    training.fit(_build, (x, y), epochs=2, batch_size=8, callbacks=[monitor])
+    assert len(pictures) == 2  # at the end of each epoch only (the end of training redraws the same picture)
