@@ -525,6 +525,19 @@ def _ui_events():
     return ui_events()
 
 
+def _route_clicks(button) -> bool:
+    """Have the kernel run ``button``'s callbacks at once, even while a cell runs (ipykernel 7 subshells)."""
+    from .widgets._kernel import answer_while_busy
+
+    return answer_while_busy(button)
+
+
+def _can_poll() -> bool:
+    from .widgets._kernel import can_poll
+
+    return can_poll()
+
+
 def _accuracy_key(logs) -> str | None:
     return next((k for k in logs if "acc" in k and not k.startswith("val_")), None)
 
@@ -561,18 +574,21 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     stop_button, readout, chart : ipywidgets.Button, ipywidgets.HTML, ipywidgets.Image
 
     poll_ui : bool, optional
-        Handle widget events (the Stop click) while the training cell runs; by
-        default on in a notebook kernel when ``jupyter-ui-poll`` is installed.
+        Make the Stop click act while the training cell runs (see Notes); by
+        default on in a notebook kernel.
 
     Notes
     -----
     The chart and readout update while a cell runs (they go out on IOPub), but a
     kernel busy in a cell reads a button click only after the cell ends. So that
-    Stop acts *during* training, the monitor asks the kernel, at most ten times a
-    second between batches, to handle the widget messages that arrived
-    (``jupyter_ui_poll.ui_events``); cells queued behind the training cell
-    (Run All) still run after it, in order. Without ``jupyter-ui-poll``, run the
-    training in a thread instead:
+    Stop acts *during* training: with ipykernel 7 or later, the Stop button's
+    messages go to a kernel subshell, a thread that handles them at once
+    (:func:`cnnlab.widgets._kernel.answer_while_busy`); with ipykernel 6, the
+    monitor asks the kernel, at most ten times a second between batches, to
+    handle the widget messages that arrived (``jupyter_ui_poll.ui_events``).
+    Either way the click only sets a flag, which the next batch's hook acts on, and
+    cells queued behind the training cell (Run All) still run after it, in order.
+    Where neither works, run the training in a thread instead:
     ``threading.Thread(target=fit, args=(model, train), kwargs=dict(callbacks=[monitor])).start()``.
 
     Examples
@@ -593,9 +609,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         WidgetBase.__init__(self)
         self.update_every = check_positive_int("update_every", update_every)
         self.text = (not _in_notebook()) if text is None else bool(text)
-        if poll_ui is None:
-            poll_ui = _in_notebook() and importlib.util.find_spec("jupyter_ui_poll") is not None
-        self.poll_ui = bool(poll_ui)
+        self.poll_ui = _in_notebook() if poll_ui is None else bool(poll_ui)
+        self._polling = False   # polling the kernel between batches (ipykernel 6), set when training begins
         self._last_poll = self._last_draw = 0.0
         self.batch_size = batch_size
         self.history: dict = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
@@ -642,6 +657,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.history = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
         self.stopped = self._stop_requested = False
         self.stop_button.disabled = False
+        # Clicks routed to a subshell need nothing more; otherwise poll the kernel between batches.
+        self._polling = self.poll_ui and not _route_clicks(self.stop_button) and _can_poll()
         self._epoch = self._batch = self._done = 0
         self._start = self._last_draw = time.perf_counter()
         self._epochs = (self.params or {}).get("epochs") or 1
@@ -663,7 +680,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         record["loss"].append(float(logs.get("loss", np.nan)))
         key = _accuracy_key(logs)
         record["accuracy"].append(float(logs[key]) if key else np.nan)
-        if self.poll_ui:
+        if self._polling:
             self._handle_ui_events()
         if self._stop_requested:
             self._stop_if_requested()
@@ -672,7 +689,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             self.refresh()
 
     def on_test_batch_end(self, batch, logs=None):
-        if self.poll_ui:  # a click during validation is read, and acted on at the epoch's end
+        if self._polling:  # a click during validation is read, and acted on at the epoch's end
             self._handle_ui_events()
 
     def on_epoch_end(self, epoch, logs=None):

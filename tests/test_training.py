@@ -300,6 +300,7 @@ def test_ui_polling_lets_a_click_that_arrives_mid_cell_stop_training(monkeypatch
                 monitor.stop_button.click()
 
     monkeypatch.setattr(training, "_ui_events", FakeKernelEvents)
+    monkeypatch.setattr(training, "_can_poll", lambda: True)  # as in an ipykernel 6 kernel
     monitor = training.TrainingMonitor(text=True, poll_ui=True)
     monitor.ui_poll_interval = 0.0  # poll after every batch
     training.fit(_build(), (x, y), epochs=5, batch_size=16, callbacks=[monitor])

@@ -174,7 +174,9 @@ class NotebookPage:
         page.wait_for_selector(".jp-NotebookPanel", timeout=RUN_TIMEOUT_MS)
         self._accept_kernel_dialog()
         page.wait_for_function(f"() => ({_KERNEL_STATUS})() === 'idle'", timeout=RUN_TIMEOUT_MS)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Not awaited: the command's promise settles only when the last cell has run, and a cell
+        # that trains until Stop is clicked (``wait=False``) would block Playwright forever.
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         if not wait:
             return
         # Running: some prompt shows [*]; done: the kernel is idle and no prompt shows [*].

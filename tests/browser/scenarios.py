@@ -25,10 +25,6 @@ def _notebook(*sources: str) -> str:
 
 
 #: Notebooks made for a test, not part of the course: name -> notebook JSON.
-#: "stop_training.ipynb" is for a scenario that clicks Stop while its training cell runs
-#: (``while_running=True``, expecting "stopped after epoch" and ``page_shows("stopped=True")``).
-#: It is not in SCENARIOS yet: in headless Chromium the page stopped answering Playwright while
-#: the cell trained (issue 6 note), so the Stop-during-training path is proven in pytest only.
 TEST_NOTEBOOKS = {
     # A training run far too long to finish: only the Stop button can end its cell, and the next cell then runs.
     "stop_training.ipynb": _notebook(
@@ -109,6 +105,13 @@ SCENARIOS = [
         step(click("Undo"), image_changed(0)),
         step(click("Clear"), image_changed(0), shows("Draw a digit")),
     )),
+
+    # The training monitor's Stop button, clicked while its cell trains: training ends after the
+    # current batch, and the next cell (queued by Run All) runs and sees ``monitor.stopped``.
+    Scenario("stop_training.ipynb", "cnnlab-training-monitor", while_running=True,
+             initially=(shows("epoch 1/10000"),), steps=(
+                 step(click("Stop"), shows("stopped after epoch"), page_shows("stopped=True")),
+             )),
 ]
 
 #: The course notebooks the scenarios open (copied into the test's JupyterLab).
