@@ -22,6 +22,7 @@ _WIDGETS = {
     "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
     "FeatureMapViewer": "cnnlab.widgets.feature_maps",
     "DigitCanvas": "cnnlab.widgets.digit_canvas",
+    "DeepDreamExplorer": "cnnlab.widgets.deepdream_explorer",
     "show_filters": "cnnlab.widgets.feature_maps",
 }
 

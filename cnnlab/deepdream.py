@@ -1,0 +1,209 @@
+"""DeepDream (exercise 10): change an image so that chosen layers of a CNN respond more strongly.
+
+Training changes the weights to fit the images; DeepDream does the opposite. The
+weights stay fixed and the *pixels* move by gradient ascent on the mean activation of
+some layers. Whatever those layers detect (edges and textures low in the network, eyes,
+fur and arches higher up) is amplified until it shows.
+
+Two refinements make the result look like the well-known pictures and keep memory bounded:
+
+* **octaves**: the ascent runs on a small copy of the image first, then on larger and
+  larger copies (each ``octave_scale`` times the previous), so patterns appear at
+  several scales;
+* **tiles**: each gradient is computed tile by tile (``tile_size`` pixels square), after
+  rolling the image by a random shift so the tile seams move from step to step. The
+  memory a step needs then depends on the tile size, not on the image size.
+
+The network sees the image in its own input range (``[-1, 1]`` for Inception and
+MobileNet); :func:`deepdream` takes and returns images in ``[0, 1]``.
+
+Examples
+--------
+>>> import keras
+>>> model = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(4, 3, name="conv")])
+>>> dreamed, losses = deepdream(model, np.full((32, 32, 3), 0.5, "float32"), "conv", steps=3, octaves=1)
+>>> dreamed.shape, len(losses)
+((32, 32, 3), 3)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from ._validation import check_positive_int, check_positive_number  # noqa: E402
+
+__all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream"]
+
+
+def _layer_weights(model, layers) -> dict[str, float]:
+    """Normalise ``layers`` (a name, a list of names, or ``{name: weight}``) and check they exist."""
+    if isinstance(layers, str):
+        layers = {layers: 1.0}
+    elif not isinstance(layers, Mapping):
+        layers = {name: 1.0 for name in layers}
+    if not layers:
+        raise ValueError("layers is empty; give at least one layer name, e.g. layers='mixed3'.")
+    names = [layer.name for layer in model.layers]
+    for name, weight in layers.items():
+        if name not in names:
+            close = [n for n in names if n.startswith(str(name)[:3])][:8] or names[-8:]
+            raise ValueError(f"layers has {name!r}, which is not a layer of {model.name!r}; "
+                             f"some of its layers: {', '.join(close)}.")
+        check_positive_number(f"layers[{name!r}]", weight)
+    return {str(name): float(weight) for name, weight in layers.items()}
+
+
+def dream_model(model, layers) -> tuple[keras.Model, dict[str, float]]:
+    """A model from ``model``'s input to the outputs of ``layers``, and the weight of each.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional or sequential convolutional network (e.g. ``InceptionV3(include_top=False)``).
+    layers : str, sequence of str, or mapping of str to float
+        The layers whose activations to amplify, with optional weights.
+
+    Returns
+    -------
+    keras.Model, dict
+        The multi-output model and ``{layer name: weight}``.
+
+    Examples
+    --------
+    >>> base = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(2, 3, name="a"),
+    ...                          keras.layers.Conv2D(2, 3, name="b")])
+    >>> model, weights = dream_model(base, {"a": 1.0, "b": 0.5})
+    >>> len(model.outputs), weights
+    (2, {'a': 1.0, 'b': 0.5})
+    """
+    weights = _layer_weights(model, layers)
+    outputs = [model.get_layer(name).output for name in weights]
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, outputs, name=f"{model.name}_dream"), weights
+
+
+def dream_loss(activations, weights) -> tf.Tensor:
+    """The weighted sum, over the chosen layers, of each layer's mean activation.
+
+    The mean (not the sum) keeps layers of different sizes comparable, and a tile's
+    loss comparable with the whole image's.
+
+    Examples
+    --------
+    >>> float(dream_loss([tf.ones((1, 4, 4, 2)), 3 * tf.ones((1, 2, 2, 8))], [1.0, 0.5]))
+    2.5
+    """
+    if not isinstance(activations, (list, tuple)):
+        activations = [activations]
+    return tf.add_n([w * tf.reduce_mean(a) for a, w in zip(activations, weights)])
+
+
+def tiled_gradients(model, weights, image: tf.Tensor, tile_size: int = 512, seed=None) -> tuple[tf.Tensor, float]:
+    """The gradient of :func:`dream_loss` with respect to ``image`` (H, W, 3), computed tile by tile.
+
+    The image is rolled by a random shift first (and the gradient rolled back), so the tile
+    borders fall somewhere else at every step and leave no seams.
+
+    Returns
+    -------
+    gradient : tf.Tensor
+        Same shape as ``image``.
+    loss : float
+        The tiles' losses averaged by area: the whole image's loss for a network whose
+        activations only see single pixels, close to it for others (tiles lose their borders).
+    """
+    rng = np.random.default_rng(seed)
+    height, width = int(image.shape[0]), int(image.shape[1])
+    shift = (int(rng.integers(-tile_size, tile_size)) % height, int(rng.integers(-tile_size, tile_size)) % width)
+    rolled = tf.roll(image, shift=shift, axis=(0, 1))
+    gradient = tf.zeros_like(rolled)
+    total = 0.0
+    # Tiles cover the image; a last row or column narrower than the tile is part of the previous tile.
+    ys = list(range(0, max(height - tile_size, 0) + 1, tile_size)) or [0]
+    xs = list(range(0, max(width - tile_size, 0) + 1, tile_size)) or [0]
+    for y0, y1 in zip(ys, [*ys[1:], height]):
+        for x0, x1 in zip(xs, [*xs[1:], width]):
+            share = (y1 - y0) * (x1 - x0) / (height * width)  # tiles weigh by area: their sum is a mean
+            with tf.GradientTape() as tape:
+                tape.watch(rolled)
+                tile = rolled[y0:y1, x0:x1][tf.newaxis]
+                loss = share * dream_loss(model(tile, training=False), list(weights.values()))
+            gradient += tape.gradient(loss, rolled)
+            total += float(loss)
+    return tf.roll(gradient, shift=(-shift[0], -shift[1]), axis=(0, 1)), total
+
+
+def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, octaves: int = 3,
+              octave_scale: float = 1.3, tile_size: int = 512, seed: int | None = 0):
+    """Gradient ascent on the activations of ``layers``, over several octaves; see the module notes.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A convolutional network that takes images in ``[-1, 1]`` of any size
+        (``input_shape=(None, None, 3)``, ``include_top=False``).
+    image : array of shape (H, W, 3)
+        Pixels in ``[0, 1]`` (as :func:`cnnlab.datasets.load_image` gives them).
+    layers : str, sequence of str, or mapping of str to float
+        Layers to amplify; lower layers give textures, higher ones objects' parts.
+    steps : int
+        Gradient steps per octave.
+    step_size : float
+        Size of each step, in the network's input units (the gradient is normalised).
+    octaves : int
+        How many scales; the first is the image shrunk ``octave_scale ** (octaves - 1)`` times.
+    octave_scale : float
+        Ratio between successive scales (> 1).
+    tile_size : int
+        Side of the square tiles the gradient is computed on; bounds memory.
+    seed : int or None
+        Seeds the random roll of the tiles.
+
+    Returns
+    -------
+    dreamed : numpy.ndarray
+        The image, same shape, in ``[0, 1]``.
+    losses : list of float
+        The loss before each step, octave after octave (``steps * octaves`` values).
+
+    Notes
+    -----
+    Memory: one step holds the activations of one tile (not of the whole image) for the
+    backward pass, so a 12-megapixel photo dreams in the memory of a 512×512 one.
+    Time grows with the number of pixels times ``steps``.
+    """
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise ValueError(f"image must have shape (height, width, 3) with values in [0, 1], received shape "
+                         f"{array.shape}; drop an alpha channel with image[..., :3].")
+    steps = check_positive_int("steps", steps)
+    octaves = check_positive_int("octaves", octaves)
+    tile_size = check_positive_int("tile_size", tile_size)
+    step_size = check_positive_number("step_size", step_size)
+    octave_scale = check_positive_number("octave_scale", octave_scale)
+    if octave_scale <= 1:
+        raise ValueError(f"octave_scale must be greater than 1, received octave_scale={octave_scale}; "
+                         "1.3 to 1.5 are usual.")
+    features, weights = dream_model(model, layers)
+    rng = np.random.default_rng(seed)
+    base = np.array(array.shape[:2], dtype=float)
+    current = tf.constant(array * 2.0 - 1.0)  # [0, 1] -> the network's [-1, 1]
+    losses: list[float] = []
+    for octave in range(octaves):
+        size = np.maximum(np.round(base / octave_scale ** (octaves - 1 - octave)), 1).astype(int)
+        current = tf.image.resize(current, tuple(size), method="bilinear")
+        for _ in range(steps):
+            gradient, loss = tiled_gradients(features, weights, current, tile_size, seed=rng.integers(2**31))
+            losses.append(loss)
+            gradient /= tf.math.reduce_std(gradient) + 1e-8
+            current = tf.clip_by_value(current + step_size * gradient, -1.0, 1.0)
+    dreamed = (current.numpy() + 1.0) / 2.0
+    return np.clip(dreamed, 0.0, 1.0).astype(np.float32), losses
