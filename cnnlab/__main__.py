@@ -1,4 +1,4 @@
-"""Command line: ``python -m cnnlab fetch [mnist] [fashion_mnist]`` fills the cache for offline use."""
+"""Command line: ``python -m cnnlab fetch [mnist] [fashion_mnist] [flowers]`` fills the cache for offline use."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnnlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     fetch = sub.add_parser("fetch", help="download data sets into the cache (all of them if none is named)")
-    fetch.add_argument("names", nargs="*", help="mnist, fashion_mnist")
+    fetch.add_argument("names", nargs="*", help="mnist, fashion_mnist, flowers (218 MiB)")
     sub.add_parser("info", help="print where the course looks for data and what hardware TensorFlow sees")
     args = parser.parse_args(argv)
 

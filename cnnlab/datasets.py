@@ -6,12 +6,17 @@
   URL), in any mode, as an RGB float32 array.
 * :func:`load_mnist`, :func:`load_fashion_mnist` - the original IDX files,
   parsed by :func:`read_idx`.
+* :func:`load_flowers` - TensorFlow's ``flower_photos`` (5 classes) as
+  stratified train/validation/test ``tf.data`` pipelines (TensorFlow is
+  imported only when it is called).
 
 Where data comes from, in order: the offline folder ``$CNNLAB_DATA_DIR``
 (a classroom copy), the download cache, and finally the internet. Every file
 is checked against the checksum of its *decompressed* content in
 :data:`IDX_DATASETS`, the one table of what the course expects; a corrupted or
-truncated cached copy is deleted and fetched again, never loaded.
+truncated cached copy is deleted and fetched again, never loaded. The flowers
+archive is checked against :data:`FLOWERS` and unpacked by
+:func:`cnnlab._download.safe_extract`.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from ._download import ChecksumError, DownloadError, download
-from ._validation import check_positive_int
+from ._download import ChecksumError, DownloadError, UnsafeArchiveError, download, safe_extract
+from ._validation import check_non_negative_int, check_one_of, check_positive_int
 
 __all__ = [
     "load_sample_images",
@@ -39,14 +44,19 @@ __all__ = [
     "load_image",
     "load_mnist",
     "load_fashion_mnist",
+    "load_flowers",
     "read_idx",
     "fetch",
     "IDX_DATASETS",
     "SAMPLE_IMAGES",
     "MNIST_CLASSES",
     "FASHION_MNIST_CLASSES",
+    "FLOWER_CLASSES",
+    "FLOWERS",
+    "FlowerData",
     "DataUnavailableError",
     "ChecksumError",
+    "UnsafeArchiveError",
 ]
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
@@ -362,8 +372,9 @@ def fetch(*names: str) -> None:
     Parameters
     ----------
     *names : str
-        Keys of :data:`IDX_DATASETS` (``"mnist"``, ``"fashion_mnist"``); all of
-        them if none is given.
+        Keys of :data:`IDX_DATASETS` (``"mnist"``, ``"fashion_mnist"``) or
+        ``"flowers"`` (the full ``flower_photos`` set, 218 MiB); all of them if
+        none is given.
 
     Examples
     --------
@@ -371,14 +382,19 @@ def fetch(*names: str) -> None:
     >>> fetch("cifar10")
     Traceback (most recent call last):
     ...
-    ValueError: name must be one of 'mnist', 'fashion_mnist', received name='cifar10'.
+    ValueError: name must be one of 'mnist', 'fashion_mnist', 'flowers', received name='cifar10'.
     """
-    for name in names or tuple(IDX_DATASETS):
-        key = name.replace("-", "_").lower()
-        if key not in IDX_DATASETS:
-            choices = ", ".join(repr(k) for k in IDX_DATASETS)
+    known = (*IDX_DATASETS, "flowers")
+    keys = [name.replace("-", "_").lower() for name in names or known]
+    for name, key in zip(names or known, keys):
+        if key not in known:
+            choices = ", ".join(repr(k) for k in known)
             raise ValueError(f"name must be one of {choices}, received name={name!r}.")
-        _load_idx_dataset(key)
+    for key in keys:
+        if key == "flowers":
+            _flowers_folder("download")
+        else:
+            _load_idx_dataset(key)
 
 
 # --------------------------------------------------------------------------- images
@@ -578,3 +594,419 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
         new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
         array = _resize_float(array, new_size)
     return np.ascontiguousarray(array, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- flowers
+
+#: The five classes of TensorFlow's ``flower_photos`` set, in label order (0-4): alphabetical,
+#: the order in which ``keras.utils.image_dataset_from_directory`` numbers the same folders.
+FLOWER_CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
+
+
+@dataclass(frozen=True)
+class FlowersArchive:
+    """The full ``flower_photos`` set: where to download it and what a complete copy looks like."""
+
+    urls: tuple[str, ...]
+    sha256: str
+    size: int
+    root: str
+    classes: tuple[str, ...]
+    min_per_class: int
+
+
+# The archive's size and SHA-256 are the ones TensorFlow Datasets publishes for
+# tf_flowers (tensorflow_datasets/url_checksums/tf_flowers.txt); Coral's
+# retraining scripts pin the same SHA-256. Its 3,670 photos are 633 to 898 per
+# class, so a download is also checked structurally after extraction: five class
+# folders of at least ``min_per_class`` JPEGs each (the hash already guarantees
+# this; the check guards the cache and any archive placed there by hand).
+FLOWERS = FlowersArchive(
+    urls=("https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",),
+    sha256="4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c",
+    size=228_813_984,
+    root="flower_photos",
+    classes=FLOWER_CLASSES,
+    min_per_class=500,
+)
+
+#: Folders of ``$CNNLAB_DATA_DIR`` that hold the flowers, by ``source``.
+_FLOWER_MIRRORS = {"mirror": "flowers", "original": "flowers-original-size"}
+_FLOWER_SOURCES = ("auto", "mirror", "original", "download")
+_FLOWER_SPLITS = ("train", "val", "test")
+_CACHE_BUDGET = 256 * 2**20  # bytes of decoded images that cache=None keeps in memory
+_JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+def _flower_class_files(folder: Path, classes: tuple[str, ...], minimum: int) -> list[list[Path]]:
+    """Return the sorted JPEG files of each class folder, or raise ChecksumError if the set is incomplete."""
+    if not folder.is_dir():
+        raise ChecksumError(f"{folder} does not exist")
+    per_class, problems = [], []
+    for name in classes:
+        sub = folder / name
+        files = sorted(p for p in sub.iterdir() if p.suffix.lower() in _JPEG_SUFFIXES and p.is_file()) \
+            if sub.is_dir() else []
+        if len(files) < minimum:
+            problems.append(f"{name}/ holds {len(files)} JPEG files" if sub.is_dir() else f"{name}/ is missing")
+        per_class.append(files)
+    if problems:
+        raise ChecksumError(f"{folder} is incomplete: {', '.join(problems)} (at least {minimum} each expected)")
+    return per_class
+
+
+def _verify_flowers_archive(path: Path) -> None:
+    size = path.stat().st_size
+    if size != FLOWERS.size:
+        raise ChecksumError(f"{path.name} is {size:,} bytes, expected {FLOWERS.size:,} (truncated?)")
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != FLOWERS.sha256:
+        raise ChecksumError(f"{path.name} has SHA-256 {digest.hexdigest()[:16]}..., expected {FLOWERS.sha256[:16]}...")
+
+
+def _install_flowers(notes: list[str]) -> Path:
+    """Download (or reuse a verified ``flower_photos.tgz`` in the cache), extract safely, check, return the folder."""
+    cache = config.cache_dir()
+    archive = cache / "flower_photos.tgz"
+    target = cache / "flowers"
+    reuse = False
+    if archive.is_file():
+        try:
+            _verify_flowers_archive(archive)
+            reuse = True
+        except ChecksumError as error:
+            notes.append(f"{archive} was not the expected archive ({error}) and has been removed")
+            archive.unlink()
+    try:
+        if not reuse:
+            download(FLOWERS.urls, archive, verify=_verify_flowers_archive,
+                     description="flower_photos.tgz (218 MiB)")
+        safe_extract(archive, target, overwrite=True,
+                     verify=lambda tmp: _flower_class_files(tmp / FLOWERS.root, FLOWERS.classes,
+                                                            FLOWERS.min_per_class))
+    except (DownloadError, ValueError) as error:  # ChecksumError and UnsafeArchiveError are ValueErrors
+        if not isinstance(error, DownloadError):
+            notes.append(f"the archive was rejected: {error}")
+            error = "the archive has been deleted; it will be downloaded again next time."
+        looked = "\n  ".join(notes)
+        raise DataUnavailableError(
+            f"The flowers data set (TensorFlow's flower_photos) is not available.\n  {looked}\n  {error}\n"
+            f"To work offline, set {config.DATA_DIR_ENV} to a folder holding flowers/<class>/*.jpg for the "
+            f"classes {', '.join(FLOWERS.classes)} (for example `export {config.DATA_DIR_ENV}=/path/to/data`); "
+            f"or run `python -m cnnlab fetch flowers` once while online to fill the cache (about 220 MB); "
+            f"or download {FLOWERS.urls[0]} by hand and put it at {archive}."
+        ) from None
+    finally:
+        archive.unlink(missing_ok=True)  # extracted or rejected: either way not needed any more
+    return target / FLOWERS.root
+
+
+def _flowers_folder(source: str) -> tuple[Path, str]:
+    """Find a folder of flower class folders: offline folder, then cache, then download."""
+    notes: list[str] = []
+    if source != "download":
+        mirror = _FLOWER_MIRRORS["original" if source == "original" else "mirror"]
+        root = config.data_dir()
+        if root is None:
+            notes.append(f"{config.DATA_DIR_ENV} is not set")
+        else:
+            try:
+                _flower_class_files(root / mirror, FLOWERS.classes, 1)
+                return root / mirror, "original" if source == "original" else "mirror"
+            except ChecksumError as error:
+                notes.append(str(error))
+        if source == "mirror":
+            looked = "\n  ".join(notes)
+            raise DataUnavailableError(
+                f"source='mirror' asks for the offline copy of the flowers, which is not available.\n  {looked}\n"
+                f"Set {config.DATA_DIR_ENV} to a folder holding flowers/<class>/*.jpg for the classes "
+                f"{', '.join(FLOWERS.classes)}, or pass source='auto' to use the cache or download the set."
+            )
+
+    cached = config.cache_dir() / "flowers" / FLOWERS.root
+    if cached.is_dir():
+        try:
+            _flower_class_files(cached, FLOWERS.classes, FLOWERS.min_per_class)
+            return cached, "cache"
+        except ChecksumError as error:
+            warnings.warn(f"the cached flowers are incomplete and are replaced: {error}", stacklevel=3)
+            notes.append(f"the cached copy was incomplete ({error})")
+    else:
+        notes.append(f"{cached} is not cached yet")
+    return _install_flowers(notes), "download"
+
+
+def _split_counts(n: int, fractions: tuple[float, float, float]) -> list[int]:
+    """Share ``n`` images between the splits: largest remainders, at least one per non-empty split."""
+    exact = [n * f for f in fractions]
+    counts = [int(np.floor(e)) for e in exact]
+    order = sorted(range(3), key=lambda i: (counts[i] - exact[i], i))
+    for i in order[: n - sum(counts)]:
+        counts[i] += 1
+    for i in range(3):
+        if fractions[i] > 0 and counts[i] == 0:
+            counts[int(np.argmax(counts))] -= 1
+            counts[i] = 1
+    return counts
+
+
+def _check_split(split) -> tuple[float, float, float]:
+    message = (
+        f"split must be three fractions (train, validation, test), each >= 0, with train > 0, adding up to 1; "
+        f"received split={split!r}. For example split=(0.7, 0.15, 0.15)."
+    )
+    try:
+        fractions = tuple(float(f) for f in split)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if (len(fractions) != 3 or any(not np.isfinite(f) or f < 0 for f in fractions) or fractions[0] <= 0
+            or abs(sum(fractions) - 1.0) > 1e-6):
+        raise ValueError(message)
+    return fractions
+
+
+def _split_files(per_class: list[list[Path]], fractions, seed: int, max_per_class: int | None):
+    rng = np.random.default_rng(seed)
+    files: dict[str, list[tuple[str, int]]] = {name: [] for name in _FLOWER_SPLITS}
+    needed = sum(f > 0 for f in fractions)
+    for label, class_files in enumerate(per_class):
+        chosen = [class_files[i] for i in rng.permutation(len(class_files))]
+        if max_per_class is not None:
+            chosen = chosen[:max_per_class]
+        if len(chosen) < needed:
+            raise ValueError(
+                f"class {FLOWERS.classes[label]!r} has only {len(chosen)} images, too few for {needed} splits; "
+                f"raise max_per_class (received max_per_class={max_per_class!r}) or give fewer splits."
+            )
+        start = 0
+        for name, count in zip(_FLOWER_SPLITS, _split_counts(len(chosen), fractions)):
+            files[name].extend((str(path), label) for path in chosen[start : start + count])
+            start += count
+    return files
+
+
+@dataclass(frozen=True, repr=False)
+class FlowerData:
+    """What :func:`load_flowers` returns: three ``tf.data`` pipelines and where their images came from.
+
+    Attributes
+    ----------
+    train, val, test : tf.data.Dataset
+        Batches of ``(images, labels)``: float32 images ``(batch, image_size, image_size, 3)``
+        in [0, 1] (or whatever ``preprocess`` makes of them) and int32 labels.
+    class_names : tuple of str
+        Label ``i`` is ``class_names[i]``.
+    files : dict
+        ``{"train": [(path, label), ...], "val": [...], "test": [...]}``, in pipeline
+        order for val and test (train is reshuffled every epoch).
+    folder : pathlib.Path
+        The folder holding the class folders.
+    source : str
+        ``"mirror"``, ``"original"`` (the offline folder), ``"cache"`` or ``"download"``.
+    image_size : int
+        Side of the square images.
+    cached : bool
+        Whether decoded images are kept in memory after the first epoch.
+    """
+
+    train: object
+    val: object
+    test: object
+    class_names: tuple[str, ...]
+    files: dict
+    folder: Path
+    source: str
+    image_size: int
+    cached: bool
+
+    def counts(self) -> dict[str, list[int]]:
+        """Images per class in each split, e.g. ``{"train": [427, 622, ...], ...}``."""
+        result = {}
+        for name, pairs in self.files.items():
+            labels = np.array([label for _, label in pairs], dtype=np.int64)
+            result[name] = np.bincount(labels, minlength=len(self.class_names)).tolist()
+        return result
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(self.files[name])}" for name in _FLOWER_SPLITS)
+        return (f"FlowerData({sizes} images of {self.image_size}×{self.image_size}, "
+                f"classes={self.class_names}, source={self.source!r}, folder='{self.folder}')")
+
+
+def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 0.15), seed: int = 42,
+                 source: str = "auto", max_per_class: int | None = None, preprocess=None,
+                 cache: bool | None = None) -> FlowerData:
+    """Load TensorFlow's ``flower_photos`` (5 classes) as stratified train/validation/test pipelines.
+
+    Parameters
+    ----------
+    image_size : int
+        Side of the square images the model takes (224, 299, 128, ...).
+    batch_size : int
+        Images per batch.
+    split : tuple of 3 floats
+        Fractions (train, validation, test) of each class; they add up to 1.
+    seed : int
+        Seeds the split, the shuffling and the augmentation. The same seed
+        gives the same files in each split and the same batches.
+    source : {"auto", "mirror", "original", "download"}
+        Where the photos come from. ``"auto"``: ``$CNNLAB_DATA_DIR/flowers/``
+        (3,482 photos resized to 128×128), else the cache, else a download.
+        ``"mirror"``: only that offline folder. ``"original"``: photos at their
+        original sizes, from ``$CNNLAB_DATA_DIR/flowers-original-size/`` (824
+        of them), else the cache, else a download. ``"download"``: the full set
+        of 3,670 original photos, from the cache or the internet (218 MiB).
+    max_per_class : int, optional
+        Use at most this many images of each class (a random sample drawn with
+        ``seed``), for quick runs.
+    preprocess : callable, optional
+        Applied last, to each batch of float32 images in [0, 1]; for example a
+        model's own input scaling. Keras' ``preprocess_input`` functions expect
+        values in [0, 255], so wrap them: ``lambda x: preprocess_input(x * 255.0)``.
+    cache : bool, optional
+        Keep the decoded images in memory after the first epoch. By default
+        (None) they are kept when all of them together take at most 256 MiB.
+
+    Returns
+    -------
+    FlowerData
+        ``.train``, ``.val``, ``.test`` (``tf.data.Dataset`` of ``(images, labels)``
+        batches), ``.class_names`` (:data:`FLOWER_CLASSES`), ``.files`` (the
+        ``(path, label)`` pairs of each split) and ``.counts()``.
+
+    Raises
+    ------
+    DataUnavailableError
+        If the photos are in neither the offline folder nor the cache and
+        cannot be downloaded; the message says how to fix it.
+    ValueError
+        If an argument is out of range; the message names it.
+
+    Notes
+    -----
+    *Stratified*: each class is shuffled with ``seed`` and cut by the
+    fractions, so every split holds every class in the same proportion (each
+    split's share of a class is within one image of the exact fraction, unless
+    a class is so small that a split would otherwise get none of it).
+
+    *Evaluation* images (val and test) are resized so that their shorter side
+    is ``image_size``, then centre-cropped to a square. *Training* images are
+    resized the same way, then a random square covering 60 % to 100 % of the
+    shorter side's square is cut out (aspect ratio kept, nothing stretched),
+    resized to ``image_size`` and flipped left-right half of the time; the
+    crops and flips change every epoch but repeat for the same seed.
+
+    Pixel values are float32 in [0, 1]. A model's own input scaling (to
+    [-1, 1] for MobileNet and Inception, mean subtraction for ResNet) belongs
+    to the model side, or to ``preprocess``. The 128×128 offline copy is
+    enlarged when ``image_size`` is larger, which blurs it a little.
+
+    A download is checked against :data:`FLOWERS` (size and SHA-256), unpacked
+    by :func:`cnnlab._download.safe_extract`, checked for five class folders
+    of at least 500 photos each, and only then appears in the cache as
+    ``flowers/flower_photos/``; the archive is then deleted.
+
+    TensorFlow is imported here, not when ``cnnlab.datasets`` is.
+
+    Examples
+    --------
+    >>> data = load_flowers(image_size=64, batch_size=8, max_per_class=20)
+    >>> data.class_names
+    ('daisy', 'dandelion', 'roses', 'sunflowers', 'tulips')
+    >>> [len(data.files[name]) for name in ("train", "val", "test")]
+    [70, 15, 15]
+    >>> images, labels = next(iter(data.val))
+    >>> tuple(images.shape), images.dtype.name, labels.dtype.name
+    ((8, 64, 64, 3), 'float32', 'int32')
+    """
+    image_size = check_positive_int("image_size", image_size, hint="Give the model's input side, e.g. 224.")
+    batch_size = check_positive_int("batch_size", batch_size)
+    fractions = _check_split(split)
+    seed = check_non_negative_int("seed", seed)
+    source = check_one_of("source", source, _FLOWER_SOURCES, normalize=str.lower)
+    if max_per_class is not None:
+        max_per_class = check_positive_int("max_per_class", max_per_class, hint="Use None for every image.")
+    if preprocess is not None and not callable(preprocess):
+        raise ValueError(
+            f"preprocess must be a function of a batch of images or None, received preprocess={preprocess!r} "
+            f"(type {type(preprocess).__name__})."
+        )
+    if cache is not None and not isinstance(cache, bool):
+        raise ValueError(f"cache must be True, False or None (automatic), received cache={cache!r}.")
+
+    folder, found = _flowers_folder(source)
+    minimum = FLOWERS.min_per_class if found in ("cache", "download") else 1
+    per_class = _flower_class_files(folder, FLOWERS.classes, minimum)
+    files = _split_files(per_class, fractions, seed, max_per_class)
+    if cache is None:
+        decoded = sum(len(pairs) for pairs in files.values()) * image_size * image_size * 3
+        cache = decoded * 4 / 3 <= _CACHE_BUDGET  # training images keep their aspect ratio (4:3 is typical)
+
+    import tensorflow as tf
+
+    pipelines = {
+        name: _flower_pipeline(tf, files[name], training=(name == "train"), image_size=image_size,
+                               batch_size=batch_size, seed=seed, preprocess=preprocess, cache=cache)
+        for name in _FLOWER_SPLITS
+    }
+    return FlowerData(class_names=FLOWERS.classes, files=files, folder=folder, source=found,
+                      image_size=image_size, cached=cache, **pipelines)
+
+
+def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, preprocess, cache):
+    """Build one tf.data pipeline: decode, resize (and augment when training), batch, prefetch."""
+    autotune = tf.data.AUTOTUNE
+    paths = tf.constant([path for path, _ in pairs], dtype=tf.string)
+    labels = tf.constant([label for _, label in pairs], dtype=tf.int32)
+    dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
+    size = tf.constant(image_size, tf.int32)
+
+    def shorter_side(image):
+        height, width = tf.shape(image)[0], tf.shape(image)[1]
+        scale = tf.cast(size, tf.float32) / tf.cast(tf.minimum(height, width), tf.float32)
+        new_h = tf.maximum(size, tf.cast(tf.round(tf.cast(height, tf.float32) * scale), tf.int32))
+        new_w = tf.maximum(size, tf.cast(tf.round(tf.cast(width, tf.float32) * scale), tf.int32))
+        resized = tf.image.resize(image, tf.stack([new_h, new_w]), antialias=True)
+        return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)
+
+    def load(path, label):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        image = shorter_side(image)
+        if not training:
+            image = tf.image.resize_with_crop_or_pad(image, size, size)  # centre crop
+        return image, label
+
+    if training and not cache:
+        dataset = dataset.shuffle(max(1, len(pairs)), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(load, num_parallel_calls=autotune)
+    if cache:
+        dataset = dataset.cache()
+    if training:
+        if cache:
+            dataset = dataset.shuffle(max(1, len(pairs)), seed=seed, reshuffle_each_iteration=True)
+        generator = tf.random.Generator.from_seed(seed)
+        # Seeds are drawn one element at a time, in order, so that the same seed
+        # gives the same augmentation; the costly work below runs in parallel.
+        dataset = dataset.map(lambda image, label: (image, label, generator.make_seeds(1)[:, 0]))
+
+        def augment(image, label, pair):
+            seeds = tf.random.experimental.stateless_split(pair, 3)
+            shorter = tf.minimum(tf.shape(image)[0], tf.shape(image)[1])
+            area = tf.random.stateless_uniform([], seed=seeds[0], minval=0.6, maxval=1.0)
+            side = tf.maximum(1, tf.cast(tf.round(tf.sqrt(area) * tf.cast(shorter, tf.float32)), tf.int32))
+            crop = tf.image.stateless_random_crop(image, tf.stack([side, side, 3]), seed=seeds[1])
+            crop = tf.image.resize(crop, tf.stack([size, size]), antialias=True)
+            crop = tf.image.stateless_random_flip_left_right(crop, seed=seeds[2])
+            return tf.clip_by_value(crop / 255.0, 0.0, 1.0), label
+
+        dataset = dataset.map(augment, num_parallel_calls=autotune)
+    else:
+        dataset = dataset.map(lambda image, label: (tf.cast(image, tf.float32) / 255.0, label),
+                              num_parallel_calls=autotune)
+    dataset = dataset.batch(batch_size)
+    if preprocess is not None:
+        dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=autotune)
+    return dataset.prefetch(autotune)
