@@ -6,7 +6,8 @@ works right after ``import cnnlab``.
 
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
 ``memory``, ``plotting``, ``widgets``.
-Upper floor (imports TensorFlow when first used): ``device``, ``models``, ``training``.
+Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``models``,
+``pretrained`` (ImageNet classifiers and feature extractors), ``training``.
 ``evaluation`` is numpy and matplotlib only.
 """
 
@@ -16,8 +17,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "device", "digits", "evaluation", "kernels", "memory", "models", "ops",
-               "plotting", "training", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "kernels", "memory", "models", "ops",
+               "plotting", "pretrained", "training", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

@@ -1,0 +1,1253 @@
+"""ImageNet classifiers and feature extractors, ready to use (imports TensorFlow when a model is loaded).
+
+Upper floor: the preprocessing functions are numpy only, but loading a model
+imports TensorFlow and Keras (several seconds the first time).
+
+* :func:`load_classifier` returns a :class:`Classifier`: a Keras application
+  (``"inception_v3"``, ``"xception"``, ``"resnet50"``, ``"mobilenet_v2"``), a
+  small quantized TFLite MobileNet (``"mobilenet_v2_quant"``,
+  ``"mobilenet_v1_025_quant"``), ``"auto"`` (the best one available without a
+  download), or your own ``.keras`` / ``.h5`` / ``.tflite`` file.
+* :func:`classify` is the one-liner: images in, top-5 (class, probability) out.
+* :func:`feature_extractor` returns a headless Keras base (``include_top=False``,
+  average pooling) and its preprocessing, for transfer learning.
+* The preprocessing is written out in numpy, one step per function, because
+  it is part of the lesson: :func:`as_pixels`, :func:`gray_to_rgb`,
+  :func:`drop_alpha`, :func:`center_crop_resize`, :func:`scale_inception`,
+  :func:`scale_caffe`. Each network expects exactly the preprocessing it was
+  trained with; feed it anything else and it still answers, just worse.
+
+Where the weights come from, in order: the offline mirror
+``$CNNLAB_DATA_DIR/pretrained/``, the Keras cache (``$KERAS_HOME/models/``,
+by default ``~/.keras/models/``, with the file names Keras itself uses), the
+cnnlab cache (``cnnlab.config.cache_dir() / "pretrained"``) and finally a
+download into that cache. Every file is checked against the checksum in
+:data:`FILES`, the one table of model files; a truncated or corrupted file is
+skipped with a warning that names it.
+
+The 1,000 / 1,001 class trap: Keras models output the 1,000 ImageNet classes;
+models converted from TF-slim (the TFLite MobileNets) output 1,001, where
+index 0 is "background". Every :class:`Classifier` reports the same 1,000
+:data:`class names <Classifier.class_names>`, in Keras' order; for a 1,001-output
+model output ``i + 1`` is class ``i``, and the background column is dropped.
+The first synonym of each line of the TFLite labels file (``tench``,
+``goldfish``, ...) equals Keras' name with underscores turned into spaces for
+all 1,000 classes (``tests/test_pretrained.py`` checks it), so both kinds of
+model speak the same names. Two names occur twice, because ImageNet has two
+such classes: ``crane`` (the bird, 134, and the machine, 517) and ``maillot``
+(638, 639).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from ._download import ChecksumError, DownloadError, download
+from ._validation import check_positive_int
+from .datasets import DataUnavailableError
+
+__all__ = [
+    "load_classifier",
+    "classify",
+    "feature_extractor",
+    "Classifier",
+    "FeatureExtractor",
+    "WeightsUnavailableError",
+    "ChecksumError",
+    "as_pixels",
+    "gray_to_rgb",
+    "drop_alpha",
+    "center_crop_resize",
+    "scale_inception",
+    "scale_caffe",
+    "preprocess",
+    "imagenet_class_names",
+    "locate",
+    "verify_file",
+    "keras_cache_dir",
+    "FILES",
+    "CLASSIFIERS",
+    "FEATURE_EXTRACTORS",
+    "AUTO_ORDER",
+]
+
+
+class WeightsUnavailableError(DataUnavailableError):
+    """A model file is in neither the offline mirror nor a cache, and could not be downloaded."""
+
+
+# ----------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One file the course may load: its name, where to download it, its checksum.
+
+    ``filename`` is the name Keras uses in its cache (``~/.keras/models/``) and
+    the name in the offline mirror. At most one of ``md5`` (what Keras
+    publishes) and ``sha256`` (what the offline mirror lists) is needed; a
+    file with neither is only checked to be an HDF5 file (Keras publishes no
+    checksum for its MobileNet weights).
+    """
+
+    filename: str
+    url: str | None
+    md5: str | None = None
+    sha256: str | None = None
+
+
+_KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
+_CORAL = "https://github.com/google-coral/test_data/raw/master/"
+
+#: Every model file and checksum the course knows, named once. The Keras URLs and
+#: MD5s are those of ``keras/src/applications/*.py``; the SHA-256s are the
+#: offline mirror's ``pretrained/SHA256SUMS``.
+FILES: dict[str, ModelFile] = {
+    "inception_v3": ModelFile(
+        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+        _KERAS_APPS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+        md5="9a0d58056eeedaa3f26cb7ebd46da564",
+    ),
+    "inception_v3_notop": ModelFile(
+        "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        _KERAS_APPS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        md5="bcbd6486424b2319ff4ef7d526e38f63",
+    ),
+    "xception": ModelFile(
+        "xception_weights_tf_dim_ordering_tf_kernels.h5",
+        _KERAS_APPS + "xception/xception_weights_tf_dim_ordering_tf_kernels.h5",
+        md5="0a58e3b7378bc2990ea3b43d5981f1f6",
+    ),
+    "xception_notop": ModelFile(
+        "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        _KERAS_APPS + "xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        md5="b0042744bf5b25fce3cb969f33bebb97",
+    ),
+    "resnet50": ModelFile(
+        "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+        _KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+        md5="2cb95161c43110f7111970584f804107",
+    ),
+    "resnet50_notop": ModelFile(
+        "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        _KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        md5="4d473c1dd8becc155b73f8504c6f6626",
+    ),
+    "mobilenet_v2": ModelFile(  # Keras publishes no checksum for the MobileNet weights
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+        _KERAS_APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+    ),
+    "mobilenet_v2_notop": ModelFile(
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+        _KERAS_APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+    ),
+    "mobilenet_025_notop": ModelFile(
+        "mobilenet_2_5_224_tf_no_top.h5",
+        _KERAS_APPS + "mobilenet/mobilenet_2_5_224_tf_no_top.h5",
+        sha256="dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf",
+    ),
+    "mobilenet_v2_quant_tflite": ModelFile(
+        "mobilenet_v2_1.0_224_quant.tflite",
+        _CORAL + "mobilenet_v2_1.0_224_quant.tflite",
+        sha256="7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776",
+    ),
+    "mobilenet_v1_025_quant_tflite": ModelFile(
+        "mobilenet_v1_0.25_128_quant.tflite",
+        _CORAL + "mobilenet_v1_0.25_128_quant.tflite",
+        sha256="cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785",
+    ),
+    "imagenet_class_index": ModelFile(  # what keras.applications' decode_predictions reads
+        "imagenet_class_index.json",
+        _KERAS_APPS + "imagenet_class_index.json",
+        md5="c2c37ea517e94d9795004a39431a14cb",
+    ),
+    "imagenet_labels_1001": ModelFile(  # the TFLite models' labels; in the offline mirror only
+        "imagenet_labels_1001.txt",
+        None,
+        sha256="b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """A known ImageNet classifier: how to build it, its weights file, its input."""
+
+    title: str
+    kind: str  # "keras" or "tflite"
+    weights: str  # key of FILES
+    input_size: int
+    preprocessing: str  # "inception", "caffe" or "uint8"
+    builder: str | None = None  # keras.applications attribute
+    outputs: int = 1000
+
+
+#: The ImageNet classifiers :func:`load_classifier` knows by name.
+CLASSIFIERS: dict[str, ClassifierSpec] = {
+    "inception_v3": ClassifierSpec("Inception v3 (Keras)", "keras", "inception_v3", 299, "inception", "InceptionV3"),
+    "xception": ClassifierSpec("Xception (Keras)", "keras", "xception", 299, "inception", "Xception"),
+    "resnet50": ClassifierSpec("ResNet-50 (Keras)", "keras", "resnet50", 224, "caffe", "ResNet50"),
+    "mobilenet_v2": ClassifierSpec("MobileNet v2 (Keras)", "keras", "mobilenet_v2", 224, "inception", "MobileNetV2"),
+    "mobilenet_v2_quant": ClassifierSpec(
+        "MobileNet v2, 8-bit TFLite", "tflite", "mobilenet_v2_quant_tflite", 224, "uint8", outputs=1001
+    ),
+    "mobilenet_v1_025_quant": ClassifierSpec(
+        "MobileNet v1 0.25, 8-bit TFLite", "tflite", "mobilenet_v1_025_quant_tflite", 128, "uint8", outputs=1001
+    ),
+}
+
+#: What ``load_classifier("auto")`` tries, best first (it never downloads).
+AUTO_ORDER = ("inception_v3", "xception", "resnet50", "mobilenet_v2", "mobilenet_v2_quant", "mobilenet_v1_025_quant")
+
+
+@dataclass(frozen=True)
+class ExtractorSpec:
+    """A known headless base for transfer learning."""
+
+    title: str
+    weights: str  # key of FILES
+    input_size: int
+    preprocessing: str
+    builder: str
+    options: tuple[tuple[str, object], ...] = ()
+
+
+#: The headless bases :func:`feature_extractor` knows, best first (the order "auto" tries).
+FEATURE_EXTRACTORS: dict[str, ExtractorSpec] = {
+    "inception_v3": ExtractorSpec("Inception v3", "inception_v3_notop", 299, "inception", "InceptionV3"),
+    "xception": ExtractorSpec("Xception", "xception_notop", 299, "inception", "Xception"),
+    "resnet50": ExtractorSpec("ResNet-50", "resnet50_notop", 224, "caffe", "ResNet50"),
+    "mobilenet_v2": ExtractorSpec("MobileNet v2", "mobilenet_v2_notop", 224, "inception", "MobileNetV2"),
+    "mobilenet_025": ExtractorSpec(
+        "MobileNet v1, alpha 0.25", "mobilenet_025_notop", 224, "inception", "MobileNet", (("alpha", 0.25),)
+    ),
+}
+
+_USER_SUFFIXES = (".keras", ".h5", ".tflite")
+_PREPROCESSINGS = ("inception", "caffe", "unit", "none")
+
+# ----------------------------------------------------------------------------- preprocessing (numpy)
+
+#: The ImageNet mean pixel in B, G, R order, as Keras' "caffe" mode subtracts it.
+IMAGENET_BGR_MEAN = np.array([103.939, 116.779, 123.68], dtype=np.float32)
+
+
+def as_pixels(image, name: str = "image") -> np.ndarray:
+    """Return ``image`` as float32 pixel values in [0, 255].
+
+    Two conventions are accepted, and told apart by the dtype: integers
+    (``uint8``) are pixel values 0-255; floats are in [0, 1], as
+    :func:`cnnlab.datasets.load_image` returns them.
+
+    Parameters
+    ----------
+    image : array-like
+        Any shape; only the values are converted.
+    name : str
+        The argument's name, for error messages.
+
+    Raises
+    ------
+    ValueError
+        If float values leave [0, 1] (pixel values 0-255 stored as floats are
+        ambiguous: divide by 255 or convert to ``uint8``), or integers leave
+        [0, 255].
+
+    Examples
+    --------
+    >>> as_pixels(np.array([0.0, 0.5, 1.0]))
+    array([  0. , 127.5, 255. ], dtype=float32)
+    >>> as_pixels(np.array([0, 255], dtype=np.uint8))
+    array([  0., 255.], dtype=float32)
+    """
+    array = np.asarray(image)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(
+            f"{name} must hold numbers (uint8 0-255 or floats in [0, 1]), received dtype {array.dtype}."
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); give an image with at least one pixel.")
+    low, high = array.min(), array.max()
+    if np.issubdtype(array.dtype, np.integer):
+        if low < 0 or high > 255:
+            raise ValueError(
+                f"{name} holds integers from {low} to {high}; integer images must be pixel values 0-255."
+            )
+        return array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values; give finite pixel values.")
+    if low < 0.0 or high > 1.0:
+        raise ValueError(
+            f"{name} holds floats from {float(low):g} to {float(high):g}, but float images must be in [0, 1] "
+            "(as cnnlab.datasets.load_image returns them); divide 0-255 values by 255, or pass uint8."
+        )
+    return (array.astype(np.float32) * np.float32(255.0)).astype(np.float32)
+
+
+def gray_to_rgb(image: np.ndarray) -> np.ndarray:
+    """Repeat a greyscale image, ``(H, W)`` or ``(H, W, 1)``, into 3 equal channels.
+
+    Other images (3 or 4 channels) are returned unchanged.
+
+    Examples
+    --------
+    >>> gray_to_rgb(np.zeros((2, 5))).shape
+    (2, 5, 3)
+    >>> gray_to_rgb(np.zeros((2, 5, 3))).shape
+    (2, 5, 3)
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.shape[-1] == 1:
+        return np.repeat(image, 3, axis=-1)
+    return image
+
+
+def drop_alpha(image: np.ndarray) -> np.ndarray:
+    """Drop the 4th (alpha, transparency) channel of an RGBA image.
+
+    The networks were trained on 3-channel photos. (To composite onto a
+    background colour instead, load the file with
+    :func:`cnnlab.datasets.load_image`.)
+
+    Examples
+    --------
+    >>> rgba = np.zeros((2, 2, 4)); rgba[..., 3] = 1.0
+    >>> drop_alpha(rgba).shape, float(drop_alpha(rgba).max())
+    ((2, 2, 3), 0.0)
+    """
+    image = np.asarray(image)
+    return image[..., :3] if image.shape[-1] == 4 else image
+
+
+def _resize_square(image: np.ndarray, size: int) -> np.ndarray:
+    """Resize an ``(h, w, c)`` float image to ``(size, size, c)``, bilinear (antialiased when shrinking)."""
+    from PIL import Image
+
+    channels = [
+        np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c], dtype=np.float32), mode="F")
+                   .resize((size, size), Image.Resampling.BILINEAR))
+        for c in range(image.shape[-1])
+    ]
+    return np.stack(channels, axis=-1).astype(np.float32)
+
+
+def center_crop_resize(image, size: int) -> np.ndarray:
+    """Cut the largest centred square out of ``image`` and resize it to ``size × size``.
+
+    This is "resize the shorter side to ``size`` keeping the aspect ratio,
+    then cut the centre square", done in the other order so that only one
+    resampling happens. The square starts at row ``(H - s) // 2`` and column
+    ``(W - s) // 2``, where ``s = min(H, W)``. Resizing is bilinear (Pillow,
+    antialiased when shrinking) and is skipped when the square already has
+    the right size. The networks never see the sides of a wide photo: put
+    the subject in the middle.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W, C)`` float pixel values.
+    size : int
+        The network's input size: 299 for Inception v3 and Xception, 224 for
+        ResNet-50 and MobileNet.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(size, size, C)``.
+
+    Examples
+    --------
+    >>> image = np.arange(8, dtype=np.float32).reshape(2, 4, 1)
+    >>> center_crop_resize(image, 2)[..., 0]
+    array([[1., 2.],
+           [5., 6.]], dtype=float32)
+    >>> center_crop_resize(np.ones((300, 400, 3)), 299).shape
+    (299, 299, 3)
+    """
+    size = check_positive_int("size", size)
+    image = np.asarray(image, dtype=np.float32)
+    height, width = image.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = image[top : top + side, left : left + side]
+    if side == size:
+        return np.array(square, dtype=np.float32)
+    return _resize_square(square, size)
+
+
+def scale_inception(pixels) -> np.ndarray:
+    """Scale pixel values from [0, 255] to [-1, 1]: ``x / 127.5 - 1``.
+
+    Keras calls this the ``"tf"`` mode; Inception v3, Xception and MobileNet
+    (v1 and v2) were trained on it.
+
+    Examples
+    --------
+    >>> scale_inception(np.array([0.0, 127.5, 255.0]))
+    array([-1.,  0.,  1.], dtype=float32)
+    """
+    return (np.asarray(pixels, dtype=np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+
+
+def scale_caffe(pixels) -> np.ndarray:
+    """Turn RGB pixel values [0, 255] into BGR minus the ImageNet mean pixel (Keras' ``"caffe"`` mode).
+
+    ResNet-50 was trained (in Caffe) on blue-green-red images with the mean
+    pixel (103.939, 116.779, 123.68) subtracted, and no scaling.
+
+    Examples
+    --------
+    >>> scale_caffe(np.array([[255.0, 0.0, 0.0]]))
+    array([[-103.939, -116.779,  131.32 ]], dtype=float32)
+    """
+    bgr = np.asarray(pixels, dtype=np.float32)[..., ::-1]
+    return (bgr - IMAGENET_BGR_MEAN).astype(np.float32)
+
+
+def _scale_unit(pixels) -> np.ndarray:
+    return (np.asarray(pixels, dtype=np.float32) / np.float32(255.0)).astype(np.float32)
+
+
+def _scale_none(pixels) -> np.ndarray:
+    return np.asarray(pixels, dtype=np.float32)
+
+
+def _to_uint8(pixels) -> np.ndarray:
+    return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)
+
+
+_SCALERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "inception": scale_inception,
+    "caffe": scale_caffe,
+    "unit": _scale_unit,
+    "none": _scale_none,
+    "uint8": _to_uint8,
+}
+
+
+def _image_list(images) -> list:
+    """Split ``images`` (one image, a batch, or a list of images) into a list of single images."""
+    if isinstance(images, (list, tuple)):
+        if not images:
+            raise ValueError("images is an empty list; give at least one image.")
+        if all(np.isscalar(v) for v in images):  # a single image written as nested lists would not be flat
+            raise ValueError(
+                f"images must be an image array or a list of them, received a flat list of {len(images)} numbers."
+            )
+        return list(images)
+    array = np.asarray(images)
+    if array.ndim == 2:
+        return [array]
+    if array.ndim == 3:
+        return [array] if array.shape[-1] in (1, 3, 4) else list(array)
+    if array.ndim == 4:
+        if array.shape[0] == 0:
+            raise ValueError("images is an empty batch (shape starts with 0); give at least one image.")
+        return list(array)
+    raise ValueError(
+        f"images must be one image (H, W), (H, W, 3) or (H, W, 4), a batch (N, H, W, C), or a list of images; "
+        f"received an array of shape {array.shape}."
+    )
+
+
+def preprocess(images, size: int, mode: str = "inception") -> np.ndarray:
+    """Run the whole preprocessing pipeline and return one batch.
+
+    For each image: :func:`as_pixels` (to [0, 255]) → :func:`gray_to_rgb` →
+    :func:`drop_alpha` → :func:`center_crop_resize` → the scaling of ``mode``.
+
+    Parameters
+    ----------
+    images : array or list of arrays
+        One image (``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` or ``(H, W, 4)``),
+        a batch ``(N, H, W, C)``, or a list of images of different sizes.
+        uint8 pixels 0-255, or floats in [0, 1]. A 3-D array is one image
+        when its last axis has 1, 3 or 4 entries, and a batch of greyscale
+        images otherwise.
+    size : int
+        Side of the square the network expects.
+    mode : {"inception", "caffe", "unit", "none", "uint8"}
+        ``"inception"``: [-1, 1] (:func:`scale_inception`); ``"caffe"``:
+        :func:`scale_caffe`; ``"unit"``: [0, 1]; ``"none"``: pixels 0-255 as
+        floats; ``"uint8"``: pixels 0-255 as ``uint8`` (quantized TFLite models).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, size, size, 3)``, float32 (``uint8`` for ``mode="uint8"``).
+
+    Examples
+    --------
+    >>> grey = np.full((3, 5), 0.5, dtype=np.float32)
+    >>> batch = preprocess(grey, 4)
+    >>> batch.shape, batch.dtype, float(batch.min()), float(batch.max())
+    ((1, 4, 4, 3), dtype('float32'), 0.0, 0.0)
+    >>> preprocess([np.zeros((10, 20, 3)), np.ones((30, 20, 4))], 8, mode="uint8")[:, 0, 0, 0]
+    array([  0, 255], dtype=uint8)
+    """
+    size = check_positive_int("size", size)
+    if mode not in _SCALERS:
+        choices = ", ".join(repr(m) for m in _SCALERS)
+        raise ValueError(f"mode must be one of {choices}, received mode={mode!r}.")
+    scale = _SCALERS[mode]
+    out = []
+    for i, image in enumerate(_image_list(images)):
+        label = "images" if not isinstance(images, (list, tuple)) and np.ndim(images) <= 3 else f"images[{i}]"
+        array = np.asarray(image)
+        if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3, 4)):
+            raise ValueError(
+                f"{label} must be an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
+                f"received shape {array.shape}."
+            )
+        pixels = drop_alpha(gray_to_rgb(as_pixels(array, label)))
+        out.append(scale(center_crop_resize(pixels, size)))
+    return np.stack(out)
+
+
+# ----------------------------------------------------------------------------- finding and checking files
+
+
+def keras_cache_dir() -> Path:
+    """Return the folder where Keras keeps downloaded weights: ``$KERAS_HOME/models``.
+
+    Without ``KERAS_HOME``, Keras uses ``~/.keras`` (``/tmp/.keras`` when the
+    home folder is not writable); this mirrors that rule without importing Keras.
+
+    Examples
+    --------
+    >>> keras_cache_dir().name
+    'models'
+    """
+    home = os.environ.get("KERAS_HOME")
+    if home:
+        return Path(home).expanduser() / "models"
+    base = Path.home()
+    if not os.access(base, os.W_OK):
+        base = Path("/tmp")
+    return base / ".keras" / "models"
+
+
+_VERIFIED: dict[tuple[str, int, int], bool] = {}
+_HASH_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
+
+
+def _digest(path: Path, algorithm: str) -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_file(path, file: ModelFile) -> Path:
+    """Return ``path`` if its content has the checksum that ``file`` records, else raise.
+
+    Files without a published checksum are only checked to be HDF5 files.
+    A verified file is remembered (by path, size and modification time), so
+    loading a 90 MB model twice hashes it once.
+
+    Raises
+    ------
+    ChecksumError
+        If the content is not what the registry expects (a truncated or
+        corrupted file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "model.tflite"
+    >>> _ = path.write_bytes(b"not a model")
+    >>> verify_file(path, FILES["mobilenet_v2_quant_tflite"])
+    Traceback (most recent call last):
+    ...
+    cnnlab._download.ChecksumError: model.tflite fails its checksum: SHA-256 is 708811ccb1510c6d..., expected 7aad0c74c5e3c06e... (the file has 11 bytes; truncated or corrupted?)
+    """
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if _VERIFIED.get(key):
+        return path
+    for algorithm, expected in (("sha256", file.sha256), ("md5", file.md5)):
+        if expected:
+            digest = _digest(path, algorithm)
+            if digest != expected:
+                raise ChecksumError(
+                    f"{path.name} fails its checksum: {_HASH_NAMES[algorithm]} is "
+                    f"{digest[:16]}..., expected {expected[:16]}... "
+                    f"(the file has {stat.st_size:,} bytes; truncated or corrupted?)"
+                )
+            break
+    else:
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89HDF\r\n\x1a\n":
+                raise ChecksumError(f"{path.name} is not an HDF5 weights file (truncated or corrupted?)")
+    _VERIFIED[key] = True
+    return path
+
+
+def _places(file: ModelFile) -> list[tuple[str, Path]]:
+    places = []
+    root = config.data_dir()
+    if root is not None:
+        places.append(("the offline mirror", root / "pretrained" / file.filename))
+    places.append(("the Keras cache", keras_cache_dir() / file.filename))
+    places.append(("the cnnlab cache", config.cache_dir() / "pretrained" / file.filename))
+    return places
+
+
+def _find_local(key: str, notes: list[str] | None = None) -> tuple[Path, str] | None:
+    """Return ``(path, where)`` of a verified local copy of ``FILES[key]``, or None; never downloads."""
+    file = FILES[key]
+    notes = [] if notes is None else notes
+    if config.data_dir() is None:
+        notes.append(f"{config.DATA_DIR_ENV} is not set (no offline mirror)")
+    for where, path in _places(file):
+        if not path.is_file():
+            notes.append(f"{path} does not exist")
+            continue
+        try:
+            verify_file(path, file)
+        except ChecksumError as error:
+            warnings.warn(f"skipping {path} from {where}: {error}", UserWarning, stacklevel=4)
+            notes.append(f"{path} was skipped: {error}")
+            if where == "the cnnlab cache":
+                path.unlink()  # ours: fetch it again rather than trip over it every time
+            continue
+        return path, f"{where}: {path}"
+    return None
+
+
+def locate(key: str, *, allow_download: bool = True) -> tuple[Path, str]:
+    """Find a verified copy of the registered file ``key``; download it if needed and allowed.
+
+    Looks in the offline mirror, the Keras cache and the cnnlab cache, in
+    that order, then downloads into the cnnlab cache (unless
+    ``CNNLAB_OFFLINE=1`` or ``allow_download=False``).
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`FILES`, for example ``"mobilenet_v2_quant_tflite"``.
+    allow_download : bool
+        False looks only at local copies.
+
+    Returns
+    -------
+    (pathlib.Path, str)
+        The file, and a short sentence saying where it came from.
+
+    Raises
+    ------
+    WeightsUnavailableError
+        If no verified copy exists and none could be downloaded; the message
+        lists every place looked at and how to fix it.
+
+    Examples
+    --------
+    >>> path, source = locate("mobilenet_v2_quant_tflite")   # with CNNLAB_DATA_DIR set
+    >>> path.name
+    'mobilenet_v2_1.0_224_quant.tflite'
+    >>> source.startswith("the offline mirror")
+    True
+    """
+    if key not in FILES:
+        choices = ", ".join(repr(k) for k in FILES)
+        raise ValueError(f"key must be one of {choices}, received key={key!r}.")
+    file = FILES[key]
+    notes: list[str] = []
+    found = _find_local(key, notes)
+    if found is not None:
+        return found
+    target = config.cache_dir() / "pretrained" / file.filename
+    reason = ""
+    if not allow_download:
+        reason = "not downloading: only local copies were asked for"
+    elif file.url is None:
+        reason = "this file is not downloadable; it comes with the offline mirror"
+    else:
+        try:
+            download([file.url], target, verify=lambda p: verify_file(p, file), description=file.filename)
+            return target, f"downloaded from {file.url} into the cnnlab cache: {target}"
+        except DownloadError as error:
+            reason = str(error)
+    looked = "\n  ".join(notes)
+    raise WeightsUnavailableError(
+        f"{file.filename} is not available.\n  {looked}\n  {reason}\n"
+        f"To fix it: set {config.DATA_DIR_ENV} to a folder whose pretrained/ holds {file.filename} "
+        f"(`export {config.DATA_DIR_ENV}=/path/to/data`); or run once while online "
+        f"(with {config.OFFLINE_ENV} unset) so that it is downloaded into {target.parent}; "
+        f"or use load_classifier(\"auto\") / feature_extractor(\"auto\"), which pick a model available offline."
+    )
+
+
+def _read_class_index(path: Path) -> tuple[str, ...]:
+    index = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(index[str(i)][1].replace("_", " ") for i in range(1000))
+
+
+def _read_labels_1001(path: Path) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.split(",")[0].strip() for line in lines[1:1001])
+
+
+_CLASS_NAMES: tuple[str, ...] | None = None
+
+
+def imagenet_class_names() -> tuple[str, ...]:
+    """Return the 1,000 ImageNet class names, in Keras' order, with spaces instead of underscores.
+
+    They come from Keras' ``imagenet_class_index.json`` (mirror, Keras cache,
+    cnnlab cache or download); without it, from the first synonym of each
+    line of the mirror's ``imagenet_labels_1001.txt`` (the same names).
+
+    Examples
+    --------
+    >>> names = imagenet_class_names()
+    >>> len(names), names[0], names[285], names[88]
+    (1000, 'tench', 'Egyptian cat', 'macaw')
+    """
+    global _CLASS_NAMES
+    if _CLASS_NAMES is None:
+        try:
+            path, _ = locate("imagenet_class_index")
+            _CLASS_NAMES = _read_class_index(path)
+        except WeightsUnavailableError as error:
+            fallback = _find_local("imagenet_labels_1001")
+            if fallback is None:
+                raise error from None
+            _CLASS_NAMES = _read_labels_1001(fallback[0])
+    return _CLASS_NAMES
+
+
+# ----------------------------------------------------------------------------- the classifier
+
+
+def _keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def _tflite_interpreter(path: Path):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        # TF 2.20+ announces that tf.lite.Interpreter moves to ai_edge_litert; it still works.
+        warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated", category=UserWarning)
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+def _softmax_if_logits(outputs: np.ndarray) -> np.ndarray:
+    sums = outputs.sum(axis=1)
+    if outputs.min() >= 0.0 and np.allclose(sums, 1.0, atol=0.02):
+        return outputs
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+class Classifier:
+    """An image classifier: preprocessing, the network and the class names, kept together.
+
+    Made by :func:`load_classifier`; not meant to be built by hand.
+
+    Attributes
+    ----------
+    name : str
+        ``"inception_v3"``, ``"mobilenet_v2_quant"``, ... or the file name of your model.
+    input_size : int
+        Side of the square image the network takes (299, 224, 128, ...).
+    class_names : tuple of str
+        For ImageNet models the same 1,000 names, in the same order, whatever
+        the model (``"tabby"``, ``"Egyptian cat"``, ...).
+    source : str
+        Where the weights came from, in one sentence.
+    preprocessing : str or callable
+        The scaling after crop and resize (see :func:`preprocess`).
+    model : keras.Model or tf.lite.Interpreter
+        The network itself, for inspection.
+    """
+
+    def __init__(self, name, input_size, class_names, source, preprocessing, model, *, kind, background_first=False):
+        self.name = name
+        self.input_size = int(input_size)
+        self.class_names = tuple(class_names)
+        self.source = source
+        self.preprocessing = preprocessing
+        self.model = model
+        self._kind = kind
+        self._background_first = background_first
+
+    def __repr__(self) -> str:
+        return (f"Classifier({self.name!r}, input_size={self.input_size}, {len(self.class_names)} classes, "
+                f"source={self.source!r})")
+
+    def preprocess(self, images) -> np.ndarray:
+        """Turn images into the batch this network expects (see :func:`preprocess`).
+
+        Examples
+        --------
+        >>> clf = load_classifier("mobilenet_v1_025_quant")
+        >>> batch = clf.preprocess(np.zeros((50, 80, 3), dtype=np.uint8))
+        >>> batch.shape, batch.dtype
+        ((1, 128, 128, 3), dtype('uint8'))
+        """
+        if callable(self.preprocessing):
+            return np.stack([np.asarray(self.preprocessing(center_crop_resize(
+                drop_alpha(gray_to_rgb(as_pixels(image, "images"))), self.input_size)))
+                for image in _image_list(images)])
+        return preprocess(images, self.input_size, self.preprocessing)
+
+    def _raw_outputs(self, batch: np.ndarray) -> tuple[np.ndarray, bool]:
+        if self._kind == "tflite":
+            interpreter = self.model
+            inp = interpreter.get_input_details()[0]
+            out = interpreter.get_output_details()[0]
+            rows = []
+            for x in batch:
+                x = x[None]
+                if inp["dtype"] == np.int8:  # int8 models: pixel - 128
+                    x = (x.astype(np.int16) - 128).astype(np.int8)
+                interpreter.set_tensor(inp["index"], x.astype(inp["dtype"]))
+                interpreter.invoke()
+                rows.append(interpreter.get_tensor(out["index"])[0])
+            raw = np.stack(rows)
+            scale, zero_point = out["quantization"]
+            if scale:  # quantized output: real value = scale * (q - zero_point)
+                return (raw.astype(np.float32) - zero_point) * np.float32(scale), True
+            return raw.astype(np.float32), False
+        outputs = [np.asarray(self.model(batch[i : i + 32], training=False)) for i in range(0, len(batch), 32)]
+        return np.concatenate(outputs).astype(np.float32), False
+
+    def predict(self, images) -> np.ndarray:
+        """Return class probabilities, one row per image: shape ``(n, len(class_names))``.
+
+        For a 1,001-output model the "background" column is dropped and each
+        row renormalised to sum to 1, so column ``i`` is always
+        ``class_names[i]``. Outputs that are not probabilities (logits) go
+        through a softmax.
+
+        Examples
+        --------
+        >>> clf = load_classifier("mobilenet_v1_025_quant")
+        >>> p = clf.predict(np.zeros((2, 64, 64, 3), dtype=np.uint8))
+        >>> p.shape, bool(np.allclose(p.sum(axis=1), 1.0))
+        ((2, 1000), True)
+        """
+        batch = self.preprocess(images)
+        outputs, quantized = self._raw_outputs(batch)
+        if not quantized:  # dequantized uint8 softmax is a probability up to rounding
+            outputs = _softmax_if_logits(outputs)
+        if self._background_first:
+            outputs = outputs[:, 1:]
+        if self._background_first or quantized:
+            outputs = outputs / np.maximum(outputs.sum(axis=1, keepdims=True), np.float32(1e-12))
+        if outputs.shape[1] != len(self.class_names):  # pragma: no cover - checked when loading
+            raise ValueError(f"the model gives {outputs.shape[1]} outputs for {len(self.class_names)} class names.")
+        return outputs.astype(np.float32)
+
+    def classify(self, images, top: int = 5) -> list[list[tuple[str, float]]]:
+        """Return, for each image, its ``top`` most probable classes as ``(name, probability)``, best first.
+
+        Always a list with one entry per image, also for a single image.
+
+        Examples
+        --------
+        >>> from cnnlab.config import data_dir
+        >>> from cnnlab.datasets import load_image
+        >>> clf = load_classifier("mobilenet_v2_quant")
+        >>> parrot = load_image(data_dir() / "images" / "parrot.jpg")
+        >>> [(name, p > 0.9) for name, p in clf.classify(parrot, top=1)[0]]
+        [('macaw', True)]
+        """
+        top = check_positive_int("top", top, hint="Ask for at least one class, for example top=5.")
+        if top > len(self.class_names):
+            raise ValueError(f"top={top} is more than the {len(self.class_names)} classes of {self.name}; "
+                             f"pass top <= {len(self.class_names)}.")
+        probabilities = self.predict(images)
+        results = []
+        for row in probabilities:
+            best = np.argsort(-row, kind="stable")[:top]
+            results.append([(self.class_names[i], float(row[i])) for i in best])
+        return results
+
+
+_LOADED: dict[tuple[str, str], Classifier] = {}
+
+
+def _is_user_file(name) -> bool:
+    if isinstance(name, os.PathLike):
+        return True
+    return isinstance(name, str) and (name.lower().endswith(_USER_SUFFIXES) or os.sep in name or "/" in name)
+
+
+def _check_name(name, known: Sequence[str], *, files: bool) -> None:
+    if isinstance(name, str) and name in known:
+        return
+    choices = ", ".join(repr(k) for k in known)
+    tail = ", or a path to a .keras, .h5 or .tflite file" if files else ""
+    raise ValueError(f"name must be one of {choices}{tail}, received name={name!r}.")
+
+
+def load_classifier(name="inception_v3", *, weights="imagenet", labels=None, preprocessing=None,
+                    input_size=None) -> Classifier:
+    """Load an ImageNet classifier (or your own model) with its preprocessing and class names.
+
+    Parameters
+    ----------
+    name : str or path-like
+        ``"inception_v3"`` (default, 299 px), ``"xception"`` (299 px),
+        ``"resnet50"`` (224 px), ``"mobilenet_v2"`` (224 px): Keras
+        applications with ImageNet weights, downloaded once if not in the
+        offline mirror or a cache. ``"mobilenet_v2_quant"`` (224 px) and
+        ``"mobilenet_v1_025_quant"`` (128 px): 8-bit TFLite models, a few MB.
+        ``"auto"``: the best of these already on this machine (order in
+        :data:`AUTO_ORDER`); prints which and why, never downloads.
+        A path to a ``.keras``, ``.h5`` or ``.tflite`` file: your own model.
+    weights : {"imagenet", None}
+        None builds a Keras architecture with random weights, for tests and
+        architecture study (its predictions mean nothing).
+    labels : path or sequence of str, optional
+        Only for your own file: the class names, one per line (a line
+        ``background`` first is understood as TF-slim's extra class 0).
+        Without it, the model must have 1,000 outputs (Keras' ImageNet order)
+        or 1,001 (background first).
+    preprocessing : {"inception", "caffe", "unit", "none", "uint8"} or callable, optional
+        Only for your own file: the scaling after crop and resize (a callable
+        receives one ``(size, size, 3)`` array of pixel values 0-255). Default
+        ``"inception"`` ([-1, 1]) for Keras files, ``"uint8"`` for TFLite.
+    input_size : int, optional
+        Only for your own file, when the model does not fix its input size.
+
+    Returns
+    -------
+    Classifier
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a bad argument.
+    WeightsUnavailableError
+        If the weights are not on this machine and cannot be downloaded (the
+        message says where it looked and how to fix it).
+
+    Examples
+    --------
+    >>> clf = load_classifier("mobilenet_v2_quant")   # with CNNLAB_DATA_DIR set
+    >>> clf.name, clf.input_size, len(clf.class_names), clf.class_names[1]
+    ('mobilenet_v2_quant', 224, 1000, 'goldfish')
+    >>> load_classifier("alexnet")
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of 'auto', 'inception_v3', 'xception', 'resnet50', 'mobilenet_v2', 'mobilenet_v2_quant', 'mobilenet_v1_025_quant', or a path to a .keras, .h5 or .tflite file, received name='alexnet'.
+    """
+    if weights not in ("imagenet", None):
+        raise ValueError(f"weights must be 'imagenet' or None (random weights), received weights={weights!r}.")
+    if _is_user_file(name):
+        if weights is None:
+            raise ValueError("weights=None is for the named Keras architectures; your file brings its own weights.")
+        return _load_user_file(Path(name).expanduser(), labels, preprocessing, input_size)
+    _check_name(name, ("auto", *CLASSIFIERS), files=True)
+    for argument, value in (("labels", labels), ("preprocessing", preprocessing), ("input_size", input_size)):
+        if value is not None:
+            raise ValueError(f"{argument} is only for your own model file, received {argument}={value!r} "
+                             f"with name={name!r}; the named models know their own.")
+    if name == "auto":
+        if weights is None:
+            raise ValueError("weights=None needs a named architecture, "
+                             "for example load_classifier('inception_v3', weights=None).")
+        return _load_auto()
+    spec = CLASSIFIERS[name]
+    if weights is None:
+        if spec.kind != "keras":
+            raise ValueError(f"weights=None is for Keras architectures; {name!r} is a TFLite file, which has no "
+                             "architecture without its weights. "
+                             "Try 'inception_v3', 'xception', 'resnet50' or 'mobilenet_v2'.")
+        model = getattr(_keras().applications, spec.builder)(weights=None)
+        return Classifier(name, spec.input_size, imagenet_class_names(),
+                          "random weights (weights=None): the architecture only, its predictions mean nothing",
+                          spec.preprocessing, model, kind="keras")
+    path, where = locate(spec.weights)
+    return _build_named(name, path, where)
+
+
+def _build_named(name: str, path: Path, where: str) -> Classifier:
+    """Build (once per weights file: later calls reuse it) the named classifier from verified weights."""
+    key = (name, str(path.resolve()))
+    if key not in _LOADED:
+        _LOADED[key] = _build_uncached(name, path, where)
+    return _LOADED[key]
+
+
+def _build_uncached(name: str, path: Path, where: str) -> Classifier:
+    spec = CLASSIFIERS[name]
+    source = f"{spec.title}, ImageNet weights from {where}"
+    if spec.kind == "tflite":
+        interpreter = _tflite_interpreter(path)
+        return Classifier(name, spec.input_size, imagenet_class_names(), source, spec.preprocessing, interpreter,
+                          kind="tflite", background_first=True)
+    model = getattr(_keras().applications, spec.builder)(weights=None)
+    try:
+        model.load_weights(str(path))
+    except (OSError, ValueError) as error:
+        raise ChecksumError(f"{path} could not be read as {spec.title} weights ({error}); "
+                            "delete it so that a good copy is used.") from None
+    return Classifier(name, spec.input_size, imagenet_class_names(), source, spec.preprocessing, model, kind="keras")
+
+
+def _load_auto() -> Classifier:
+    missing = []
+    for candidate in AUTO_ORDER:
+        spec = CLASSIFIERS[candidate]
+        found = _find_local(spec.weights)
+        if found is None:
+            missing.append(candidate)
+            continue
+        classifier = _build_named(candidate, *found)
+        why = f"there are no local weights for {', '.join(missing)}" if missing else "it is the best of all"
+        print(f"load_classifier('auto'): {candidate} ({spec.title}) from {found[1]}; chosen because {why}.")
+        return classifier
+    raise WeightsUnavailableError(
+        "load_classifier('auto') found no model on this machine: none of "
+        + ", ".join(FILES[CLASSIFIERS[c].weights].filename for c in AUTO_ORDER)
+        + f" is in the offline mirror ({config.DATA_DIR_ENV}), the Keras cache ({keras_cache_dir()}) or the cnnlab "
+        f"cache ({config.cache_dir() / 'pretrained'}). Set {config.DATA_DIR_ENV} to the course's data folder, or "
+        "run load_classifier('inception_v3') once while online."
+    )
+
+
+_COUNTER_PREFIX = re.compile(r"^\s*\d+[\s:]+")
+
+
+def _read_labels(labels) -> tuple[str, ...]:
+    if isinstance(labels, (str, os.PathLike)):
+        path = Path(labels).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"labels={str(labels)!r}: no such file; give a text file with one class name per line."
+            )
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        if lines and all(_COUNTER_PREFIX.match(line) for line in lines):  # "0  background" style
+            lines = [_COUNTER_PREFIX.sub("", line) for line in lines]
+        return tuple(lines)
+    if isinstance(labels, Sequence) and all(isinstance(s, str) for s in labels):
+        return tuple(labels)
+    raise ValueError(f"labels must be a path to a text file or a sequence of strings, received labels={labels!r}.")
+
+
+def _class_mapping(outputs: int, labels, where: str) -> tuple[tuple[str, ...], bool]:
+    """Return (class names, whether output 0 is an extra background class to drop)."""
+    if labels is None:
+        if outputs == 1000:
+            return imagenet_class_names(), False
+        if outputs == 1001:
+            return imagenet_class_names(), True
+        raise ValueError(f"{where} has {outputs} outputs, which is not ImageNet's 1,000 (or 1,001 with "
+                         "background); pass labels=['cat', 'dog', ...] or labels='labels.txt'.")
+    names = _read_labels(labels)
+    if len(names) == outputs:
+        if outputs > 1 and names[0].strip().lower() == "background":
+            return names[1:], True
+        return names, False
+    if outputs == 1001 and len(names) == 1000:  # TF-slim: output 0 is "background"
+        return names, True
+    raise ValueError(f"labels has {len(names)} names but {where} has {outputs} outputs; give one name per output.")
+
+
+def _load_user_file(path: Path, labels, preprocessing, input_size) -> Classifier:
+    suffix = path.suffix.lower()
+    if suffix not in _USER_SUFFIXES:
+        raise ValueError(f"name={str(path)!r} is not a .keras, .h5 or .tflite file; save your model in one of these.")
+    if not path.is_file():
+        raise FileNotFoundError(f"name={str(path)!r}: no such model file.")
+    if preprocessing is not None and not callable(preprocessing) and preprocessing not in (*_PREPROCESSINGS, "uint8"):
+        choices = ", ".join(repr(m) for m in (*_PREPROCESSINGS, "uint8"))
+        raise ValueError(
+            f"preprocessing must be one of {choices} or a callable, received preprocessing={preprocessing!r}."
+        )
+    if input_size is not None:
+        input_size = check_positive_int("input_size", input_size)
+    source = f"your file {path}"
+    if suffix == ".tflite":
+        interpreter = _tflite_interpreter(path)
+        inp = interpreter.get_input_details()[0]
+        out = interpreter.get_output_details()[0]
+        size = int(inp["shape"][1]) or input_size or 224
+        names, background = _class_mapping(int(out["shape"][-1]), labels, path.name)
+        mode = preprocessing or ("uint8" if inp["dtype"] in (np.uint8, np.int8) else "inception")
+        return Classifier(path.name, size, names, source, mode, interpreter, kind="tflite",
+                          background_first=background)
+    keras = _keras()
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as error:  # noqa: BLE001 - Keras raises many kinds; the message says which
+        raise ValueError(
+            f"name={str(path)!r} could not be loaded as a Keras model ({type(error).__name__}: {error})."
+        ) from None
+    shape = model.input_shape
+    if isinstance(shape, list):
+        shape = shape[0]
+    size = shape[1] or input_size or 224
+    if shape[1] is not None and shape[2] is not None and shape[1] != shape[2]:
+        raise ValueError(
+            f"{path.name} takes {shape[1]}×{shape[2]} images; load_classifier handles square inputs only."
+        )
+    names, background = _class_mapping(int(model.output_shape[-1]), labels, path.name)
+    return Classifier(path.name, size, names, source, preprocessing or "inception", model, kind="keras",
+                      background_first=background)
+
+
+def classify(images, top: int = 5, model=None) -> list[list[tuple[str, float]]]:
+    """Classify images with an ImageNet model: for each image, its ``top`` classes and probabilities.
+
+    Parameters
+    ----------
+    images : array or list of arrays
+        One image, a batch or a list of images (see :func:`preprocess`).
+    top : int
+        How many classes to report per image.
+    model : Classifier, str or None
+        A :class:`Classifier`, a name for :func:`load_classifier` (loaded
+        once and kept), or None for the default, ``"inception_v3"``.
+
+    Returns
+    -------
+    list of lists of (str, float)
+        One list per image, most probable class first.
+
+    Examples
+    --------
+    >>> from cnnlab.config import data_dir
+    >>> from cnnlab.datasets import load_image
+    >>> hopper = load_image(data_dir() / "images" / "grace_hopper.bmp")
+    >>> classify(hopper, top=1, model="mobilenet_v2_quant")[0][0][0]
+    'military uniform'
+    """
+    if model is None or isinstance(model, (str, os.PathLike)):
+        model = load_classifier(model or "inception_v3")
+    if not isinstance(model, Classifier):
+        raise ValueError(f"model must be a Classifier, a model name or None, received model={model!r}.")
+    return model.classify(images, top=top)
+
+
+# ----------------------------------------------------------------------------- transfer learning
+
+
+@dataclass(frozen=True)
+class FeatureExtractor:
+    """A headless ImageNet network for transfer learning.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The convolutional base with global average pooling: images of
+        ``(input_size, input_size, 3)`` in, one feature vector per image out.
+        Frozen (``trainable=False``); set ``model.trainable = True`` to fine-tune.
+    preprocess : callable
+        Images (as for :func:`preprocess`) → the batch ``model`` expects.
+    input_size : int
+    name : str
+    source : str
+        Where the weights came from.
+    """
+
+    model: object
+    preprocess: Callable[..., np.ndarray]
+    input_size: int
+    name: str
+    source: str
+
+    def __call__(self, images) -> np.ndarray:
+        """Return the feature vectors of ``images``, shape ``(n, features)``."""
+        batch = self.preprocess(images)
+        return np.concatenate([np.asarray(self.model(batch[i : i + 32], training=False))
+                               for i in range(0, len(batch), 32)])
+
+
+def feature_extractor(name: str = "auto", *, weights="imagenet") -> FeatureExtractor:
+    """Return a headless ImageNet base (``include_top=False``, ``pooling="avg"``) and its preprocessing.
+
+    Parameters
+    ----------
+    name : str
+        ``"inception_v3"``, ``"xception"``, ``"resnet50"``, ``"mobilenet_v2"``,
+        ``"mobilenet_025"`` (MobileNet v1 with a quarter of the filters, 224 px,
+        256 features: small enough for a CPU, and in the offline mirror), or
+        ``"auto"``: the first of these, in that order, whose weights are on
+        this machine (prints which; never downloads).
+    weights : {"imagenet", None}
+        None gives random weights (architecture only).
+
+    Examples
+    --------
+    >>> extractor = feature_extractor("mobilenet_025")   # with CNNLAB_DATA_DIR set
+    >>> extractor.input_size, extractor(np.zeros((2, 100, 120, 3), dtype=np.uint8)).shape
+    (224, (2, 256))
+    """
+    if weights not in ("imagenet", None):
+        raise ValueError(f"weights must be 'imagenet' or None (random weights), received weights={weights!r}.")
+    _check_name(name, ("auto", *FEATURE_EXTRACTORS), files=False)
+    if name == "auto":
+        if weights is None:
+            raise ValueError("weights=None needs a named architecture, "
+                             "for example feature_extractor('mobilenet_025', weights=None).")
+        missing = []
+        for candidate, spec in FEATURE_EXTRACTORS.items():
+            found = _find_local(spec.weights)
+            if found is not None:
+                why = f"there are no local weights for {', '.join(missing)}" if missing else "it is the best of all"
+                print(f"feature_extractor('auto'): {candidate} ({spec.title}) from {found[1]}; chosen because {why}.")
+                return _build_extractor(candidate, *found)
+            missing.append(candidate)
+        raise WeightsUnavailableError(
+            "feature_extractor('auto') found no headless weights on this machine: none of "
+            + ", ".join(FILES[s.weights].filename for s in FEATURE_EXTRACTORS.values())
+            + f" is in the offline mirror ({config.DATA_DIR_ENV}), the Keras cache ({keras_cache_dir()}) or the "
+            f"cnnlab cache. Set {config.DATA_DIR_ENV} to the course's data folder, or run "
+            "feature_extractor('mobilenet_025') once while online."
+        )
+    if weights is None:
+        return _build_extractor(name, None, "random weights (weights=None): the architecture only")
+    return _build_extractor(name, *locate(FEATURE_EXTRACTORS[name].weights))
+
+
+def _build_extractor(name: str, path: Path | None, where: str) -> FeatureExtractor:
+    spec = FEATURE_EXTRACTORS[name]
+    keras = _keras()
+    size = spec.input_size
+    model = getattr(keras.applications, spec.builder)(
+        input_shape=(size, size, 3), include_top=False, pooling="avg", weights=None, **dict(spec.options)
+    )
+    if path is not None:
+        try:
+            model.load_weights(str(path))
+        except (OSError, ValueError) as error:
+            raise ChecksumError(f"{path} could not be read as {spec.title} weights ({error}); "
+                                "delete it so that a good copy is used.") from None
+    model.trainable = False
+    mode = spec.preprocessing
+
+    def prepare(images) -> np.ndarray:
+        return preprocess(images, size, mode)
+
+    prepare.__doc__ = f"Centre-crop-resize to {size}×{size} and scale as {mode!r} (see cnnlab.pretrained.preprocess)."
+    source = f"{spec.title}, headless, {'ImageNet weights from ' if path is not None else ''}{where}"
+    return FeatureExtractor(model=model, preprocess=prepare, input_size=size, name=name, source=source)
