@@ -7,7 +7,7 @@ works right after ``import cnnlab``.
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
 ``memory``, ``plotting``, ``widgets``.
 Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``models``,
-``pretrained`` (ImageNet classifiers and feature extractors), ``training``.
+``pretrained`` (ImageNet classifiers and feature extractors), ``training``, ``transfer``.
 ``evaluation`` is numpy and matplotlib only.
 """
 
@@ -18,7 +18,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "kernels", "memory", "models", "ops",
-               "plotting", "pretrained", "training", "widgets")
+               "plotting", "pretrained", "training", "transfer", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

@@ -1,0 +1,217 @@
+"""Transfer learning (exercise 9): a pretrained base, a new softmax, then fine-tuning.
+
+The recipe, in the order exercise 9 asks for it:
+
+1. :func:`transfer_model` puts a new head (dropout and a ``num_classes``-way softmax)
+   on a pretrained, headless base (:func:`cnnlab.pretrained.feature_extractor`). The
+   model takes images in ``[0, 1]`` (as :func:`cnnlab.datasets.load_flowers` gives them)
+   and scales them for the base inside the graph (:func:`scaling_layer`).
+2. :func:`train_transfer` first trains only the head with the base frozen (a high
+   learning rate is safe: the base cannot be damaged), then unfreezes the top of the
+   base (``fine_tune_from``) and trains everything with a small learning rate that
+   warms up and then decays (cosine), with label smoothing.
+
+The base's batch normalisation layers stay in inference mode throughout (the base is
+called with ``training=False``): on a few thousand photos, re-estimating their
+statistics would undo what ImageNet taught them.
+
+Examples
+--------
+>>> import keras
+>>> base = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3),
+...                          keras.layers.GlobalAveragePooling2D()], name="tiny_base")
+>>> model = transfer_model(base, num_classes=5)
+>>> model.output.shape, [layer.name for layer in model.layers][1:]
+((None, 5), ['scale_inception', 'tiny_base', 'head_dropout', 'head'])
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from ._validation import check_non_negative_int, check_one_of, check_positive_int  # noqa: E402
+
+__all__ = ["scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips"]
+
+#: ImageNet's mean pixel in B, G, R order (Keras' "caffe" preprocessing).
+_BGR_MEAN = (103.939, 116.779, 123.68)
+
+
+def scaling_layer(preprocessing: str = "inception") -> keras.layers.Layer:
+    """A layer turning ``[0, 1]`` RGB pixels into what an ImageNet base expects.
+
+    ``"inception"`` (Inception, Xception, MobileNet): ``2x - 1``, in ``[-1, 1]``;
+    ``"caffe"`` (ResNet-50): ``255x``, RGB to BGR, minus ImageNet's mean pixel.
+
+    Examples
+    --------
+    >>> scaling_layer("inception")(np.array([[0.0, 0.5, 1.0]], "float32")).numpy().tolist()
+    [[-1.0, 0.0, 1.0]]
+    """
+    mode = check_one_of("preprocessing", preprocessing, ("inception", "caffe"))
+    if mode == "inception":
+        return keras.layers.Rescaling(2.0, offset=-1.0, name="scale_inception")
+    mean = np.array(_BGR_MEAN, "float32")
+    return keras.layers.Lambda(lambda x: x[..., ::-1] * 255.0 - mean, name="scale_caffe")
+
+
+def transfer_model(base, num_classes: int, *, dropout: float = 0.2, preprocessing: str = "inception",
+                   name: str = "transfer") -> keras.Model:
+    """A new ``num_classes``-way softmax on top of a pretrained headless base.
+
+    Parameters
+    ----------
+    base : keras.Model or cnnlab.pretrained.FeatureExtractor
+        Images in, one feature vector per image out (``pooling="avg"``). A
+        ``FeatureExtractor`` brings its own ``preprocessing``.
+    num_classes : int
+    dropout : float
+        Dropout before the new softmax layer.
+    preprocessing : {"inception", "caffe"}
+        The base's input scaling (ignored for a ``FeatureExtractor``).
+    name : str
+
+    Returns
+    -------
+    keras.Model
+        ``[0, 1]`` images in, probabilities out; layers ``scale_*``, the base, ``head_dropout``, ``head``.
+        The base is frozen (``trainable=False``).
+    """
+    if hasattr(base, "model") and hasattr(base, "preprocessing"):
+        base, preprocessing = base.model, base.preprocessing
+    num_classes = check_positive_int("num_classes", num_classes)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), received dropout={dropout!r}.")
+    if len(base.outputs[0].shape) != 2:
+        raise ValueError(f"base must output one feature vector per image (build it with pooling='avg'), its output "
+                         f"shape is {tuple(base.outputs[0].shape)}.")
+    base.trainable = False
+    inputs = keras.Input(tuple(base.inputs[0].shape[1:]), name="image")
+    x = scaling_layer(preprocessing)(inputs)
+    x = base(x, training=False)  # batch normalisation stays in inference mode, even when fine-tuning
+    x = keras.layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _base_of(model) -> keras.Model:
+    return next(layer for layer in model.layers if isinstance(layer, keras.Model))
+
+
+def set_fine_tuning(model, fine_tune_from: int | str | None) -> int:
+    """Unfreeze the base's layers from ``fine_tune_from`` (an index or a layer name) on; return how many.
+
+    ``None`` freezes the whole base; ``0`` unfreezes all of it. Batch normalisation
+    layers are left frozen either way (see the module notes).
+
+    Examples
+    --------
+    >>> base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3, name="a"),
+    ...                          keras.layers.Conv2D(2, 3, name="b"), keras.layers.GlobalAveragePooling2D(name="p")])
+    >>> model = transfer_model(base, 3)
+    >>> set_fine_tuning(model, "b"), [layer.trainable for layer in base.layers]
+    (2, [False, True, True])
+    """
+    base = _base_of(model)
+    names = [layer.name for layer in base.layers]
+    if fine_tune_from is None:
+        start = len(names)
+    elif isinstance(fine_tune_from, str):
+        if fine_tune_from not in names:
+            raise ValueError(f"fine_tune_from={fine_tune_from!r} is not a layer of the base {base.name!r}; "
+                             f"its last layers are {', '.join(names[-6:])}.")
+        start = names.index(fine_tune_from)
+    else:
+        start = check_non_negative_int("fine_tune_from", fine_tune_from)
+    base.trainable = start < len(names)
+    unfrozen = 0
+    for index, layer in enumerate(base.layers):
+        layer.trainable = index >= start and not isinstance(layer, keras.layers.BatchNormalization)
+        unfrozen += layer.trainable
+    return unfrozen
+
+
+def _one_hot(dataset, num_classes: int):
+    return dataset.map(lambda x, y: (x, tf.one_hot(y, num_classes)), num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_epochs: int = 8,
+                   fine_tune_from: int | str | None = 0, head_lr: float = 1e-3, fine_tune_lr: float = 5e-4,
+                   label_smoothing: float = 0.1, callbacks=(), verbose: int = 0):
+    """Exercise 9's two phases: train the new head on the frozen base, then fine-tune.
+
+    Parameters
+    ----------
+    model : keras.Model
+        From :func:`transfer_model`.
+    train, val : tf.data.Dataset
+        Batches of ``(images in [0, 1], integer labels)``, e.g. ``load_flowers(...).train``.
+    head_epochs, fine_tune_epochs : int
+        Epochs of each phase (either may be 0).
+    fine_tune_from : int, str or None
+        Where the unfrozen top of the base starts (see :func:`set_fine_tuning`).
+    head_lr : float
+        Adam's learning rate for the head alone.
+    fine_tune_lr : float
+        The peak learning rate of the fine-tuning phase: it warms up linearly from a
+        fifth of it over the first 10 % of the steps, then decays to zero (cosine).
+    label_smoothing : float
+        Targets of ``1 - s`` and ``s / (classes - 1)``: a softer goal that keeps a
+        small data set from making the model overconfident.
+    callbacks : sequence of keras.callbacks.Callback
+        For example a :class:`cnnlab.training.TrainingMonitor` (used in both phases).
+
+    Returns
+    -------
+    dict
+        ``{"head": History or None, "fine_tune": History or None, "seconds": {...}}``.
+    """
+    head_epochs = check_non_negative_int("head_epochs", head_epochs)
+    fine_tune_epochs = check_non_negative_int("fine_tune_epochs", fine_tune_epochs)
+    num_classes = int(model.outputs[0].shape[-1])
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+    train1 = _one_hot(train, num_classes)
+    val1 = _one_hot(val, num_classes) if val is not None else None
+    result: dict = {"head": None, "fine_tune": None, "seconds": {}}
+    if head_epochs:
+        set_fine_tuning(model, None)
+        model.compile(keras.optimizers.Adam(head_lr), loss, metrics=["accuracy"])
+        started = time.perf_counter()
+        result["head"] = model.fit(train1, validation_data=val1, epochs=head_epochs, callbacks=list(callbacks),
+                                   shuffle=False, verbose=verbose)  # the pipeline shuffles
+        result["seconds"]["head"] = time.perf_counter() - started
+    if fine_tune_epochs:
+        set_fine_tuning(model, fine_tune_from)
+        steps = fine_tune_epochs * int(train1.cardinality())
+        if steps <= 0:
+            raise ValueError("train must be a batched tf.data.Dataset of known length (as load_flowers gives).")
+        schedule = keras.optimizers.schedules.CosineDecay(fine_tune_lr / 5, steps, warmup_target=fine_tune_lr,
+                                                          warmup_steps=max(steps // 10, 1))
+        model.compile(keras.optimizers.Adam(schedule), loss, metrics=["accuracy"])
+        started = time.perf_counter()
+        result["fine_tune"] = model.fit(train1, validation_data=val1, epochs=fine_tune_epochs,
+                                        callbacks=list(callbacks), shuffle=False, verbose=verbose)
+        result["seconds"]["fine_tune"] = time.perf_counter() - started
+    return result
+
+
+def predict_with_flips(model, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Average the probabilities for each image and its mirror image; return ``(probabilities, labels)``.
+
+    A flower seen in a mirror is the same flower: averaging the two predictions
+    (test-time augmentation) usually gains a little accuracy for one extra pass.
+    """
+    probabilities, labels = [], []
+    for images, y in dataset:
+        both = model(images, training=False) + model(tf.image.flip_left_right(images), training=False)
+        probabilities.append(np.asarray(both) / 2)
+        labels.append(np.asarray(y))
+    return np.concatenate(probabilities), np.concatenate(labels)
