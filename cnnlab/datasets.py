@@ -41,14 +41,17 @@ from ._validation import check_non_negative_int, check_one_of, check_positive_in
 __all__ = [
     "load_sample_images",
     "load_sample_image",
+    "load_photos",
     "load_image",
     "load_mnist",
     "load_fashion_mnist",
     "load_flowers",
+    "flowers_pipeline",
     "read_idx",
     "fetch",
     "IDX_DATASETS",
     "SAMPLE_IMAGES",
+    "MIRROR_PHOTOS",
     "MNIST_CLASSES",
     "FASHION_MNIST_CLASSES",
     "FLOWER_CLASSES",
@@ -445,6 +448,48 @@ def load_sample_images() -> np.ndarray:
     ((2, 427, 640, 3), dtype('float32'), True, True)
     """
     return np.stack([load_sample_image(name) for name in SAMPLE_IMAGES])
+
+
+#: Photos in the offline mirror's ``images/`` folder (Coral's test data; see its COPYRIGHT), named by
+#: what a person would call them, not by what a network answers.
+MIRROR_PHOTOS = {
+    "cat": "cat.bmp", "parrot": "parrot.jpg", "owl": "owl.jpg", "dragonfly": "dragonfly.bmp",
+    "dog": "dog_train_0.bmp", "two dogs": "pets.jpg", "bird": "bird.bmp", "sunflower": "sunflower.bmp",
+    "Grace Hopper": "grace_hopper.bmp",
+}
+
+
+def load_photos(mirror: bool = True, max_size: int | None = 1024) -> dict[str, np.ndarray]:
+    """Load the chapter's sample photos and, when available, the offline mirror's photos, by name.
+
+    Parameters
+    ----------
+    mirror : bool
+        Also load the photos of :data:`MIRROR_PHOTOS` found in
+        ``$CNNLAB_DATA_DIR/images/``. Without the mirror (or with some files
+        missing) only what exists is returned, without error.
+    max_size : int or None
+        As for :func:`load_image`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"temple": ..., "flower": ..., "cat": ..., ...}``, RGB float32 in [0, 1].
+
+    Examples
+    --------
+    >>> photos = load_photos(mirror=False)
+    >>> list(photos), photos["temple"].shape
+    (['temple', 'flower'], (427, 640, 3))
+    """
+    photos = {name: load_image(_sample_image_path(name), max_size=max_size) for name in SAMPLE_IMAGES}
+    root = config.data_dir()
+    if mirror and root is not None:
+        for name, filename in MIRROR_PHOTOS.items():
+            path = root / "images" / filename
+            if path.is_file():
+                photos[name] = load_image(path, max_size=max_size)
+    return photos
 
 
 def _describe_source(source) -> str:
@@ -954,6 +999,32 @@ def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 
     }
     return FlowerData(class_names=FLOWERS.classes, files=files, folder=folder, source=found,
                       image_size=image_size, cached=cache, **pipelines)
+
+
+def flowers_pipeline(pairs, *, training: bool = False, image_size: int = 224, batch_size: int = 32, seed: int = 42):
+    """The pipeline :func:`load_flowers` builds, for any ``(path, label)`` pairs: e.g. to see its augmentation.
+
+    Parameters
+    ----------
+    pairs : sequence of (path, int)
+        Photos and labels, e.g. ``data.files["train"][:1] * 8``: one photo eight times.
+    training : bool
+        Random crops (60–100 % of the area) and flips, shuffled; else the centre crop.
+    image_size, batch_size, seed : int
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of ``(images in [0, 1], labels)``.
+    """
+    import tensorflow as tf
+
+    pairs = [(str(path), int(label)) for path, label in pairs]
+    if not pairs:
+        raise ValueError("pairs is empty; give at least one (path, label) pair, e.g. data.files['train'][:1].")
+    return _flower_pipeline(tf, pairs, training=bool(training), image_size=check_positive_int("image_size", image_size),
+                            batch_size=check_positive_int("batch_size", batch_size),
+                            seed=check_non_negative_int("seed", seed), preprocess=None, cache=False)
 
 
 def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, preprocess, cache):

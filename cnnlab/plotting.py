@@ -20,7 +20,8 @@ import numpy as np
 
 from ._validation import check_one_of, check_positive_int
 
-__all__ = ["setup", "encode_image", "to_uint8", "show_images", "SEQUENTIAL_CMAP", "DIVERGING_CMAP"]
+__all__ = ["setup", "encode_image", "to_uint8", "show_images", "show_predictions", "SEQUENTIAL_CMAP",
+           "DIVERGING_CMAP"]
 
 #: Colour map for images and non-negative maps.
 SEQUENTIAL_CMAP = "gray"
@@ -211,5 +212,69 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
             ax.set_title(titles[i])
     if suptitle:
         fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: float = 2.6):
+    """Show photos, each next to a horizontal bar chart of its top classes and their probabilities.
+
+    Parameters
+    ----------
+    images : sequence of array_like
+        RGB images (floats in [0, 1] or ``uint8``).
+    predictions : sequence of lists of (str, float)
+        One list per image, best class first, as
+        :meth:`cnnlab.pretrained.Classifier.classify` returns them.
+    titles : sequence of str, optional
+        One title per photo.
+    cols : int
+        Photos per row (each takes a photo and a bar chart).
+    size : float
+        Height of one row, and width of one photo, in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes per photo: the photo, then its bars (the best class on top, in a darker colour).
+
+    Examples
+    --------
+    >>> fig = show_predictions([np.ones((4, 6, 3))], [[("macaw", 0.9), ("lorikeet", 0.05)]], ["parrot"])
+    >>> [t.get_text() for t in fig.axes[1].get_yticklabels()], fig.axes[0].get_title()
+    (['macaw', 'lorikeet'], 'parrot')
+    """
+    import matplotlib.pyplot as plt
+
+    images, predictions = list(images), [list(p) for p in predictions]
+    if not images:
+        raise ValueError("images is empty; give at least one image to show.")
+    if len(predictions) != len(images):
+        raise ValueError(f"predictions has {len(predictions)} entries for {len(images)} images; give one per image.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles has {len(titles)} entries for {len(images)} images; give one per image.")
+    cols = min(check_positive_int("cols", cols), len(images))
+    rows = -(-len(images) // cols)
+    fig, axes = plt.subplots(rows, 2 * cols, figsize=(2.7 * size * cols, size * rows), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1.6] * cols})
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, (image, top) in enumerate(zip(images, predictions)):
+        photo, bars = axes[i // cols, 2 * (i % cols)], axes[i // cols, 2 * (i % cols) + 1]
+        image = np.asarray(image)
+        photo.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
+        if titles is not None:
+            photo.set_title(titles[i])
+        names, probabilities = [str(n) for n, _ in top], [100 * float(p) for _, p in top]
+        bars.axis("on")
+        positions = np.arange(len(top))[::-1]
+        bars.barh(positions, probabilities, color=["#1f77b4"] + ["#9ecae1"] * (len(top) - 1))
+        bars.set_yticks(positions, names)
+        bars.set_xlim(0, 100)
+        bars.set_xlabel("probability (%)")
+        for y, value in zip(positions, probabilities):
+            inside = value > 75  # a long bar carries its label inside, in white
+            bars.text(value - 2 if inside else value + 2, y, f"{value:.1f}%", va="center", fontsize=9,
+                      ha="right" if inside else "left", color="white" if inside else "black")
     fig.tight_layout()
     return fig

@@ -39,7 +39,7 @@ import tensorflow as tf  # noqa: E402
 
 from ._validation import check_non_negative_int, check_one_of, check_positive_int  # noqa: E402
 
-__all__ = ["scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips"]
+__all__ = ["scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips", "plot_phases"]
 
 #: ImageNet's mean pixel in B, G, R order (Keras' "caffe" preprocessing).
 _BGR_MEAN = (103.939, 116.779, 123.68)
@@ -215,3 +215,44 @@ def predict_with_flips(model, dataset) -> tuple[np.ndarray, np.ndarray]:
         probabilities.append(np.asarray(both) / 2)
         labels.append(np.asarray(y))
     return np.concatenate(probabilities), np.concatenate(labels)
+
+
+def plot_phases(*histories, names=("head", "fine-tuning")):
+    """Learning curves (loss and accuracy, training and validation) of successive phases, end to end.
+
+    A dashed line marks where each phase after the first begins.
+
+    Parameters
+    ----------
+    *histories : keras.callbacks.History or None
+        In order, e.g. ``result["head"], result["fine_tune"]`` (None entries are skipped).
+    names : sequence of str
+        The phases' names, for the markers.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    phases = [(name, h.history) for name, h in zip(names, histories) if h is not None]
+    if not phases:
+        raise ValueError("histories has no History; pass what train_transfer returned, e.g. result['head'].")
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    for axis, metric in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            values = [v for _, history in phases for v in history.get(prefix + metric, [])]
+            if values:
+                axis.plot(range(1, len(values) + 1), values, style, marker="o", markersize=3,
+                          label=("validation " if prefix else "training ") + metric)
+        start = 0
+        for index, (name, history) in enumerate(phases):
+            if index:
+                axis.axvline(start + 0.5, color="grey", linestyle=":")
+                axis.text(start + 0.6, axis.get_ylim()[1], name, va="top", fontsize=9, color="grey")
+            start += len(history.get("loss", []))
+        axis.set_xlabel("epoch")
+        axis.set_title(metric)
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    return figure

@@ -410,3 +410,15 @@ def test_fetch_knows_flowers(no_data, fake_download):
     assert (no_data / "cache" / "flowers" / "flower_photos" / "roses").is_dir()
     with pytest.raises(ValueError, match="'mnist', 'fashion_mnist', 'flowers', received name='tulips'"):
         datasets.fetch("flowers", "tulips")
+
+
+@pytest.mark.tensorflow
+def test_flowers_pipeline_shows_the_training_augmentation_of_one_photo(small):
+    one = small.files["train"][:1] * 6
+    crops, labels = batches(datasets.flowers_pipeline(one, training=True, image_size=48, batch_size=6))
+    centre, _ = batches(datasets.flowers_pipeline(one, training=False, image_size=48, batch_size=6))
+    assert crops.shape == (6, 48, 48, 3) and set(labels) == {one[0][1]}
+    assert len({c.tobytes() for c in crops}) == 6  # six different crops and flips
+    assert len({c.tobytes() for c in centre}) == 1  # the evaluation pipeline is deterministic
+    with pytest.raises(ValueError, match="pairs is empty"):
+        datasets.flowers_pipeline([])

@@ -81,3 +81,22 @@ def test_show_images_robust_scaling_ignores_outliers():
     low, high = fig.axes[0].images[0].get_clim()
     assert low == pytest.approx(0.01, abs=0.005) and high == pytest.approx(0.99, abs=0.01)
     plt.close(fig)
+
+
+def test_show_predictions_draws_each_photo_beside_its_top_classes():
+    import matplotlib.pyplot as plt
+
+    top = [[("macaw", 0.9), ("lorikeet", 0.06), ("toucan", 0.04)], [("tabby", 0.5), ("tiger cat", 0.3)]]
+    fig = plotting.show_predictions([np.ones((4, 6, 3)), np.zeros((5, 5, 3), np.uint8)], top, ["parrot", "cat"])
+    photo, bars = fig.axes[0], fig.axes[1]
+    assert photo.get_title() == "parrot" and not photo.axison and bars.axison
+    assert [t.get_text() for t in bars.get_yticklabels()] == ["macaw", "lorikeet", "toucan"]  # best on top
+    widths = sorted((p.get_width() for p in bars.patches), reverse=True)
+    assert widths == pytest.approx([90, 6, 4])
+    assert {"90.0%", "6.0%", "4.0%"} <= {t.get_text() for t in bars.texts}
+    assert [t.get_text() for t in fig.axes[3].get_yticklabels()] == ["tabby", "tiger cat"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="predictions has 1 entries for 2 images"):
+        plotting.show_predictions([np.zeros((2, 2, 3))] * 2, top[:1])
+    with pytest.raises(ValueError, match="cols must be a positive integer, received cols=0"):
+        plotting.show_predictions([np.zeros((2, 2, 3))], top[:1], cols=0)

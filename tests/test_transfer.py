@@ -85,3 +85,18 @@ def test_bad_arguments():
         transfer.transfer_model(_base(), 0)
     with pytest.raises(ValueError, match="preprocessing"):
         transfer.scaling_layer("torch")
+
+
+def test_plot_phases_draws_both_phases_end_to_end():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = transfer.transfer_model(_base(), 3)
+    result = transfer.train_transfer(model, _data(), _data(16, seed=1), head_epochs=2, fine_tune_epochs=3)
+    figure = transfer.plot_phases(result["head"], result["fine_tune"])
+    loss_axis = figure.axes[0]
+    assert [len(line.get_xdata()) for line in loss_axis.lines[:2]] == [5, 5]  # training and validation, 2 + 3 epochs
+    expected = result["head"].history["loss"] + result["fine_tune"].history["loss"]
+    np.testing.assert_allclose(loss_axis.lines[0].get_ydata(), expected)
+    with pytest.raises(ValueError, match="histories has no History"):
+        transfer.plot_phases(None)

@@ -22,6 +22,7 @@ _WIDGETS = {
     "ReceptiveFieldExplorer": "cnnlab.widgets.receptive_field",
     "FeatureMapViewer": "cnnlab.widgets.feature_maps",
     "DigitCanvas": "cnnlab.widgets.digit_canvas",
+    "PhotoClassifier": "cnnlab.widgets.photo_classifier",
     "DeepDreamExplorer": "cnnlab.widgets.deepdream_explorer",
     "show_filters": "cnnlab.widgets.feature_maps",
 }

@@ -105,6 +105,17 @@ SCENARIOS = [
         step(click("Undo"), image_changed(0)),
         step(click("Clear"), image_changed(0), shows("Draw a digit")),
     )),
+    # 08 · A pretrained classifier on your photos: choose one, then upload one through the file chooser.
+    Scenario("08_pretrained_inception_v3.ipynb", "cnnlab-photo-classifier", steps=(
+        step(select("Photo", "owl"), image_changed(0), shows("The network says")),
+        step(upload(DATA / "images" / "parrot.jpg"), image_changed(0), shows("macaw")),
+    )),
+    # 10 · DeepDream: set up a short dream on the high layer (MobileNet 0.25 offline), then Dream.
+    Scenario("10_deepdream.ipynb", "cnnlab-deep-dream-explorer", steps=(
+        step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream")),
+        step(press("Steps", "ArrowLeft", 2), shows("Choose a layer and press Dream")),
+        step(click("Dream"), image_changed(1), shows("loss"), shows("conv_pw_11_relu: loss")),
+    )),
 
     # The training monitor's Stop button, clicked while its cell trains: training ends after the
     # current batch, and the next cell (queued by Run All) runs and sees ``monitor.stopped``.
