@@ -40,7 +40,7 @@ import tensorflow as tf  # noqa: E402
 
 from ._validation import check_positive_int, check_positive_number  # noqa: E402
 
-__all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream"]
+__all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream", "dream_base", "DREAM_BASES", "DREAM_LAYERS"]
 
 
 def _layer_weights(model, layers) -> dict[str, float]:
@@ -207,3 +207,83 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
             current = tf.clip_by_value(current + step_size * gradient, -1.0, 1.0)
     dreamed = (current.numpy() + 1.0) / 2.0
     return np.clip(dreamed, 0.0, 1.0).astype(np.float32), losses
+
+
+# ----------------------------------------------------------------------------- pretrained bases
+
+#: The convolutional bases :func:`dream_base` knows: name -> (title, key of
+#: :data:`cnnlab.pretrained.FILES`, ``keras.applications`` builder, its options).
+DREAM_BASES: dict[str, tuple[str, str, str, dict]] = {
+    "inception_v3": ("Inception v3", "inception_v3_notop", "InceptionV3", {}),
+    "mobilenet_025": ("MobileNet v1, alpha 0.25", "mobilenet_025_notop", "MobileNet", {"alpha": 0.25}),
+}
+
+#: Layers worth dreaming on, per base, from low (edges, textures) to high (parts of objects).
+#: For Inception v3, ``mixed3`` and ``mixed5`` are the pair of TensorFlow's DeepDream tutorial.
+DREAM_LAYERS: dict[str, tuple[str, ...]] = {
+    "inception_v3": ("mixed1", "mixed3", "mixed5", "mixed7"),
+    "mobilenet_025": ("conv_pw_3_relu", "conv_pw_5_relu", "conv_pw_7_relu", "conv_pw_9_relu", "conv_pw_11_relu"),
+}
+
+
+def dream_base(name: str = "auto") -> keras.Model:
+    """A pretrained ImageNet convolutional base to dream with: any image size, ``[-1, 1]`` pixels in.
+
+    Parameters
+    ----------
+    name : {"auto", "inception_v3", "mobilenet_025"}
+        ``"inception_v3"``: Keras' Inception v3 without its top (the network of the
+        original DeepDream pictures; 87 MB of weights, downloaded once if neither the
+        offline mirror nor a cache has them). ``"mobilenet_025"``: MobileNet v1 with a
+        quarter of the filters (2 MB, in the offline mirror; fast on a CPU, plainer
+        dreams). ``"auto"``: Inception v3 if its weights are on this machine, else
+        MobileNet 0.25; prints which and why.
+
+    Returns
+    -------
+    keras.Model
+        The base (``include_top=False``, ``input_shape=(None, None, 3)``, frozen), named
+        ``name`` (so ``DREAM_LAYERS[model.name]`` lists layers to try). Inception needs
+        images of at least 75×75 pixels, MobileNet of at least 32×32.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the choices.
+    cnnlab.pretrained.WeightsUnavailableError
+        If the weights are not on this machine and cannot be downloaded.
+
+    Examples
+    --------
+    >>> base = dream_base("mobilenet_025")   # with CNNLAB_DATA_DIR set
+    >>> base.name, base.input_shape, DREAM_LAYERS[base.name][0]
+    ('mobilenet_025', (None, None, None, 3), 'conv_pw_3_relu')
+    >>> [tuple(base(np.zeros((1, s, s, 3), "float32")).shape) for s in (64, 96)]
+    [(1, 2, 2, 256), (1, 3, 3, 256)]
+    """
+    from . import pretrained
+
+    choices = ("auto", *DREAM_BASES)
+    if not isinstance(name, str) or name not in choices:
+        raise ValueError(f"name must be one of {', '.join(repr(c) for c in choices)}, received name={name!r}.")
+    if name == "auto":
+        found = pretrained._find_local(DREAM_BASES["inception_v3"][1])
+        if found is not None:
+            name, why = "inception_v3", "its weights are on this machine"
+        else:
+            name = "mobilenet_025"
+            why = "there are no local weights for inception_v3 (dream_base('inception_v3') downloads them, 87 MB)"
+            found = pretrained.locate(DREAM_BASES[name][1])
+        print(f"dream_base('auto'): {name} ({DREAM_BASES[name][0]}) from {found[1]}; chosen because {why}.")
+    else:
+        found = pretrained.locate(DREAM_BASES[name][1])
+    title, _key, builder, options = DREAM_BASES[name]
+    model = getattr(keras.applications, builder)(input_shape=(None, None, 3), include_top=False, weights=None,
+                                                 name=name, **options)
+    try:
+        model.load_weights(str(found[0]))
+    except (OSError, ValueError) as error:
+        raise pretrained.ChecksumError(f"{found[0]} could not be read as {title} weights ({error}); "
+                                       "delete it so that a good copy is used.") from None
+    model.trainable = False
+    return model

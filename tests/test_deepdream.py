@@ -82,3 +82,59 @@ def test_bad_arguments_are_named_with_the_value_received(net, kwargs, message):
     with pytest.raises(ValueError) as error:
         deepdream.deepdream(net, arguments.pop("image"), arguments.pop("layers"), **arguments)
     assert message in str(error.value)
+
+
+# ----------------------------------------------------------------------------- pretrained bases (offline mirror)
+
+
+@pytest.fixture(scope="module")
+def mobilenet_base(data_dir):
+    return deepdream.dream_base("mobilenet_025")
+
+
+def test_mobilenet_base_loads_from_the_mirror_and_takes_any_image_size(mobilenet_base):
+    assert mobilenet_base.name == "mobilenet_025" and mobilenet_base.input_shape == (None, None, None, 3)
+    assert not mobilenet_base.trainable
+    shapes = [tuple(mobilenet_base(np.zeros((1, h, w, 3), np.float32)).shape) for h, w in ((64, 96), (160, 128))]
+    assert shapes == [(1, 2, 3, 256), (1, 5, 4, 256)]
+    names = {layer.name for layer in mobilenet_base.layers}
+    assert set(deepdream.DREAM_LAYERS["mobilenet_025"]) <= names
+
+
+def test_dreaming_on_a_mirror_photo_raises_the_layers_mean_activation(mobilenet_base, data_dir):
+    from cnnlab.datasets import load_image
+
+    owl = load_image(data_dir / "images" / "owl.jpg", max_size=96)
+    layer = deepdream.DREAM_LAYERS["mobilenet_025"][2]
+    dreamed, losses = deepdream.deepdream(mobilenet_base, owl, layer, steps=8, step_size=0.02, octaves=1)
+    assert dreamed.shape == owl.shape and losses[-1] > losses[0]
+    # ReLU6 caps MobileNet's activations, so a few small steps raise the mean by a few percent (5.5% here)
+    assert _activation(mobilenet_base, layer, dreamed) > _activation(mobilenet_base, layer, owl) * 1.03
+
+
+def test_auto_offline_picks_mobilenet_and_says_why(data_dir, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("CNNLAB_CACHE_DIR", str(tmp_path / "cache"))
+    base = deepdream.dream_base("auto")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert base.name == "mobilenet_025" and len(lines) == 1
+    assert "mobilenet_025" in lines[0] and "offline mirror" in lines[0]
+    assert "no local weights for inception_v3" in lines[0]
+
+
+def test_inception_without_local_weights_offline_says_how_to_get_them(monkeypatch, tmp_path):
+    from cnnlab.pretrained import WeightsUnavailableError
+
+    monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("CNNLAB_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(WeightsUnavailableError, match="inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"):
+        deepdream.dream_base("inception_v3")
+
+
+@pytest.mark.parametrize("name", ["vgg16", "MobileNet", None])
+def test_unknown_base_names_the_argument_and_the_choices(name):
+    with pytest.raises(ValueError) as error:
+        deepdream.dream_base(name)
+    assert str(error.value) == ("name must be one of 'auto', 'inception_v3', 'mobilenet_025', "
+                                f"received name={name!r}.")

@@ -2,6 +2,7 @@
 
 * :func:`typical_cnn` - the conv-conv-pool ... dense stack of Figure 13-9.
 * :func:`mnist_cnn` - the course's small, fast reference CNN for exercise 7.
+* :func:`fashion_cnn` - a wider one for Fashion-MNIST.
 * :func:`lenet5` - LeNet-5 as in Table 13-1 (``faithful=True``) or its modern variant.
 * :func:`alexnet` - AlexNet as in Table 13-2, with local response normalisation.
 * :func:`inception_module`, :func:`googlenet` - Figures 13-10 and 13-11.
@@ -25,6 +26,7 @@ _EXPORTS = {
     "rbf_accuracy": "cnnlab.models.layers",
     "typical_cnn": "cnnlab.models.classic",
     "mnist_cnn": "cnnlab.models.classic",
+    "fashion_cnn": "cnnlab.models.classic",
     "lenet5": "cnnlab.models.classic",
     "alexnet": "cnnlab.models.classic",
     "inception_module": "cnnlab.models.googlenet",

@@ -23,7 +23,7 @@ from .. import ops as _ops
 from .._validation import check_positive_int, check_shape
 from .layers import LocalResponseNormalization, PartialConv2D, RBFOutput, ScaledAveragePooling2D
 
-__all__ = ["typical_cnn", "mnist_cnn", "lenet5", "alexnet"]
+__all__ = ["typical_cnn", "mnist_cnn", "fashion_cnn", "lenet5", "alexnet"]
 
 _SHAPE_HINT = "Give (height, width, channels), for example (28, 28, 1)."
 
@@ -206,6 +206,72 @@ def mnist_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 48, 9
         ]
     stack += [kl.Flatten(name="flatten"), kl.Dropout(dropout, name="dropout"),
               kl.Dense(num_classes, activation="softmax", name="out")]
+    return _build(name, tuple(input_shape), stack)
+
+
+def fashion_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 128), dense_units: int = 256,
+                dropout: float = 0.25, name: str = "fashion_cnn") -> keras.Model:
+    """The reference CNN for Fashion-MNIST: :func:`mnist_cnn` with more room where clothes need it.
+
+    Clothes are told apart by textures and shapes spread over the whole image, which a
+    60,000-weight digit network cannot hold: it stays near 91 %. This one adds a second
+    convolution at 14×14, keeps 5×5 maps at the end (no last pooling), and puts a dense
+    layer before the softmax::
+
+        block1_conv  32 3×3, SAME            28×28×32, then bn, relu, pool  14×14×32
+        block2_conv1 64 3×3, SAME            14×14×64, bn, relu
+        block2_conv2 64 3×3, SAME            14×14×64, bn, relu, pool       7×7×64
+        block3_conv  128 3×3, VALID          5×5×128, bn, relu
+        flatten, dropout1, fc 256 (bn, relu), dropout2, out softmax          10
+
+    Every convolution and the dense layer are followed by batch normalisation (so they
+    have no bias of their own) and ReLU.
+
+    Parameters
+    ----------
+    input_shape : tuple of 3 ints
+    num_classes : int
+    filters : tuple of 3 ints
+        Filters of blocks 1, 2 and 3.
+    dense_units : int
+        Width of the dense layer.
+    dropout : float
+        Rate of both dropout layers, in [0, 1).
+    name : str
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; it outputs probabilities.
+
+    Examples
+    --------
+    >>> model = fashion_cnn()
+    >>> model.get_layer("block3_relu").output.shape, model.count_params()
+    ((None, 5, 5, 128), 953258)
+    """
+    num_classes = check_positive_int("num_classes", num_classes)
+    filters = _check_positive_ints("filters", filters)
+    if len(filters) != 3:
+        raise ValueError(f"filters must hold 3 numbers (blocks 1, 2 and 3), received filters={filters!r}.")
+    dense_units = check_positive_int("dense_units", dense_units)
+    dropout = _check_rate("dropout", dropout)
+    steps = [(3, 1, "SAME"), (2, 2, "VALID"), (3, 1, "SAME"), (3, 1, "SAME"), (2, 2, "VALID"), (3, 1, "VALID")]
+    _check_input(input_shape, steps, "fashion_cnn")
+
+    def conv_bn_relu(n, padding, block, index=""):
+        return [kl.Conv2D(n, 3, padding=padding, use_bias=False, name=f"{block}_conv{index}"),
+                kl.BatchNormalization(name=f"{block}_bn{index}"), kl.ReLU(name=f"{block}_relu{index}")]
+
+    f1, f2, f3 = filters
+    stack = [*conv_bn_relu(f1, "same", "block1"), kl.MaxPooling2D(2, name="block1_pool"),
+             *conv_bn_relu(f2, "same", "block2", 1), *conv_bn_relu(f2, "same", "block2", 2),
+             kl.MaxPooling2D(2, name="block2_pool"),
+             *conv_bn_relu(f3, "valid", "block3"),
+             kl.Flatten(name="flatten"), kl.Dropout(dropout, name="dropout1"),
+             kl.Dense(dense_units, use_bias=False, name="fc"), kl.BatchNormalization(name="fc_bn"),
+             kl.ReLU(name="fc_relu"), kl.Dropout(dropout, name="dropout2"),
+             kl.Dense(num_classes, activation="softmax", name="out")]
     return _build(name, tuple(input_shape), stack)
 
 

@@ -113,7 +113,7 @@ SCENARIOS = [
     # 10 · DeepDream: set up a short dream on the high layer (MobileNet 0.25 offline), then Dream.
     Scenario("10_deepdream.ipynb", "cnnlab-deep-dream-explorer", steps=(
         step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream")),
-        step(press("Steps", "ArrowLeft", 2), shows("Choose a layer and press Dream")),
+        step(press("Steps", "ArrowLeft", 1), shows("Choose a layer and press Dream")),  # quick mode: 3 -> 2 steps
         step(click("Dream"), image_changed(1), shows("loss"), shows("conv_pw_11_relu: loss")),
     )),
 
