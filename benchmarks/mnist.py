@@ -24,14 +24,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 START = time.perf_counter()
 
 
-def main(default_dataset: str = "mnist", default_filters: str = "32,48,96") -> None:
+def main(default_dataset: str = "mnist", default_filters: str = "32,48,96",
+         default_architecture: str = "mnist_cnn") -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=("mnist", "fashion"), default=default_dataset)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--ensemble", type=int, default=1, help="train this many models and average them")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--filters", default=default_filters, help="filters per block of mnist_cnn, e.g. 32,48,96")
+    parser.add_argument("--architecture", choices=("mnist_cnn", "fashion_cnn"), default=default_architecture)
+    parser.add_argument("--filters", default=default_filters, help="filters per block, e.g. 32,48,96")
     args = parser.parse_args()
 
     import numpy as np
@@ -53,6 +55,7 @@ def main(default_dataset: str = "mnist", default_filters: str = "32,48,96") -> N
         started = time.perf_counter()
         model, history = training.train_reference(train, val, epochs=args.epochs, batch_size=args.batch_size,
                                                   seed=seed, augment=augment, filters=filters,
+                                                  architecture=args.architecture,
                                                   callbacks=[training.TrainingMonitor(text=True)])
         train_seconds += time.perf_counter() - started
         accuracy = float((model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1) == y_test).mean())
@@ -67,7 +70,7 @@ def main(default_dataset: str = "mnist", default_filters: str = "32,48,96") -> N
         probabilities = training.ensemble_predict(models, x_test)
         figures["ensemble_accuracy"] = f"{float((probabilities.argmax(axis=1) == y_test).mean()):.4f}"
         figures["member_accuracy_mean"] = f"{np.mean(member_accuracies):.4f}"
-    figures.update(filters="-".join(map(str, filters)), ensemble=args.ensemble, epochs=args.epochs, batch_size=args.batch_size,
+    figures.update(architecture=args.architecture, filters="-".join(map(str, filters)), ensemble=args.ensemble, epochs=args.epochs, batch_size=args.batch_size,
                    params=models[0].count_params(), train_s=f"{train_seconds:.0f}",
                    wall_s=f"{time.perf_counter() - START:.0f}", device=kind,
                    cpus=os.cpu_count(), machine=platform.machine())

@@ -441,7 +441,8 @@ def prepare_digits(x) -> np.ndarray:
 
 
 def train_reference(train, val=None, *, epochs: int = 12, batch_size: int = 128, max_lr: float = 3e-3,
-                    seed: int = 42, augment="digits", callbacks=(), verbose: int = 0, **model_kwargs):
+                    seed: int = 42, augment="digits", architecture: str = "mnist_cnn", callbacks=(), verbose: int = 0,
+                    **model_kwargs):
     """Exercise 7's reference recipe: :func:`~cnnlab.models.mnist_cnn`, augmentation, Adam with :class:`OneCycle`.
 
     Parameters
@@ -452,10 +453,13 @@ def train_reference(train, val=None, *, epochs: int = 12, batch_size: int = 128,
     epochs, batch_size, max_lr, seed : see :func:`fit` and :class:`OneCycle`
     augment : {"digits", "fashion"} or see :func:`fit`
         ``"fashion"`` (:func:`fashion_augmentation`) for Fashion-MNIST's clothes.
+    architecture : {"mnist_cnn", "fashion_cnn"}
+        The model builder in :mod:`cnnlab.models`: the small digit network, or the wider
+        one for Fashion-MNIST.
     callbacks : sequence of keras.callbacks.Callback
         For example a :class:`TrainingMonitor`.
     **model_kwargs
-        Passed to :func:`~cnnlab.models.mnist_cnn` (``filters``, ``dropout``).
+        Passed to the builder (``filters``, ``dropout``, ...).
 
     Returns
     -------
@@ -468,8 +472,9 @@ def train_reference(train, val=None, *, epochs: int = 12, batch_size: int = 128,
     >>> model.name, len(history.history["loss"])
     ('mnist_cnn', 1)
     """
-    from .models import mnist_cnn
+    from . import models
 
+    builder = getattr(models, check_one_of("architecture", architecture, ("mnist_cnn", "fashion_cnn")))
     x, y = train
     x = prepare_digits(x)
     if val is not None:
@@ -479,7 +484,7 @@ def train_reference(train, val=None, *, epochs: int = 12, batch_size: int = 128,
     steps = epochs * -(-len(x) // batch_size)
     compile_kwargs = dict(optimizer=keras.optimizers.Adam(OneCycle(max_lr, steps)),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = fit(lambda: mnist_cnn(input_shape=x.shape[1:], **model_kwargs), (x, np.asarray(y)), val,
+    history = fit(lambda: builder(input_shape=x.shape[1:], **model_kwargs), (x, np.asarray(y)), val,
                   epochs=epochs, batch_size=batch_size, seed=seed, augment=augment, callbacks=callbacks,
                   verbose=verbose, compile_kwargs=compile_kwargs)
     return history.model, history

@@ -323,3 +323,21 @@ def test_mnist_cnn_shapes_and_names():
         mnist_cnn(input_shape=(8, 8, 1))
     with pytest.raises(ValueError, match="dropout must be a number in"):
         mnist_cnn(dropout=1.0)
+
+
+def test_fashion_cnn_shapes_names_and_parameters():
+    from cnnlab.models import fashion_cnn
+
+    model = fashion_cnn()
+    names = [layer.name for layer in model.layers]
+    assert names[5:11] == ["block2_conv1", "block2_bn1", "block2_relu1", "block2_conv2", "block2_bn2", "block2_relu2"]
+    assert model.get_layer("block2_pool").output.shape == (None, 7, 7, 64)
+    assert model.get_layer("block3_relu").output.shape == (None, 5, 5, 128)
+    # 3x3 kernels without bias, batch normalisation (4 per channel), the dense layer and the softmax
+    convs = 9 * (1 * 32 + 32 * 64 + 64 * 64 + 64 * 128)
+    assert model.count_params() == convs + 4 * (32 + 64 + 64 + 128 + 256) + 3200 * 256 + 256 * 10 + 10
+    assert not any(getattr(layer, "use_bias", False) for layer in model.layers if layer.name != "out")
+    with pytest.raises(ValueError, match="filters must hold 3 numbers"):
+        fashion_cnn(filters=(8, 8))
+    with pytest.raises(ValueError, match="too small for fashion_cnn"):
+        fashion_cnn(input_shape=(8, 8, 1))

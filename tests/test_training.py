@@ -377,6 +377,11 @@ def test_train_reference_builds_the_recipe():
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     again, _ = training.train_reference((x, y), epochs=1, batch_size=32, seed=3, filters=(8, 8, 8))
     assert again.get_layer("block1_conv").filters == 8
+    fashion, _ = training.train_reference((x, y), epochs=1, batch_size=32, augment="fashion",
+                                          architecture="fashion_cnn", filters=(4, 8, 8), dense_units=16)
+    assert fashion.name == "fashion_cnn" and fashion.get_layer("fc").units == 16
+    with pytest.raises(ValueError, match="architecture must be one of 'mnist_cnn', 'fashion_cnn', received"):
+        training.train_reference((x, y), architecture="resnet")
 
 
 def test_ensemble_predict_averages_probabilities():
