@@ -243,7 +243,10 @@ def test_training_crops_and_flips_change_every_epoch(data_dir):
         images, labels = batches(data.train)
         epochs.append(images[np.argsort(labels)])
     assert not np.array_equal(epochs[0], epochs[1]) and not np.array_equal(epochs[1], epochs[2])
-    assert all(abs(a - b).mean() > 0.01 for a, b in zip(epochs[0], epochs[1]))
+    # A crop may by chance land close to the last epoch's (both near the full photo, both unflipped):
+    # most photos, not every one, must look clearly different from one epoch to the next.
+    for first, second in zip(epochs, epochs[1:]):
+        assert sum(abs(a - b).mean() > 0.01 for a, b in zip(first, second)) >= 3
 
 
 @pytest.mark.tensorflow
