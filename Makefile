@@ -27,13 +27,14 @@ CHROMIUM ?= /usr/bin/chromium
 BROWSER_TESTS := $(if $(wildcard $(CHROMIUM)),,--ignore=tests/browser)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 
-.PHONY: install lab test test-unit test-browser test-notebooks notebooks data clean help
+.PHONY: install lab test test-unit test-browser test-notebooks notebooks student data clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test (quick mode, offline)"
 	@echo "make test-browser  only the browser tests (JupyterLab in Chromium)"
 	@echo "make notebooks  re-run every notebook in normal mode and save its outputs"
+	@echo "make student    write the course without the worked solutions into student/ (for teachers)"
 	@echo "make data       download MNIST and Fashion-MNIST into the cache (once, online)"
 
 install: $(STAMP)
@@ -71,6 +72,10 @@ test-notebooks: install
 
 notebooks: install
 	CNNLAB_QUICK=0 $(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+# The notebooks without the cells tagged `solution` (exercises 1-6), for teachers to hand out.
+student: install
+	$(BIN)/python tools/make_student.py --out student notebooks/*.ipynb
 
 data: install
 	$(BIN)/python -m cnnlab fetch

@@ -17,7 +17,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "kernels", "memory", "models", "ops",
+_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "kernels", "memory", "models", "ops",
                "plotting", "pretrained", "training", "transfer", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]

@@ -4,10 +4,13 @@ Every byte the course fetches from the internet passes through
 :func:`download`. Its promises:
 
 * only HTTPS (plain HTTP is accepted for loopback addresses, which the tests
-  use for a local server), with the system's certificate checks;
+  use for a local server), with the system's certificate checks - always, even
+  if some other code turned them off for the whole process - and a redirect is
+  followed only to an address :func:`check_url` accepts;
 * each URL is tried in order; transient failures (time-outs, dropped
   connections, HTTP 5xx, 408, 429) are retried with exponential back-off,
   permanent ones (other 4xx) move on to the next mirror at once;
+* ``max_bytes`` stops a server that sends more than the file can be;
 * the bytes go to a temporary file beside the destination, are checked by the
   caller's ``verify`` function, and only then renamed onto the final name, so
   an interrupted or corrupted download never leaves a file under that name;
@@ -27,10 +30,13 @@ re-gzip the same MNIST bytes differently), so a small downloader with a
 from __future__ import annotations
 
 import contextlib
+import gzip
 import http.client
 import ipaddress
+import lzma
 import os
 import shutil
+import ssl
 import stat
 import tarfile
 import tempfile
@@ -97,12 +103,54 @@ def check_url(url: str) -> str:
     )
 
 
+class _TooLarge(ValueError):
+    """The server sends (or announces) more bytes than ``max_bytes``: not retried."""
+
+
+def _certificate_error(error: BaseException) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, ssl.SSLCertVerificationError)
+
+
 def _transient(error: BaseException) -> bool:
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
+    if _certificate_error(error):
+        return False  # the same certificate comes back on every try
     return isinstance(
         error, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError)
     )
+
+
+def _describe(error: BaseException) -> str:
+    if _certificate_error(error):
+        return (f"{type(error).__name__}: {error} (the server's HTTPS certificate is not trusted: a proxy or "
+                "antivirus that intercepts HTTPS, or a wrong system clock, can cause this; it is never ignored)")
+    return f"{type(error).__name__}: {error}"
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an address :func:`check_url` accepts (never from HTTPS down to plain HTTP)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        try:
+            check_url(target)
+        except ValueError:
+            raise ValueError(f"the server redirected (HTTP {code}) to {target!r}, which is not an HTTPS address; "
+                             "the redirect was not followed.") from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener with its own certificate-checking SSL context and checked redirects.
+
+    ``urllib.request.urlopen`` would use the process-wide default context, which
+    other code can swap for one that checks nothing (a common copy-pasted "fix"
+    for certificate errors); the course's downloads keep checking certificates.
+    """
+    context = ssl.create_default_context()
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _CheckedRedirects())
 
 
 def _progress_bar(total: int | None, description: str, enabled: bool):
@@ -115,11 +163,14 @@ def _progress_bar(total: int | None, description: str, enabled: bool):
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=description, leave=False)
 
 
-def _fetch_once(url: str, target, timeout: float, description: str, progress: bool) -> None:
+def _fetch_once(url: str, target, timeout: float, description: str, progress: bool,
+                max_bytes: int | None = None) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with _opener().open(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
+        if max_bytes is not None and total is not None and total > max_bytes:
+            raise _TooLarge(f"the server announces {total:,} bytes, more than max_bytes={max_bytes:,}; not downloaded")
         bar = _progress_bar(total, description, progress)
         received = 0
         try:
@@ -127,8 +178,10 @@ def _fetch_once(url: str, target, timeout: float, description: str, progress: bo
                 chunk = response.read(_CHUNK)
                 if not chunk:
                     break
-                target.write(chunk)
                 received += len(chunk)
+                if max_bytes is not None and received > max_bytes:
+                    raise _TooLarge(f"the server sent more than max_bytes={max_bytes:,} bytes; stopped")
+                target.write(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
         finally:
@@ -148,6 +201,7 @@ def download(
     backoff: float = 1.0,
     progress: bool = True,
     description: str | None = None,
+    max_bytes: int | None = None,
 ) -> Path:
     """Fetch the first verified copy of a file from ``urls`` into ``dest``.
 
@@ -171,6 +225,10 @@ def download(
         Show a tqdm progress bar.
     description : str, optional
         Label of the progress bar (default: the file name).
+    max_bytes : int, optional
+        The most bytes the file can have. A server that announces or sends
+        more fails at once (no retry) and the next mirror is tried, so an
+        endless or oversized response cannot fill the disk.
 
     Returns
     -------
@@ -181,7 +239,10 @@ def download(
     ------
     DownloadError
         If downloads are forbidden (``CNNLAB_OFFLINE=1``) or no mirror delivered
-        a verified copy; the message lists what each mirror answered.
+        a verified copy; the message lists what each mirror answered, and how
+        to put the file in place without a connection.
+    ValueError
+        If an address is not HTTPS (:func:`check_url`).
 
     Notes
     -----
@@ -207,6 +268,14 @@ def download(
     urls = [check_url(u) for u in urls]
     if not urls:
         raise ValueError("urls is empty; give at least one address to download from.")
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
+        raise ValueError(f"max_bytes must be a positive integer or None, received max_bytes={max_bytes!r}.")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+        raise ValueError(f"timeout must be a positive number of seconds, received timeout={timeout!r}.")
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 1:
+        raise ValueError(f"retries must be a positive integer (tries per mirror), received retries={retries!r}.")
+    if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or not 0 <= backoff < float("inf"):
+        raise ValueError(f"backoff must be a number of seconds >= 0, received backoff={backoff!r}.")
     if config.offline():
         raise DownloadError(
             f"not downloading {dest.name}: downloads are turned off ({config.OFFLINE_ENV}=1)."
@@ -215,21 +284,21 @@ def download(
     description = description or dest.name
     failures: list[str] = []
     for url in urls:
-        for attempt in range(max(1, int(retries))):
+        for attempt in range(retries):
             fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
             tmp = Path(tmp_name)
             try:
                 with os.fdopen(fd, "wb") as target:
-                    _fetch_once(url, target, timeout, description, progress)
+                    _fetch_once(url, target, timeout, description, progress, max_bytes)
                 if verify is not None:
                     verify(tmp)
                 os.replace(tmp, dest)
                 return dest
-            except ChecksumError as error:
-                failures.append(f"{url}: wrong content ({error})")
+            except ChecksumError as error:  # named after the file, not its temporary copy
+                failures.append(f"{url}: wrong content ({str(error).replace(tmp.name, dest.name)})")
                 break
             except Exception as error:  # noqa: BLE001 - reported in the final message
-                failures.append(f"{url}: {type(error).__name__}: {error}")
+                failures.append(f"{url}: {_describe(error)}")
                 if not _transient(error) or attempt + 1 == retries:
                     break
                 time.sleep(backoff * (2**attempt))
@@ -237,7 +306,10 @@ def download(
                 if tmp.exists():
                     tmp.unlink()
     tried = "\n  ".join(failures)
-    raise DownloadError(f"could not download {dest.name}; every source failed:\n  {tried}")
+    raise DownloadError(
+        f"could not download {dest.name}; every source failed:\n  {tried}\n"
+        f"Without a connection, fetch the file elsewhere and copy it to {dest} (it is checked before use)."
+    )
 
 
 # --------------------------------------------------------------------------- archives
@@ -333,6 +405,10 @@ def _zip_kind(info) -> str:
     if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
         return "special file (device, FIFO or socket)"
     return "file"
+
+
+#: What reading a damaged archive raises (not OSError in general: a full disk is not a damaged archive).
+_READ_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
 
 def _copy_member(source, dest: Path) -> None:
@@ -458,14 +534,16 @@ def safe_extract(
         try:
             if kind == "tar":
                 opened = stack.enter_context(tarfile.open(archive, "r:*"))
-                entries = ((m.name, _tar_kind(m), m.size, m) for m in opened.getmembers())
+                # Iterate (not getmembers()): the headers are checked one by one as they are read, so a
+                # member announcing more than max_bytes stops everything before the rest is decompressed.
+                entries = ((m.name, _tar_kind(m), m.size, m) for m in opened)
                 open_member = opened.extractfile
             else:
                 opened = stack.enter_context(zipfile.ZipFile(archive))
                 entries = ((i.filename, _zip_kind(i), i.file_size, i) for i in opened.infolist())
                 open_member = opened.open
             plan = _plan(archive, entries, max_bytes)
-        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+        except _READ_ERRORS as error:
             raise ValueError(
                 f"archive_path={str(archive_path)!r} could not be read ({type(error).__name__}: {error}); "
                 "the file is truncated or corrupted. Delete it and download it again."
@@ -483,7 +561,14 @@ def safe_extract(
                     dest.mkdir(parents=True, exist_ok=True)
                 else:
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    _copy_member(open_member(member), dest)
+                    try:
+                        _copy_member(open_member(member), dest)
+                    except _READ_ERRORS as error:  # e.g. a zip member whose CRC or size does not match
+                        raise ValueError(
+                            f"archive_path={str(archive_path)!r} could not be read at member {'/'.join(parts)!r} "
+                            f"({type(error).__name__}: {error}); the file is truncated or corrupted. Nothing was "
+                            "extracted. Delete it and download it again."
+                        ) from None
             if verify is not None:
                 verify(tmp)
             if target.exists():

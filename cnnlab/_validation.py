@@ -4,13 +4,27 @@ Each check raises an error that names the argument, quotes the value it
 received, and says how to fix it, in the style of Keras'
 ``argument_validation``. Checks run at the public edge of the package; inner
 helpers trust their inputs.
+
+:func:`check_memory` refuses a request whose estimated memory exceeds
+:func:`memory_limit` (4 GiB or half the RAM) *before* anything is allocated,
+with the estimate in the message. This module needs only numpy and the
+standard library, so every other module can import it without a cycle.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
+
+import numpy as np
 
 __all__ = [
+    "check_memory",
+    "memory_limit",
+    "format_nbytes",
+    "check_bool",
+    "check_finite_array",
     "check_image_batch_tensor",
     "check_positive_int",
     "check_non_negative_int",
@@ -24,6 +38,7 @@ __all__ = [
 
 
 def _describe(value) -> str:
+    """``repr(value)`` cut to 80 characters, with the type for anything but a plain number or string."""
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -194,7 +209,8 @@ def check_positive_int_pair(name: str, value, *, hint: str = "") -> tuple[int, i
         return int(value), int(value)
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_positive_int(v) for v in value):
         return int(value[0]), int(value[1])
-    message = f"{name} must be a positive integer or a pair (height, width) of them, received {name}={_describe(value)}."
+    message = (f"{name} must be a positive integer or a pair (height, width) of them, "
+               f"received {name}={_describe(value)}.")
     raise ValueError(message + (f" {hint}" if hint else ""))
 
 
@@ -241,7 +257,6 @@ def check_image_batch_tensor(name: str, value) -> None:
 
     Examples
     --------
-    >>> import numpy as np
     >>> check_image_batch_tensor("x", np.zeros((1, 8, 8, 3)))
     >>> check_image_batch_tensor("x", np.zeros((8, 8, 3)))
     Traceback (most recent call last):
@@ -254,3 +269,156 @@ def check_image_batch_tensor(name: str, value) -> None:
         raise ValueError(
             f"{name} must be a 4-D tensor (batch, height, width, channels), received {name} with shape {shape_text!r}."
         )
+
+
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (numpy's too), else raise.
+
+    ``"yes"``, ``1`` or ``None`` are refused: a flag that silently takes any
+    truthy value hides typos such as ``normalize="rows"``.
+
+    Examples
+    --------
+    >>> check_bool("normalize", False)
+    False
+    >>> check_bool("normalize", "rows")
+    Traceback (most recent call last):
+    ...
+    ValueError: normalize must be True or False, received normalize='rows'.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, received {name}={_describe(value)}.")
+    return bool(value)
+
+
+def check_finite_array(name: str, array) -> None:
+    """Raise if the numeric array ``array`` holds NaN or infinite values, naming where the first one is.
+
+    Examples
+    --------
+    >>> check_finite_array("x", np.ones((2, 2)))
+    >>> check_finite_array("x", np.array([[0.0, 1.0], [np.nan, np.inf]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: x contains 2 NaN or infinite values (the first at x[1, 0] = nan); give finite numbers.
+    """
+    array = np.asarray(array)
+    if array.dtype.kind not in "fc":
+        return
+    finite = np.isfinite(array)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)
+    first = tuple(int(i) for i in bad[0])
+    where = ", ".join(str(i) for i in first)
+    raise ValueError(f"{name} contains {len(bad):,} NaN or infinite values (the first at {name}[{where}] = "
+                     f"{array[first].item()!r}); give finite numbers.")
+
+
+#: The most any single request may allocate when the machine's RAM cannot be read.
+_DEFAULT_MEMORY_LIMIT = 4 * 2**30
+
+
+def memory_limit() -> int:
+    """The default ``limit`` of :func:`check_memory`, in bytes: 4 GiB or half the RAM, whichever is less.
+
+    The RAM is the machine's physical memory (``os.sysconf``), not what is
+    free at the moment: free memory changes from second to second, and the
+    same call should not pass or fail depending on what else runs. Half of it
+    leaves room for the notebook, TensorFlow and the copies an operation
+    makes besides its result; 4 GiB is more than any step of the course needs
+    (the largest, a batch of 32 flower photos at 299×299, takes 34 MiB), so a
+    request above it is almost certainly a typo such as ``size=70000``.
+    Where the RAM cannot be read (Windows), the limit is 4 GiB.
+
+    Examples
+    --------
+    >>> 0 < memory_limit() <= 4 * 2**30
+    True
+    """
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return _DEFAULT_MEMORY_LIMIT
+    if not isinstance(ram, int) or ram <= 0:
+        return _DEFAULT_MEMORY_LIMIT
+    return min(_DEFAULT_MEMORY_LIMIT, ram // 2)
+
+
+def format_nbytes(n) -> str:
+    """``n`` bytes in binary units, one decimal: ``"11.4 MiB"``, ``"1.0 TiB"``, ``"512 B"``.
+
+    The same units as :func:`cnnlab.memory.format_bytes`, without its options,
+    so that this module needs nothing but the standard library.
+
+    Examples
+    --------
+    >>> format_nbytes(12_000_000), format_nbytes(512), format_nbytes(3 * 2**50)
+    ('11.4 MiB', '512 B', '3.0 PiB')
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Real) or not n >= 0:
+        raise ValueError(f"n must be a non-negative number of bytes, received n={_describe(n)}.")
+    if n < 1024:
+        return f"{int(n)} B"
+    value = n / 1024
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        if round(value, 1) < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} PiB"
+
+
+def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") -> int:
+    """Refuse a request that would need more than ``limit`` bytes, before anything is allocated.
+
+    Call it with an estimate of what the request will allocate (its result
+    and the temporary copies it makes) computed from the arguments' shapes,
+    so that a typo such as ``size=70000`` gives a clear error at once instead
+    of a ``MemoryError`` after a long wait, or a machine that swaps.
+
+    Parameters
+    ----------
+    name : str
+        What was asked for, in the caller's words: the arguments that set the
+        size, with their values, for example ``"size=70001"`` or
+        ``"x of shape (64, 2000, 2000, 3) and filters of shape (3, 3, 3, 256)"``.
+        The message starts with it.
+    nbytes : int
+        The estimated number of bytes.
+    limit : int, optional
+        The most that may be allocated; :func:`memory_limit` by default
+        (4 GiB or half the machine's RAM, whichever is less).
+    fix : str
+        How to ask for less, appended to the message.
+
+    Returns
+    -------
+    int
+        ``nbytes``, when it is within the limit.
+
+    Raises
+    ------
+    ValueError
+        Naming the request, the estimate (readable and in bytes) and the limit.
+
+    Examples
+    --------
+    >>> check_memory("size=7", 7 * 7 * 4)
+    196
+    >>> check_memory("size=100000", 4 * 100_000**2, limit=2**30, fix="Use a size of at most 16,383.")
+    Traceback (most recent call last):
+    ...
+    ValueError: size=100000 would need about 37.3 GiB (40,000,000,000 bytes) of memory, more than the 1.0 GiB allowed for one request (memory_limit()). Use a size of at most 16,383.
+    """
+    if isinstance(nbytes, bool) or not isinstance(nbytes, numbers.Real) or not nbytes >= 0:
+        raise ValueError(f"nbytes must be a non-negative number of bytes, received nbytes={_describe(nbytes)}.")
+    if limit is None:
+        limit = memory_limit()
+    elif isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0:
+        raise ValueError(f"limit must be a non-negative integer number of bytes, received limit={_describe(limit)}.")
+    if nbytes > limit:
+        amount = f"{int(nbytes):,}" if math.isfinite(nbytes) else "infinitely many"
+        message = (f"{name} would need about {format_nbytes(nbytes)} ({amount} bytes) of memory, more than the "
+                   f"{format_nbytes(limit)} allowed for one request (memory_limit()).")
+        raise ValueError(message + (f" {fix}" if fix else ""))
+    return nbytes

@@ -49,7 +49,14 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 
 def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if environ is None else environ
+    if environ is None:
+        return os.environ
+    if not isinstance(environ, Mapping):
+        raise ValueError(
+            f"environ must be a mapping of variable names to values, such as os.environ or "
+            f"{{'CNNLAB_QUICK': '1'}}, received environ={environ!r:.80} (type {type(environ).__name__})."
+        )
+    return environ
 
 
 def _flag(name: str, environ: Mapping[str, str] | None) -> bool:
@@ -106,6 +113,9 @@ def cap(normal, quick_value, environ: Mapping[str, str] | None = None):
     >>> cap(20, 1, environ={})
     20
     """
+    for label, value in (("normal", normal), ("quick_value", quick_value)):
+        if isinstance(value, float) and value != value:
+            raise ValueError(f"{label} must be a number, received {label}={value!r}.")
     if isinstance(normal, (int, float)) and isinstance(quick_value, (int, float)):
         if quick_value > normal:
             raise ValueError(
@@ -198,6 +208,8 @@ def set_seed(seed: int = 42) -> int:
         raise ValueError(
             f"seed={seed!r} is not a non-negative integer; pass for example seed=42."
         )
+    if seed > 2**32 - 1:
+        raise ValueError(f"seed={seed!r} is too large: numpy takes seeds from 0 to 2**32 - 1; pass for example seed=42.")
     import numpy as np
 
     random.seed(seed)

@@ -8,10 +8,15 @@ in ``notebooks/`` is listed and every listed file that exists is linked.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Chapter", "CHAPTERS", "course_map", "chapter", "notebooks_dir"]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,22 @@ class Chapter:
     minutes: int
     prerequisites: tuple[int, ...] = ()
     exercises: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.number) or self.number < 0:
+            raise ValueError(f"number must be a non-negative integer, received number={self.number!r}.")
+        if not isinstance(self.file, str) or not self.file.endswith(".ipynb"):
+            raise ValueError(f"file must be a notebook file name ending in .ipynb, received file={self.file!r}.")
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValueError(f"title must be a non-empty string, received title={self.title!r}.")
+        if not isinstance(self.objectives, tuple) or not all(isinstance(o, str) and o for o in self.objectives):
+            raise ValueError(f"objectives must be a tuple of strings, received objectives={self.objectives!r}.")
+        if not _is_int(self.minutes) or self.minutes < 1:
+            raise ValueError(f"minutes must be a positive integer, received minutes={self.minutes!r}.")
+        for label in ("prerequisites", "exercises"):
+            value = getattr(self, label)
+            if not isinstance(value, tuple) or not all(_is_int(n) and n >= 0 for n in value):
+                raise ValueError(f"{label} must be a tuple of non-negative integers, received {label}={value!r}.")
 
 
 CHAPTERS: tuple[Chapter, ...] = (
@@ -79,9 +100,10 @@ def chapter(number: int) -> Chapter:
     >>> chapter(2).title
     'Convolutional layers'
     """
-    for entry in CHAPTERS:
-        if entry.number == number:
-            return entry
+    if _is_int(number):
+        for entry in CHAPTERS:
+            if entry.number == number:
+                return entry
     raise ValueError(f"number must be a chapter number 0-{len(CHAPTERS) - 1}, received number={number!r}.")
 
 
@@ -103,6 +125,8 @@ def course_map(folder: str | Path | None = None) -> _Html:
     >>> "Start here" in course_map()
     True
     """
+    if folder is not None and not isinstance(folder, (str, os.PathLike)):
+        raise ValueError(f"folder must be a path (str or pathlib.Path) or None, received folder={folder!r}.")
     folder = Path(folder) if folder is not None else notebooks_dir()
     rows = []
     for entry in CHAPTERS:

@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import io
 import os
+import threading
 import warnings
 import zlib
 from collections.abc import Mapping
@@ -36,7 +37,7 @@ import numpy as np
 
 from . import config
 from ._download import ChecksumError, DownloadError, UnsafeArchiveError, download, safe_extract
-from ._validation import check_non_negative_int, check_one_of, check_positive_int
+from ._validation import check_memory, check_non_negative_int, check_one_of, check_positive_int
 
 __all__ = [
     "load_sample_images",
@@ -223,6 +224,9 @@ def read_idx(data: bytes) -> np.ndarray:
     array([[0, 1, 2],
            [3, 4, 5]], dtype=uint8)
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes (the content of an uncompressed IDX file), received a "
+                        f"{type(data).__name__}: {_describe_source(data)}; read the file with open(path, 'rb').read().")
     data = bytes(data)
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(
@@ -267,7 +271,7 @@ def _verified_content(path: Path, expected: IdxFile) -> bytes:
         )
     digest = hashlib.sha256(content).hexdigest()
     if digest != expected.sha256:
-        raise ChecksumError(f"{path.name} has SHA-256 {digest[:16]}..., expected {expected.sha256[:16]}...")
+        raise ChecksumError(f"{path.name} has SHA-256 {digest}, expected {expected.sha256}")
     return content
 
 
@@ -388,10 +392,13 @@ def fetch(*names: str) -> None:
     ValueError: name must be one of 'mnist', 'fashion_mnist', 'flowers', received name='cifar10'.
     """
     known = (*IDX_DATASETS, "flowers")
+    choices = ", ".join(repr(k) for k in known)
+    for name in names:
+        if not isinstance(name, str):
+            raise ValueError(f"name must be one of {choices}, received name={name!r} (type {type(name).__name__}).")
     keys = [name.replace("-", "_").lower() for name in names or known]
     for name, key in zip(names or known, keys):
         if key not in known:
-            choices = ", ".join(repr(k) for k in known)
             raise ValueError(f"name must be one of {choices}, received name={name!r}.")
     for key in keys:
         if key == "flowers":
@@ -482,6 +489,8 @@ def load_photos(mirror: bool = True, max_size: int | None = 1024) -> dict[str, n
     >>> list(photos), photos["temple"].shape
     (['temple', 'flower'], (427, 640, 3))
     """
+    if not isinstance(mirror, (bool, np.bool_)):
+        raise ValueError(f"mirror must be True or False, received mirror={mirror!r}.")
     photos = {name: load_image(_sample_image_path(name), max_size=max_size) for name in SAMPLE_IMAGES}
     root = config.data_dir()
     if mirror and root is not None:
@@ -499,25 +508,85 @@ def _describe_source(source) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _read_source(source) -> tuple[bytes, str]:
-    """Return the raw bytes of an image source and a description for messages."""
+def _max_file_bytes(max_pixels: int) -> int:
+    """The largest file an image of ``max_pixels`` pixels can need: 16-bit RGBA uncompressed, plus metadata."""
+    return max_pixels * 8 + 64 * 2**20
+
+
+def _too_large(described: str, size: int, max_pixels: int) -> ValueError:
+    return ValueError(
+        f"source={described} is {size:,} bytes, more than any image of max_pixels={max_pixels:,} pixels can "
+        f"take ({_max_file_bytes(max_pixels):,} bytes); it was not read. Pass a smaller image or raise max_pixels."
+    )
+
+
+def _verify_image_file(path: Path) -> None:
+    """Refuse a download that is not an image (an HTML error page, a captive portal's login page...)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path):
+                pass
+    except Image.DecompressionBombError:
+        return  # an image all right: load_image refuses it with its own message
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        head = path.read_bytes()[:64]
+        raise ChecksumError(f"the downloaded file is not an image ({_looks_like(head)}; {error})") from None
+
+
+def _looks_like(head: bytes) -> str:
+    text = head.lstrip()[:15].lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")):
+        return "it looks like a web page (HTML), for example an error or login page saved instead of the picture"
+    return f"it starts with {head[:16]!r}"
+
+
+def _read_source(source, max_pixels: int = 100_000_000) -> tuple[bytes, str]:
+    """Return the raw bytes of an image source and a description for messages.
+
+    Files (and file objects) larger than any image of ``max_pixels`` pixels
+    could be are refused before they are read into memory.
+    """
+    limit = _max_file_bytes(max_pixels)
     if isinstance(source, Mapping) and "content" in source:  # an ipywidgets FileUpload value
         return bytes(source["content"]), repr(source.get("name", "<upload>"))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), _describe_source(source)
     if hasattr(source, "read"):
-        return source.read(), _describe_source(source)
+        data = source.read(limit + 1)
+        if isinstance(data, str):
+            raise TypeError(f"source={_describe_source(source)} is a file opened in text mode; open it in binary "
+                            "mode: open(path, 'rb').")
+        if len(data) > limit:
+            raise _too_large(_describe_source(source), len(data), max_pixels)
+        return bytes(data), _describe_source(source)
     if isinstance(source, str) and source.startswith(("http://", "https://")):
         digest = hashlib.sha256(source.encode()).hexdigest()[:16]
         suffix = Path(source.split("?")[0]).suffix[:8]
         target = config.cache_dir() / "images" / f"{digest}{suffix}"
+        if target.is_file():
+            try:  # a web page cached as a photo (by an older version, or by hand) is fetched again
+                _verify_image_file(target)
+            except ChecksumError:
+                target.unlink()
         if not target.is_file():
-            download([source], target, description=Path(source).name or "image")
+            try:
+                download([source], target, description=Path(source).name or "image", verify=_verify_image_file,
+                         max_bytes=limit)
+            except DownloadError as error:
+                raise DownloadError(
+                    f"{error}\nOr save the photo from a browser and give its path: load_image('photo.jpg')."
+                ) from None
         return target.read_bytes(), repr(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"source={str(source)!r}: no such image file.")
+        size = path.stat().st_size
+        if size > limit:
+            raise _too_large(repr(str(source)), size, max_pixels)
         return path.read_bytes(), repr(str(source))
     raise TypeError(
         f"source must be a path, a URL, bytes, a file object or a FileUpload value, "
@@ -534,7 +603,8 @@ def _to_float_array(img, background) -> np.ndarray:
             values = values / 65535.0  # 16-bit samples (PNG stores greyscale 16-bit as I;16 or I)
         grey = np.clip(values, 0.0, 1.0)
         return np.repeat(grey[..., None], 3, axis=-1)
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info)
+    # Transparency is an alpha channel, or (palette, greyscale and RGB PNGs, GIFs) a transparent colour.
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode in ("P", "L", "RGB") and "transparency" in img.info)
     if has_alpha:
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32) / 255.0
         alpha = rgba[..., 3:4]
@@ -553,6 +623,51 @@ def _resize_float(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
 
 
+def _check_background(background) -> tuple[float, float, float]:
+    message = (f"background must be three numbers in [0, 1] (an RGB colour such as (1.0, 1.0, 1.0), white), "
+               f"received background={background!r}.")
+    try:
+        values = tuple(float(v) for v in background)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if len(values) != 3 or not all(0.0 <= v <= 1.0 for v in values):  # NaN fails the comparison too
+        raise ValueError(message)
+    return values
+
+
+_PILLOW_LIMIT_LOCK = threading.Lock()
+#: What decoding one pixel takes at most: Pillow's RGBA copy, float32 RGBA and the float32 RGB result.
+_BYTES_PER_PIXEL = 4 + 16 + 12
+
+
+class _pillow_pixel_limit:  # noqa: N801 - used as a context manager
+    """Let Pillow's own decompression-bomb limit follow ``max_pixels`` while one image is decoded.
+
+    Pillow refuses images above twice ``PIL.Image.MAX_IMAGE_PIXELS`` (179 million
+    pixels by default) whatever ``max_pixels`` says; when ``max_pixels`` is larger,
+    the limit is raised for this decoding only, under a lock (it is a global).
+    Below that (the default ``max_pixels``), nothing is changed and no lock taken.
+    """
+
+    def __init__(self, image_module, max_pixels: int):
+        self.image, self.max_pixels, self.saved = image_module, max_pixels, None
+        limit = image_module.MAX_IMAGE_PIXELS
+        self.needed = limit is not None and max_pixels > 2 * limit
+
+    def __enter__(self):
+        if self.needed:
+            _PILLOW_LIMIT_LOCK.acquire()
+            self.saved = self.image.MAX_IMAGE_PIXELS
+            self.image.MAX_IMAGE_PIXELS = self.max_pixels
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.needed:
+            self.image.MAX_IMAGE_PIXELS = self.saved
+            _PILLOW_LIMIT_LOCK.release()
+        return False
+
+
 def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000_000,
                background=(1.0, 1.0, 1.0)) -> np.ndarray:
     """Load a photo as an RGB float32 array of shape ``(height, width, 3)`` in [0, 1].
@@ -568,7 +683,9 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
         aspect ratio) so that it equals it. None keeps the original size.
     max_pixels : int
         Refuse images with more pixels than this, before decoding them (a
-        "decompression bomb" can announce billions of pixels in a few bytes).
+        "decompression bomb" can announce billions of pixels in a few bytes),
+        and files larger than such an image could be, before reading them.
+        Pillow's own limit (``PIL.Image.MAX_IMAGE_PIXELS``) follows it.
     background : tuple of 3 floats
         Colour that transparent pixels are composited onto (white by default).
 
@@ -584,7 +701,7 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
     ------
     ValueError
         If the data is not an image Pillow can read, is truncated, or is too
-        large.
+        large (the message names ``max_pixels`` and how to raise it).
 
     Examples
     --------
@@ -601,11 +718,12 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
     if max_size is not None:
         max_size = check_positive_int("max_size", max_size, hint="Use None to keep the original size.")
     max_pixels = check_positive_int("max_pixels", max_pixels)
-    data, described = _read_source(source)
+    background = _check_background(background)
+    data, described = _read_source(source, max_pixels)
     if not data:
         raise ValueError(f"source={described} is empty (0 bytes); give an image file.")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _pillow_pixel_limit(Image, max_pixels):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             width, height = img.size
@@ -615,6 +733,9 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
                     f"max_pixels={max_pixels:,} (decoding it would take about "
                     f"{width * height * 16 / 2**30:.1f} GiB); pass a smaller image or raise max_pixels."
                 )
+            # within max_pixels, but a raised max_pixels must not let a bomb exhaust the memory
+            check_memory(f"source={described} of {width}×{height} pixels", width * height * _BYTES_PER_PIXEL,
+                         fix="Pass a smaller image.")
             img.seek(0)  # first frame of an animation
             if max_size is not None and img.format == "JPEG":
                 img.draft("RGB", (max_size, max_size))  # decode a reduced JPEG directly, much faster
@@ -622,13 +743,14 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
             img.load()
     except UnidentifiedImageError:
         raise ValueError(
-            f"source={described} is not an image file that Pillow can read; "
+            f"source={described} is not an image file that Pillow can read ({_looks_like(data[:64])}); "
             "give a PNG, JPEG, GIF, BMP, TIFF or WebP file."
         ) from None
     except Image.DecompressionBombError as error:
         raise ValueError(
             f"source={described} announces too many pixels to decode safely ({error}); "
-            "it may be a decompression bomb. Pass a smaller image."
+            f"it may be a decompression bomb. The limit is max_pixels={max_pixels:,}: pass a smaller image, "
+            "or raise max_pixels if you trust the file (load_image(..., max_pixels=...))."
         ) from None
     except (OSError, SyntaxError) as error:
         raise ValueError(f"source={described} could not be decoded ({error}); the file may be truncated.") from None
@@ -709,7 +831,7 @@ def _verify_flowers_archive(path: Path) -> None:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != FLOWERS.sha256:
-        raise ChecksumError(f"{path.name} has SHA-256 {digest.hexdigest()[:16]}..., expected {FLOWERS.sha256[:16]}...")
+        raise ChecksumError(f"{path.name} has SHA-256 {digest.hexdigest()}, expected {FLOWERS.sha256}")
 
 
 def _install_flowers(notes: list[str]) -> Path:
@@ -896,7 +1018,10 @@ def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 
         Fractions (train, validation, test) of each class; they add up to 1.
     seed : int
         Seeds the split, the shuffling and the augmentation. The same seed
-        gives the same files in each split and the same batches.
+        gives the same files in each split and the same batches, epoch after
+        epoch, whatever TensorFlow's global seed (``keras.utils.set_random_seed``)
+        and in any session: the order of the ``k``-th pass over ``train`` is a
+        stateless shuffle keyed by ``(seed, k)``.
     source : {"auto", "mirror", "original", "download"}
         Where the photos come from. ``"auto"``: ``$CNNLAB_DATA_DIR/flowers/``
         (3,482 photos resized to 128×128), else the cache, else a download.
@@ -942,7 +1067,9 @@ def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 
     resized the same way, then a random square covering 60 % to 100 % of the
     shorter side's square is cut out (aspect ratio kept, nothing stretched),
     resized to ``image_size`` and flipped left-right half of the time; the
-    crops and flips change every epoch but repeat for the same seed.
+    order, crops and flips change every epoch but repeat for the same seed
+    (decoding runs in parallel, in a fixed order; ``cache`` does not change
+    the batches either).
 
     Pixel values are float32 in [0, 1]. A model's own input scaling (to
     [-1, 1] for MobileNet and Inception, mean subtraction for ResNet) belongs
@@ -981,14 +1108,18 @@ def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 
         )
     if cache is not None and not isinstance(cache, bool):
         raise ValueError(f"cache must be True, False or None (automatic), received cache={cache!r}.")
+    _check_batch_memory(image_size, batch_size)
 
     folder, found = _flowers_folder(source)
     minimum = FLOWERS.min_per_class if found in ("cache", "download") else 1
     per_class = _flower_class_files(folder, FLOWERS.classes, minimum)
     files = _split_files(per_class, fractions, seed, max_per_class)
+    decoded = sum(len(pairs) for pairs in files.values()) * image_size * image_size * 3 * 4 // 3
     if cache is None:
-        decoded = sum(len(pairs) for pairs in files.values()) * image_size * image_size * 3
-        cache = decoded * 4 / 3 <= _CACHE_BUDGET  # training images keep their aspect ratio (4:3 is typical)
+        cache = decoded <= _CACHE_BUDGET  # training images keep their aspect ratio (4:3 is typical)
+    elif cache:
+        check_memory(f"cache=True with image_size={image_size} ({sum(len(p) for p in files.values())} photos)",
+                     decoded, fix="Pass cache=False (or None), or a smaller image_size.")
 
     import tensorflow as tf
 
@@ -1019,6 +1150,7 @@ def flowers_pipeline(pairs, *, training: bool = False, image_size: int = 224, ba
     """
     import tensorflow as tf
 
+    _check_batch_memory(check_positive_int("image_size", image_size), check_positive_int("batch_size", batch_size))
     pairs = [(str(path), int(label)) for path, label in pairs]
     if not pairs:
         raise ValueError("pairs is empty; give at least one (path, label) pair, e.g. data.files['train'][:1].")
@@ -1027,12 +1159,44 @@ def flowers_pipeline(pairs, *, training: bool = False, image_size: int = 224, ba
                             seed=check_non_negative_int("seed", seed), preprocess=None, cache=False)
 
 
+def _check_batch_memory(image_size: int, batch_size: int) -> None:
+    """One batch of float32 images, and the resizing copies made on the way, must fit in memory."""
+    check_memory(f"image_size={image_size}, batch_size={batch_size}", 3 * batch_size * image_size * image_size * 3 * 4,
+                 fix="Pass a smaller image_size or batch_size.")
+
+
+def _epoch_orders(tf, n: int, seed: int):
+    """A one-element dataset: the order of the next epoch, drawn from ``seed`` and an epoch counter only.
+
+    Each iteration of the dataset (each epoch) increments a counter ``k`` and yields
+    ``stateless_shuffle(range(n), seed=(seed, k))``. ``Dataset.shuffle(seed=seed)``
+    would also depend on TensorFlow's global seed (``tf.random.set_seed``,
+    ``keras.utils.set_random_seed``), so that the same ``seed`` could give other
+    batches in another notebook session; a stateless shuffle depends on its key alone.
+    """
+    epoch = tf.Variable(-1, dtype=tf.int64, trainable=False, name="flowers_epoch")
+    key = tf.constant(seed % 2**63, tf.int64)
+
+    def next_order(_):
+        k = epoch.assign_add(1)
+        return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=tf.stack([key, k]))
+
+    return tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(next_order)
+
+
 def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, preprocess, cache):
-    """Build one tf.data pipeline: decode, resize (and augment when training), batch, prefetch."""
+    """Build one tf.data pipeline: decode, resize (and augment when training), batch, prefetch.
+
+    Everything random depends on ``seed`` and on how many times the pipeline has been
+    iterated before, nothing else (not TensorFlow's global seed, not thread timing):
+    the order of epoch ``k`` is a stateless shuffle keyed by ``(seed, k)``, the crops
+    and flips come from ``tf.random.Generator.from_seed(seed)`` drawn one element at
+    a time in order, and every parallel map keeps its input order (``deterministic=True``).
+    """
     autotune = tf.data.AUTOTUNE
+    n = len(pairs)
     paths = tf.constant([path for path, _ in pairs], dtype=tf.string)
     labels = tf.constant([label for _, label in pairs], dtype=tf.int32)
-    dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
     size = tf.constant(image_size, tf.int32)
 
     def shorter_side(image):
@@ -1050,14 +1214,37 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
             image = tf.image.resize_with_crop_or_pad(image, size, size)  # centre crop
         return image, label
 
-    if training and not cache:
-        dataset = dataset.shuffle(max(1, len(pairs)), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(load, num_parallel_calls=autotune)
-    if cache:
-        dataset = dataset.cache()
-    if training:
+    if not training:
+        dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
+        dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=True)
         if cache:
-            dataset = dataset.shuffle(max(1, len(pairs)), seed=seed, reshuffle_each_iteration=True)
+            dataset = dataset.cache()
+        dataset = dataset.map(lambda image, label: (tf.cast(image, tf.float32) / 255.0, label),
+                              num_parallel_calls=autotune, deterministic=True)
+    else:
+        orders = _epoch_orders(tf, n, seed)
+        if not cache:
+            # Each epoch: a new order of the files, then decode them in that order.
+            dataset = orders.flat_map(tf.data.Dataset.from_tensor_slices)
+            dataset = dataset.map(lambda i: (tf.gather(paths, i), tf.gather(labels, i)))
+            dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=True)
+        else:
+            # Decode every photo once, in file order, and keep them all (flattened, with their shapes)
+            # as one ragged batch; each epoch then reads them in its own order, one index at a time.
+            decoded = tf.data.Dataset.from_tensor_slices((paths, labels))
+            decoded = decoded.map(load, num_parallel_calls=autotune, deterministic=True)
+            decoded = decoded.map(lambda image, label: (tf.reshape(image, [-1]), tf.shape(image), label))
+            decoded = decoded.ragged_batch(n).cache()
+
+            def in_order(everything, order):
+                pixels, shapes, all_labels = everything
+                return tf.data.Dataset.from_tensor_slices(order).map(
+                    lambda i: (tf.reshape(pixels[i], shapes[i]), all_labels[i]))
+
+            dataset = tf.data.Dataset.zip(decoded, orders).flat_map(in_order)
+        # flat_map hides the length from tf.data; every epoch has exactly n photos, and Keras
+        # (and train_transfer's schedule) need the number of batches per epoch.
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(n))
         generator = tf.random.Generator.from_seed(seed)
         # Seeds are drawn one element at a time, in order, so that the same seed
         # gives the same augmentation; the costly work below runs in parallel.
@@ -1073,11 +1260,9 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
             crop = tf.image.stateless_random_flip_left_right(crop, seed=seeds[2])
             return tf.clip_by_value(crop / 255.0, 0.0, 1.0), label
 
-        dataset = dataset.map(augment, num_parallel_calls=autotune)
-    else:
-        dataset = dataset.map(lambda image, label: (tf.cast(image, tf.float32) / 255.0, label),
-                              num_parallel_calls=autotune)
+        dataset = dataset.map(augment, num_parallel_calls=autotune, deterministic=True)
     dataset = dataset.batch(batch_size)
     if preprocess is not None:
-        dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=autotune)
+        dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=autotune,
+                              deterministic=True)
     return dataset.prefetch(autotune)

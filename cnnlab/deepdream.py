@@ -38,16 +38,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ._validation import check_positive_int, check_positive_number  # noqa: E402
+from ._validation import check_finite_array, check_positive_int, check_positive_number  # noqa: E402
 
-__all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream", "dream_base", "DREAM_BASES", "DREAM_LAYERS"]
+__all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream", "smallest_input_side", "dream_base", "DREAM_BASES", "DREAM_LAYERS"]
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model (a convolutional network such as dream_base()), "
+                         f"received model={model!r:.80} (type {type(model).__name__}).")
 
 
 def _layer_weights(model, layers) -> dict[str, float]:
     """Normalise ``layers`` (a name, a list of names, or ``{name: weight}``) and check they exist."""
+    _check_model(model)
     if isinstance(layers, str):
         layers = {layers: 1.0}
     elif not isinstance(layers, Mapping):
+        if not isinstance(layers, (list, tuple)):
+            raise ValueError(f"layers must be a layer name, a list of names or a dict {{name: weight}}, "
+                             f"received layers={layers!r:.80}.")
         layers = {name: 1.0 for name in layers}
     if not layers:
         raise ValueError("layers is empty; give at least one layer name, e.g. layers='mixed3'.")
@@ -103,6 +113,12 @@ def dream_loss(activations, weights) -> tf.Tensor:
     """
     if not isinstance(activations, (list, tuple)):
         activations = [activations]
+    weights = list(weights)
+    if not activations:
+        raise ValueError("activations is empty; give the outputs of at least one layer.")
+    if len(weights) != len(activations):
+        raise ValueError(f"weights has {len(weights)} entries for {len(activations)} activations; "
+                         "give one weight per layer output.")
     return tf.add_n([w * tf.reduce_mean(a) for a, w in zip(activations, weights)])
 
 
@@ -120,6 +136,13 @@ def tiled_gradients(model, weights, image: tf.Tensor, tile_size: int = 512, seed
         The tiles' losses averaged by area: the whole image's loss for a network whose
         activations only see single pixels, close to it for others (tiles lose their borders).
     """
+    _check_model(model)
+    tile_size = check_positive_int("tile_size", tile_size)
+    if not isinstance(weights, Mapping) or not weights:
+        raise ValueError(f"weights must be a non-empty dict {{layer name: weight}} (as dream_model returns), "
+                         f"received weights={weights!r:.80}.")
+    if len(image.shape) != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image must have shape (height, width, 3), received shape {tuple(image.shape)}.")
     rng = np.random.default_rng(seed)
     height, width = int(image.shape[0]), int(image.shape[1])
     shift = (int(rng.integers(-tile_size, tile_size)) % height, int(rng.integers(-tile_size, tile_size)) % width)
@@ -139,6 +162,39 @@ def tiled_gradients(model, weights, image: tf.Tensor, tile_size: int = 512, seed
             gradient += tape.gradient(loss, rolled)
             total += float(loss)
     return tf.roll(gradient, shift=(-shift[0], -shift[1]), axis=(0, 1)), total
+
+
+def smallest_input_side(model, limit: int = 4096) -> int:
+    """The smallest side of a square image that ``model`` accepts (every output at least 1×1).
+
+    Found from the layers' shape arithmetic (``compute_output_shape``), without running the model.
+
+    Examples
+    --------
+    >>> inputs = keras.Input((None, None, 3))
+    >>> outputs = keras.layers.MaxPooling2D(2)(keras.layers.Conv2D(2, 5)(inputs))
+    >>> smallest_input_side(keras.Model(inputs, outputs))  # 6 - 5 + 1 = 2, pooled to 1
+    6
+    """
+
+    def accepts(side: int) -> bool:
+        try:
+            shapes = model.compute_output_shape((1, side, side, 3))
+        except ValueError:
+            return False
+        shapes = shapes if isinstance(shapes[0], (tuple, list)) else [shapes]
+        return all(dim is None or dim > 0 for shape in shapes for dim in shape[1:])
+
+    _check_model(model)
+    limit = check_positive_int("limit", limit)
+    if not accepts(limit):
+        raise ValueError(f"model accepts no square image up to {limit}×{limit} pixels; "
+                         "it must take images of any size, e.g. built with input_shape=(None, None, 3).")
+    low, high = 1, limit  # accepts(high) holds; find the smallest side that does
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if accepts(middle) else (middle + 1, high)
+    return high
 
 
 def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, octaves: int = 3,
@@ -180,10 +236,18 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
     backward pass, so a 12-megapixel photo dreams in the memory of a 512×512 one.
     Time grows with the number of pixels times ``steps``.
     """
-    array = np.asarray(image, dtype=np.float32)
+    _check_model(model)
+    array = np.asarray(image)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"image must hold numbers, received an array of dtype {array.dtype}.")
+    array = array.astype(np.float32)
     if array.ndim != 3 or array.shape[-1] != 3:
         raise ValueError(f"image must have shape (height, width, 3) with values in [0, 1], received shape "
                          f"{array.shape}; drop an alpha channel with image[..., :3].")
+    check_finite_array("image", array)
+    if array.size and (array.min() < 0 or array.max() > 1):
+        raise ValueError(f"image must hold values in [0, 1] (as cnnlab.datasets.load_image gives them), received "
+                         f"values from {float(array.min()):g} to {float(array.max()):g}; divide 0-255 pixels by 255.")
     steps = check_positive_int("steps", steps)
     octaves = check_positive_int("octaves", octaves)
     tile_size = check_positive_int("tile_size", tile_size)
@@ -193,12 +257,19 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
         raise ValueError(f"octave_scale must be greater than 1, received octave_scale={octave_scale}; "
                          "1.3 to 1.5 are usual.")
     features, weights = dream_model(model, layers)
+    smallest = smallest_input_side(features)
+    if min(array.shape[:2]) < smallest:
+        raise ValueError(f"image of shape {array.shape} is too small for these layers: they need at least "
+                         f"{smallest}×{smallest} pixels; enlarge the image or choose a lower layer.")
     rng = np.random.default_rng(seed)
     base = np.array(array.shape[:2], dtype=float)
     current = tf.constant(array * 2.0 - 1.0)  # [0, 1] -> the network's [-1, 1]
     losses: list[float] = []
     for octave in range(octaves):
-        size = np.maximum(np.round(base / octave_scale ** (octaves - 1 - octave)), 1).astype(int)
+        shrink = octave_scale ** (octaves - 1 - octave)
+        # Small octaves are clamped to the smallest size the layers accept (75 px for Inception v3's).
+        shrink = min(shrink, base.min() / smallest)
+        size = np.maximum(np.round(base / shrink), smallest).astype(int)
         current = tf.image.resize(current, tuple(size), method="bilinear")
         for _ in range(steps):
             gradient, loss = tiled_gradients(features, weights, current, tile_size, seed=rng.integers(2**31))

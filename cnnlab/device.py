@@ -114,6 +114,9 @@ def gpus(memory_growth: bool = True) -> tuple[GpuInfo, ...]:
     >>> all(g.name.startswith("/physical_device:GPU:") for g in gpus())
     True
     """
+    from ._validation import check_bool
+
+    memory_growth = check_bool("memory_growth", memory_growth)
     tf = _tf()
     found = []
     for device in tf.config.list_physical_devices("GPU"):
@@ -158,6 +161,9 @@ def describe(print_report: bool = True) -> DeviceReport:
     >>> report.device in ("CPU", "GPU")
     True
     """
+    from ._validation import check_bool
+
+    print_report = check_bool("print_report", print_report)
     tf = _tf()
     import keras
 
@@ -213,6 +219,9 @@ def enable_mixed_precision(force: bool = False) -> bool:
     >>> keras.mixed_precision.global_policy().name  # the default
     'float32'
     """
+    from ._validation import check_bool
+
+    force = check_bool("force", force)  # before any change to the global policy
     import keras
 
     if force or mixed_precision_available():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_bool, check_finite_array, check_memory
+
 __all__ = ["to_mnist", "center_of_mass", "render_strokes"]
 
 _BOX = 20
@@ -30,12 +32,28 @@ def center_of_mass(image) -> tuple[float, float]:
     >>> center_of_mass(image)
     (1.0, 3.0)
     """
-    image = np.asarray(image, dtype=np.float64)
+    image = _check_picture("image", image, bytes_per_pixel=48)  # float64 copy, int64 indices, weighted sums
+    if image.ndim != 2:
+        raise ValueError(f"image must be a 2-D greyscale image (height, width), received shape {image.shape}.")
+    image = image.astype(np.float64)
     total = image.sum()
     if total <= 0:
         raise ValueError("image is blank (no ink); draw something first.")
     rows, cols = np.indices(image.shape)
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+def _check_picture(name: str, value, *, bytes_per_pixel: int) -> np.ndarray:
+    """``value`` as a numeric, non-empty, finite 2-D (or RGB/RGBA) array small enough to process."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, received an array of dtype {array.dtype} and shape {array.shape}.")
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[-1] in (3, 4))) or array.size == 0:
+        raise ValueError(f"{name} must be a 2-D greyscale image (or RGB/RGBA), received shape {array.shape}.")
+    check_memory(f"{name} of shape {array.shape}", array.shape[0] * array.shape[1] * bytes_per_pixel,
+                 fix="A drawing of a few hundred pixels a side is plenty; shrink it first.")
+    check_finite_array(name, array)
+    return array
 
 
 def to_mnist(drawing, *, ink_is_dark: bool = False) -> np.ndarray:
@@ -67,7 +85,8 @@ def to_mnist(drawing, *, ink_is_dark: bool = False) -> np.ndarray:
     """
     from PIL import Image
 
-    array = np.asarray(drawing)
+    ink_is_dark = check_bool("ink_is_dark", ink_is_dark)
+    array = _check_picture("drawing", drawing, bytes_per_pixel=40)  # a few float64 copies of the image
     if array.ndim == 3 and array.shape[-1] in (3, 4):
         array = array[..., :3].mean(axis=-1) if array.shape[-1] == 3 else (
             array[..., :3].mean(axis=-1) * (array[..., 3] / (255.0 if array.dtype == np.uint8 else 1.0)))

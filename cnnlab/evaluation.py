@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_positive_int
+from ._validation import check_memory, check_positive_int
+from .plotting import SEQUENTIAL_CMAP
 
 __all__ = ["confusion_matrix", "confusion_matrix_plot", "misclassified", "misclassified_gallery", "Mistakes"]
 
@@ -82,11 +83,16 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
         if largest < 0:
             raise ValueError("y_true is empty; give labels, or num_classes for an all-zero matrix.")
         num_classes = largest + 1
+        check_memory(f"label {largest} (the largest in y_true and y_pred, so {num_classes:,} classes)",
+                     8 * num_classes * num_classes, fix="Labels must be class numbers 0, 1, 2, ...; "
+                     "for probabilities or one-hot rows pass the 2-D array itself.")
     else:
         num_classes = check_positive_int("num_classes", num_classes)
         if largest >= num_classes:
             raise ValueError(f"num_classes={num_classes} is too small for label {largest}; "
                              f"give num_classes >= {largest + 1} or None.")
+        check_memory(f"num_classes={num_classes}", 8 * num_classes * num_classes,
+                     fix="A confusion matrix has num_classes × num_classes cells; give the real number of classes.")
     counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
     return counts.reshape(num_classes, num_classes).astype(np.int64)
 
@@ -147,7 +153,8 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
     side = max(3.5, 0.55 * n + 1.5)
     fig, ax = plt.subplots(figsize=(side + 1, side))
     image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else max(values.max(), 1))
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04).set_label("fraction of the true class" if normalize
+                                                                    else "images")
     threshold = (1 if normalize else max(values.max(), 1)) / 2
     for i in range(n):
         for j in range(n):
@@ -179,7 +186,20 @@ class Mistakes(NamedTuple):
     """The true class of each (int64)."""
 
 
+def _check_input_shape(model, x: np.ndarray) -> None:
+    """Compare ``x`` with a Keras model's fixed input shape (if it has one) before predicting."""
+    try:
+        expected = tuple(model.input_shape)
+    except (AttributeError, TypeError, ValueError):  # not a Keras model, or several inputs
+        return
+    if len(expected) != x.ndim or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
+        raise ValueError(f"x has shape {x.shape} but model takes inputs of shape {expected}; "
+                         "reshape or rescale x the way the model was trained (for example x[..., None] "
+                         "for a greyscale channel axis).")
+
+
 def _probabilities(model, x) -> np.ndarray:
+    _check_input_shape(model, x)
     if hasattr(model, "predict"):
         probabilities = model.predict(x, verbose=0)
     elif callable(model):
@@ -191,6 +211,11 @@ def _probabilities(model, x) -> np.ndarray:
     if probabilities.ndim != 2 or probabilities.shape[0] != len(x):
         raise ValueError(f"model must return probabilities of shape (n, classes) = ({len(x)}, classes), "
                          f"it returned shape {probabilities.shape}.")
+    if not np.isfinite(probabilities).all():
+        rows = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+        raise ValueError(f"the model returned NaN or infinite probabilities for {rows.size} of the {len(x)} examples "
+                         f"of x (the first is x[{rows[0]}]); check x for NaN values and the model for a diverged "
+                         "training (a loss of nan).")
     return probabilities
 
 
@@ -280,6 +305,9 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
     limit = check_positive_int("limit", limit)
     cols = check_positive_int("cols", cols)
     x = np.asarray(x)
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3, 4)):
+        raise ValueError(f"x must hold images of shape (n, height, width), (n, height, width, 1) or "
+                         f"(n, height, width, 3), received shape {x.shape}.")
     found = misclassified(model, x, y)
     names = _check_class_names(class_names, int(max(found.true.max(initial=-1), found.predicted.max(initial=-1))) + 1)
     order = np.argsort(-found.probability, kind="stable") if most_confident_first else np.arange(found.indices.size)
@@ -302,7 +330,7 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
         ax.set_axis_off()
         picture = _as_picture(x[found.indices[k]])
         if picture.ndim == 2:
-            ax.imshow(picture, cmap="gray")
+            ax.imshow(picture, cmap=SEQUENTIAL_CMAP)
         else:
             ax.imshow(np.clip(picture, 0, 1) if picture.dtype.kind == "f" else picture)
         ax.set_title(f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})",

@@ -43,6 +43,7 @@ import numpy as np
 
 from ._validation import (
     check_finite_number,
+    check_memory,
     check_one_of,
     check_positive_int,
     check_positive_number,
@@ -82,6 +83,12 @@ _PREWITT_SMOOTH = (1.0, 1.0, 1.0)
 _ODD_HINT = "An odd size has a centre pixel; try 3, 5 or 7."
 
 
+def _check_size_memory(size: int, bytes_per_value: int) -> None:
+    """Refuse a ``size × size`` kernel whose construction needs more memory than allowed."""
+    check_memory(f"size={size}", size * size * bytes_per_value,
+                 fix="Kernels are a few pixels wide: try 3, 5 or 7.")
+
+
 def _separable(column, row) -> np.ndarray:
     """The outer product ``column[:, None] * row[None, :]`` as float32."""
     return np.outer(np.asarray(column, np.float64), np.asarray(row, np.float64)).astype(np.float32)
@@ -118,6 +125,7 @@ def vertical_line(size: int = 7) -> np.ndarray:
     (7, 7)
     """
     size = check_positive_odd_int("size", size, hint=_ODD_HINT)
+    _check_size_memory(size, 4)
     kernel = np.zeros((size, size), np.float32)
     kernel[:, size // 2] = 1.0
     return kernel
@@ -149,6 +157,7 @@ def horizontal_line(size: int = 7) -> np.ndarray:
            [0., 0., 0., 0., 0.]], dtype=float32)
     """
     size = check_positive_odd_int("size", size, hint=_ODD_HINT)
+    _check_size_memory(size, 4)
     kernel = np.zeros((size, size), np.float32)
     kernel[size // 2, :] = 1.0
     return kernel
@@ -178,6 +187,7 @@ def identity(size: int = 3) -> np.ndarray:
            [0., 0., 0.]], dtype=float32)
     """
     size = check_positive_odd_int("size", size, hint=_ODD_HINT)
+    _check_size_memory(size, 4)
     kernel = np.zeros((size, size), np.float32)
     kernel[size // 2, size // 2] = 1.0
     return kernel
@@ -209,6 +219,7 @@ def box_blur(size: int = 3) -> np.ndarray:
     1.0
     """
     size = check_positive_int("size", size)
+    _check_size_memory(size, 12)  # the float64 outer product, then float32
     part = np.full(size, 1.0 / size)
     return _separable(part, part)
 
@@ -250,6 +261,7 @@ def gaussian(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     """
     size = check_positive_odd_int("size", size, hint=_ODD_HINT)
     sigma = check_positive_number("sigma", sigma, hint="sigma is the blur radius in pixels, for example 1.0.")
+    _check_size_memory(size, 12)  # the float64 outer product, then float32
     k = np.arange(size, dtype=np.float64) - size // 2
     g = np.exp(-(k**2) / (2.0 * sigma**2))
     g /= g.sum()
@@ -518,6 +530,7 @@ def gabor(
     )
     phase = check_finite_number("phase", phase, hint="phase is an angle in radians, for example 0.0.")
     aspect = check_positive_number("aspect", aspect, hint="aspect is a ratio such as 0.5 (1.0 for a round envelope).")
+    _check_size_memory(size, 68)  # up to eight float64 grids at once, then float32
     offsets = np.arange(size, dtype=np.float64) - size // 2
     y, x = np.meshgrid(offsets, offsets, indexing="ij")
     x_rot = x * math.cos(theta) + y * math.sin(theta)
@@ -707,6 +720,9 @@ def filter_bank(*kernels, channels: int = 3) -> np.ndarray:
                 "for example gaussian(size=7) next to vertical_line(size=7)."
             )
         arrays.append(array)
+    check_memory(f"channels={channels} with {len(arrays)} kernels of shape {arrays[0].shape}",
+                 arrays[0].size * len(arrays) * (channels + 1) * 4,
+                 fix="channels is the number of input channels: 3 for RGB images, 1 for greyscale.")
     stacked = np.stack(arrays, axis=-1)  # (fh, fw, c_out)
     return np.ascontiguousarray(np.repeat(stacked[:, :, np.newaxis, :], channels, axis=2))
 

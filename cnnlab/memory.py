@@ -200,6 +200,21 @@ class LayerStats:
     multiplications: int
     stores_output: bool = True
 
+    def __post_init__(self) -> None:
+        for label in ("name", "kind"):
+            if not isinstance(getattr(self, label), str):
+                raise ValueError(f"{label} must be a string, received {label}={getattr(self, label)!r}.")
+        for label in ("input_shape", "output_shape"):
+            shape = getattr(self, label)
+            if not isinstance(shape, tuple) or not all(
+                    isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0 for d in shape):
+                raise ValueError(f"{label} must be a tuple of non-negative integers, received {label}={shape!r}.")
+        for label in ("params", "multiplications"):
+            value = getattr(self, label)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"{label} must be a non-negative integer, received {label}={value!r}.")
+        _check_bool("stores_output", self.stores_output)
+
     @property
     def output_values(self) -> int:
         """Number of values in the output of one instance (all feature maps together)."""
@@ -440,6 +455,13 @@ class LayerSpec:
     kind: str
     options: dict = field(default_factory=dict, hash=False)
     name: str | None = None
+
+    def __post_init__(self) -> None:
+        check_one_of("kind", self.kind, tuple(_BUILDERS))
+        if not isinstance(self.options, dict):
+            raise ValueError(f"options must be a dict of the layer's arguments, received options={self.options!r}.")
+        if self.name is not None:
+            _check_name(self.name)
 
     def __call__(self, input_shape, name: str | None = None) -> LayerStats:
         name = name or self.name or self.kind

@@ -22,14 +22,20 @@ cross-correlation: the kernel is not flipped.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_one_of, check_positive_int, check_positive_number
+from ._validation import (
+    check_finite_array,
+    check_finite_number,
+    check_memory,
+    check_one_of,
+    check_positive_int,
+    check_positive_number,
+)
 
 __all__ = [
     "output_size",
@@ -71,8 +77,16 @@ def _pair(name: str, value) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
-def _images(name: str, x) -> tuple[np.ndarray, bool]:
-    """Return ``x`` as a float batch ``(n, h, w, c)`` and whether it was a single image."""
+_SMALLER = "Use fewer images (for example x[:8]) or smaller ones."
+
+
+def _images(name: str, x, *, finite: bool = True) -> tuple[np.ndarray, bool]:
+    """Return ``x`` as a float batch ``(n, h, w, c)`` and whether it was a single image.
+
+    Refuses non-numbers, other ranks, empty arrays, arrays too large to check and convert
+    (see :func:`cnnlab._validation.check_memory`) and, if ``finite``, NaN and infinities (a
+    caller that checks the memory its result needs first passes False and checks them after).
+    """
     array = np.asarray(x)
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold numbers, received an array of dtype {array.dtype}.")
@@ -83,8 +97,12 @@ def _images(name: str, x) -> tuple[np.ndarray, bool]:
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty, received shape {array.shape}.")
+    # The finiteness check holds one bool per value; integers are converted to float32.
+    check_memory(f"{name} of shape {array.shape}", array.size * (1 + 4 * (array.dtype.kind != "f")), fix=_SMALLER)
     if array.dtype.kind != "f":
         array = array.astype(np.float32)
+    if finite:
+        check_finite_array(name, array)
     single = array.ndim == 3
     return (array[None] if single else array), single
 
@@ -188,8 +206,10 @@ def _pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:
 
 
 def _check_conv(x, filters, bias, strides, padding):
-    batch, single = _images("x", x)
+    batch, single = _images("x", x, finite=False)
     w = np.asarray(filters)
+    if w.dtype.kind not in "fiub":
+        raise ValueError(f"filters must hold numbers, received an array of dtype {w.dtype}.")
     if w.ndim != 4 or w.size == 0:
         raise ValueError(
             f"filters must have shape (height, width, in_channels, out_channels), received shape {w.shape}; "
@@ -207,11 +227,29 @@ def _check_conv(x, filters, bias, strides, padding):
     pads = padding_amounts(batch.shape[1:3], w.shape[:2], (sh, sw), padding)
     if bias is not None:
         bias = np.asarray(bias)
+        if bias.dtype.kind not in "fiub":
+            raise ValueError(f"bias must hold numbers, received an array of dtype {bias.dtype}.")
         if bias.shape != (w.shape[3],):
             raise ValueError(
                 f"bias must have shape ({w.shape[3]},), one value per output channel, received shape {bias.shape}."
             )
     dtype = np.result_type(batch.dtype, w.dtype, np.float32)
+    # What conv2d allocates: the padded (contiguous) input, the stride-1 wide output or the output
+    # plus one strided slice per tap, and the output once more when the bias is added.
+    (top, bottom), (left, right) = pads
+    n, height, width, channels = batch.shape
+    hp, wp = height + top + bottom, width + left + right
+    out_h, out_w, maps = (hp - w.shape[0]) // sh + 1, (wp - w.shape[1]) // sw + 1, w.shape[3]
+    values = n * hp * wp * channels + n * out_h * (wp if sh == sw == 1 else out_w) * maps
+    values += n * out_h * out_w * (maps + (channels if (sh, sw) != (1, 1) else 0) + (maps if bias is not None else 0))
+    check_memory(f"x of shape {np.shape(x)} and filters of shape {w.shape} (an output of shape "
+                 f"{(n, out_h, out_w, maps) if not single else (out_h, out_w, maps)})",
+                 values * np.dtype(dtype).itemsize, fix="Use fewer images (for example x[:8]), smaller images, "
+                 "fewer filters or a larger stride.")
+    check_finite_array("x", batch[0] if single else batch)
+    check_finite_array("filters", w)
+    if bias is not None:
+        check_finite_array("bias", bias)
     return batch.astype(dtype, copy=False), w.astype(dtype, copy=False), bias, (sh, sw), pads, single
 
 
@@ -347,7 +385,7 @@ def conv2d(x, filters, bias=None, strides=1, padding="VALID") -> np.ndarray:
 
 
 def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
-    batch, single = _images("x", x)
+    batch, single = _images("x", x, finite=False)
     kh, kw = _pair("pool_size", pool_size)
     sh, sw = _pair("strides", (kh, kw) if strides is None else strides)
     padding = _padding(padding)
@@ -355,6 +393,14 @@ def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
     pads = padding_amounts(batch.shape[1:3], (kh, kw), (sh, sw), padding)
     out_h = output_size(batch.shape[1], kh, sh, padding)
     out_w = output_size(batch.shape[2], kw, sw, padding)
+    # The padded input (a copy when there is padding) and the output, twice for an average (sum, then mean).
+    (top, bottom), (left, right) = pads
+    n, height, width, channels = batch.shape
+    padded = n * (height + top + bottom) * (width + left + right) * channels if top + bottom + left + right else 0
+    check_memory(f"x of shape {np.shape(x)} with pool_size={pool_size!r}",
+                 (padded + (1 if reduce == "max" else 2) * n * out_h * out_w * channels) * batch.dtype.itemsize,
+                 fix=_SMALLER)
+    check_finite_array("x", batch[0] if single else batch)
 
     def window(array, u, v):
         return array[:, u : u + sh * (out_h - 1) + 1 : sh, v : v + sw * (out_w - 1) + 1 : sw, :]
@@ -450,6 +496,8 @@ def depth_max_pool(x, pool_size: int) -> np.ndarray:
             f"pool_size={p} does not divide the {channels} channels of x; depthwise pooling groups the "
             f"channels in blocks of pool_size, so use a divisor of {channels}."
         )
+    # Grouping the channels may copy the input; the output has a p-th of its values.
+    check_memory(f"x of shape {np.shape(x)}", batch.size * batch.dtype.itemsize * (p + 1) // p, fix=_SMALLER)
     out = batch.reshape(*batch.shape[:3], channels // p, p).max(axis=-1)
     return out[0] if single else out
 
@@ -499,12 +547,12 @@ def local_response_normalization(x, depth_radius: int = 2, bias: float = 1.0, al
     if isinstance(r, bool) or not isinstance(r, numbers.Integral) or r < 0:
         raise ValueError(f"depth_radius must be a non-negative integer, received depth_radius={r!r}.")
     bias = check_positive_number("bias", bias)
-    alpha = float(alpha)
-    if not math.isfinite(alpha) or alpha < 0:
+    alpha = check_finite_number("alpha", alpha, hint="AlexNet used alpha=0.00002.")
+    if alpha < 0:
         raise ValueError(f"alpha must be a non-negative number, received alpha={alpha!r}.")
-    beta = float(beta)
-    if not math.isfinite(beta):
-        raise ValueError(f"beta must be a finite number, received beta={beta!r}.")
+    beta = check_finite_number("beta", beta, hint="AlexNet used beta=0.75.")
+    # Squares, their running sum, each window's sum, the denominator and the output: five copies of x.
+    check_memory(f"x of shape {np.shape(x)}", 5 * batch.size * batch.dtype.itemsize, fix=_SMALLER)
     squares = np.square(batch)
     channels = batch.shape[3]
     # Sum of squares over channels [d - r, d + r] via a cumulative sum with a leading zero.
@@ -552,6 +600,11 @@ class ReceptiveField:
 
 
 def _layers(layers) -> list[Layer]:
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise ValueError(
+            "layers must be a sequence of Layer objects, dicts or tuples (kernel_size, stride, padding), "
+            f"received layers={layers!r}."
+        )
     result = []
     for index, spec in enumerate(layers):
         if isinstance(spec, Layer):

@@ -40,6 +40,8 @@ such classes: ``crane`` (the bird, 134, and the machine, 517) and ``maillot``
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 import os
@@ -53,7 +55,7 @@ import numpy as np
 
 from . import config
 from ._download import ChecksumError, DownloadError, download
-from ._validation import check_positive_int
+from ._validation import check_memory, check_positive_int
 from .datasets import DataUnavailableError
 
 __all__ = [
@@ -306,11 +308,19 @@ def gray_to_rgb(image: np.ndarray) -> np.ndarray:
     >>> gray_to_rgb(np.zeros((2, 5, 3))).shape
     (2, 5, 3)
     """
-    image = np.asarray(image)
+    image = _check_image_shape(image, "image")
     if image.ndim == 2:
         image = image[..., None]
     if image.shape[-1] == 1:
         return np.repeat(image, 3, axis=-1)
+    return image
+
+
+def _check_image_shape(image, name: str, channels=(1, 3, 4)) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in channels):
+        shapes = ", ".join(f"(H, W, {c})" for c in channels)
+        raise ValueError(f"{name} must be one image of shape (H, W) or {shapes}, received shape {image.shape}.")
     return image
 
 
@@ -327,8 +337,8 @@ def drop_alpha(image: np.ndarray) -> np.ndarray:
     >>> drop_alpha(rgba).shape, float(drop_alpha(rgba).max())
     ((2, 2, 3), 0.0)
     """
-    image = np.asarray(image)
-    return image[..., :3] if image.shape[-1] == 4 else image
+    image = _check_image_shape(image, "image")
+    return image[..., :3] if image.ndim == 3 and image.shape[-1] == 4 else image
 
 
 def _resize_square(image: np.ndarray, size: int) -> np.ndarray:
@@ -377,6 +387,10 @@ def center_crop_resize(image, size: int) -> np.ndarray:
     (299, 299, 3)
     """
     size = check_positive_int("size", size)
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be one image of shape (H, W, C), received shape {image.shape}.")
+    check_memory(f"size={size}", 2 * size * size * image.shape[-1] * 4, fix="Pass the network's input size, e.g. 224.")
     image = np.asarray(image, dtype=np.float32)
     height, width = image.shape[:2]
     side = min(height, width)
@@ -398,7 +412,14 @@ def scale_inception(pixels) -> np.ndarray:
     >>> scale_inception(np.array([0.0, 127.5, 255.0]))
     array([-1.,  0.,  1.], dtype=float32)
     """
-    return (np.asarray(pixels, dtype=np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+    return (_numeric_pixels(pixels) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+
+
+def _numeric_pixels(pixels) -> np.ndarray:
+    array = np.asarray(pixels)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"pixels must hold numbers (pixel values 0-255), received dtype {array.dtype}.")
+    return array.astype(np.float32)
 
 
 def scale_caffe(pixels) -> np.ndarray:
@@ -412,7 +433,10 @@ def scale_caffe(pixels) -> np.ndarray:
     >>> scale_caffe(np.array([[255.0, 0.0, 0.0]]))
     array([[-103.939, -116.779,  131.32 ]], dtype=float32)
     """
-    bgr = np.asarray(pixels, dtype=np.float32)[..., ::-1]
+    pixels = _numeric_pixels(pixels)
+    if pixels.ndim == 0 or pixels.shape[-1] != 3:
+        raise ValueError(f"pixels must have 3 channels (R, G, B) on the last axis, received shape {pixels.shape}.")
+    bgr = pixels[..., ::-1]
     return (bgr - IMAGENET_BGR_MEAN).astype(np.float32)
 
 
@@ -503,7 +527,10 @@ def preprocess(images, size: int, mode: str = "inception") -> np.ndarray:
         raise ValueError(f"mode must be one of {choices}, received mode={mode!r}.")
     scale = _SCALERS[mode]
     out = []
-    for i, image in enumerate(_image_list(images)):
+    listed = _image_list(images)
+    check_memory(f"size={size} for {len(listed)} image(s)", 3 * len(listed) * size * size * 3 * 4,
+                 fix="Pass the network's input size, e.g. 224.")
+    for i, image in enumerate(listed):
         label = "images" if not isinstance(images, (list, tuple)) and np.ndim(images) <= 3 else f"images[{i}]"
         array = np.asarray(image)
         if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3, 4)):
@@ -575,6 +602,9 @@ def verify_file(path, file: ModelFile) -> Path:
     ...
     cnnlab._download.ChecksumError: model.tflite fails its checksum: SHA-256 is 708811ccb1510c6d..., expected 7aad0c74c5e3c06e... (the file has 11 bytes; truncated or corrupted?)
     """
+    if not isinstance(file, ModelFile):
+        raise ValueError(f"file must be a ModelFile (an entry of FILES, e.g. FILES['mobilenet_v2_quant_tflite']), "
+                         f"received file={file!r}.")
     path = Path(path)
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
@@ -742,15 +772,83 @@ def _keras():
     return keras
 
 
+_HDF5 = "an HDF5 file (a .h5 Keras model or weights)"
+_ZIP = "a zip archive (a .keras model is one)"
+#: What the first bytes of a file say it is: (magic bytes, offset, description).
+_MAGIC = (
+    (b"PK\x03\x04", 0, _ZIP),
+    (b"TFL3", 4, "a TFLite model (.tflite)"),
+    (b"\xff\xd8\xff", 0, "a JPEG image"),
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"GIF8", 0, "a GIF image"),
+    (b"\x1f\x8b", 0, "a gzip file"),
+)
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _file_kind(path: Path) -> str:
+    """Say what a file looks like from its first bytes: "an HDF5 file", "a JPEG image", "empty", ..."""
+    with open(path, "rb") as f:
+        head = f.read(2048 + 8)
+    if not head:
+        return "empty (0 bytes)"
+    if any(head[offset : offset + 8] == _HDF5_SIGNATURE for offset in (0, 512, 1024, 2048)):  # after a user block
+        return _HDF5
+    for magic, offset, kind in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return kind
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<")):
+        return "an HTML or XML page (perhaps a web error page saved under this name)"
+    try:
+        head[:512].decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "of an unknown kind"
+
+
+def _check_tflite_file(path: Path) -> None:
+    """Raise ValueError unless ``path`` is a structurally complete TFLite flatbuffer.
+
+    TFLite trusts its file: a truncated ``.tflite`` makes ``tf.lite.Interpreter``
+    read past the end and crash the whole Python process (the notebook kernel
+    dies). Unpacking the flatbuffer in Python first turns that into an error.
+    """
+    data = path.read_bytes()
+    kind = _file_kind(path)
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ValueError(f"{path} is not a TFLite model: the file is {kind}, and a .tflite file carries "
+                         "'TFL3' at bytes 4-8. Give the .tflite file itself.")
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    try:
+        model = schema.ModelT.InitFromPackedBuf(data, 0)
+    except Exception as error:  # noqa: BLE001 - struct.error, IndexError, ValueError... all mean "broken"
+        raise ValueError(f"{path} is a damaged TFLite model ({len(data):,} bytes): its structure points past the "
+                         f"end of the file or is corrupted ({type(error).__name__}: {error}); the file is probably "
+                         "truncated. Copy or download it again.") from None
+    if not model.subgraphs:
+        raise ValueError(f"{path} is a TFLite file without any network (no subgraph).")
+    for i, buffer in enumerate(model.buffers or []):
+        if buffer.offset > 1 and buffer.offset + buffer.size > len(data):
+            raise ValueError(f"{path} is a damaged TFLite model: weights buffer {i} ends at byte "
+                             f"{buffer.offset + buffer.size:,} of a {len(data):,}-byte file (truncated?).")
+
+
 def _tflite_interpreter(path: Path):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _check_tflite_file(path)
     import tensorflow as tf
 
-    with warnings.catch_warnings():
-        # TF 2.20+ announces that tf.lite.Interpreter moves to ai_edge_litert; it still works.
-        warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated", category=UserWarning)
-        interpreter = tf.lite.Interpreter(model_path=str(path))
-    interpreter.allocate_tensors()
+    try:
+        with warnings.catch_warnings():
+            # TF 2.20+ announces that tf.lite.Interpreter moves to ai_edge_litert; it still works.
+            warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated",
+                                    category=UserWarning)
+            interpreter = tf.lite.Interpreter(model_path=str(path))
+        interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+        raise ValueError(f"{path} could not be loaded as a TFLite model ({type(error).__name__}: {error}).") from None
     return interpreter
 
 
@@ -786,7 +884,7 @@ class Classifier:
 
     def __init__(self, name, input_size, class_names, source, preprocessing, model, *, kind, background_first=False):
         self.name = name
-        self.input_size = int(input_size)
+        self.input_size = check_positive_int("input_size", input_size)
         self.class_names = tuple(class_names)
         self.source = source
         self.preprocessing = preprocessing
@@ -942,7 +1040,11 @@ def load_classifier(name="inception_v3", *, weights="imagenet", labels=None, pre
     Raises
     ------
     ValueError
-        For an unknown name or a bad argument.
+        For an unknown name or a bad argument, or for your own file when it is
+        damaged (truncated), of another kind than its suffix says (a JPEG
+        named ``.tflite``, an HTML error page named ``.h5``), holds Python code
+        (a ``Lambda`` layer, never run), or its ``labels`` do not match its
+        outputs; the message names the file and what is wrong.
     WeightsUnavailableError
         If the weights are not on this machine and cannot be downloaded (the
         message says where it looked and how to fix it).
@@ -1042,9 +1144,18 @@ def _read_labels(labels) -> tuple[str, ...]:
             raise FileNotFoundError(
                 f"labels={str(labels)!r}: no such file; give a text file with one class name per line."
             )
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"labels={str(labels)!r} is not a UTF-8 text file (it is {_file_kind(path)}); "
+                             "give a text file with one class name per line.") from None
+        lines = [line.strip() for line in text.splitlines()]
         while lines and not lines[-1]:
             lines.pop()
+        blank = [number for number, line in enumerate(lines, 1) if not line]
+        if blank:
+            raise ValueError(f"labels={str(labels)!r} has empty lines ({', '.join(map(str, blank[:5]))}"
+                             f"{', ...' if len(blank) > 5 else ''}): every line must name one class, in output order.")
         if lines and all(_COUNTER_PREFIX.match(line) for line in lines):  # "0  background" style
             lines = [_COUNTER_PREFIX.sub("", line) for line in lines]
         return tuple(lines)
@@ -1069,15 +1180,56 @@ def _class_mapping(outputs: int, labels, where: str) -> tuple[tuple[str, ...], b
         return names, False
     if outputs == 1001 and len(names) == 1000:  # TF-slim: output 0 is "background"
         return names, True
-    raise ValueError(f"labels has {len(names)} names but {where} has {outputs} outputs; give one name per output.")
+    origin = f" (from {str(labels)!r})" if isinstance(labels, (str, os.PathLike)) else ""
+    raise ValueError(f"labels has {len(names)} names{origin} but {where} has {outputs} outputs; "
+                     "give one name per output.")
+
+
+@contextlib.contextmanager
+def _forced_safe_mode():
+    """Keras' safe mode on, whatever the global setting, and the setting restored after."""
+    try:
+        from keras.src.saving.serialization_lib import SafeModeScope
+    except ImportError:  # pragma: no cover - a Keras without the scope: load_model(safe_mode=True) alone
+        yield
+        return
+    with SafeModeScope(True):
+        yield
+
+
+def _check_keras_file(path: Path, suffix: str) -> None:
+    """Raise ValueError naming the file if it cannot be a Keras model of its suffix.
+
+    (Keras itself answers "File not found" for a truncated ``.keras`` file that exists.)
+    """
+    kind = _file_kind(path)
+    if suffix == ".h5":
+        if kind != _HDF5:
+            hint = " (rename it to .keras)" if kind == _ZIP else ""
+            raise ValueError(f"{path} is not an HDF5 model: the file is {kind}{hint}. A .h5 model starts "
+                             "with the HDF5 signature; the file may be truncated or of another kind.")
+        return
+    if kind != _ZIP:
+        hint = " (rename it to .h5)" if kind == _HDF5 else ""
+        raise ValueError(f"{path} is not a .keras model: the file is {kind}{hint}. A .keras model is a zip archive.")
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"{path} is a damaged .keras model: its zip archive cannot be read ({error}); "
+                         "the file is probably truncated. Save or download it again.") from None
+    if "config.json" not in names:
+        listed = ", ".join(sorted(names)[:5]) or "nothing"
+        raise ValueError(f"{path} is a zip archive but not a Keras model: it has no config.json "
+                         f"(it holds {listed}).")
 
 
 def _load_user_file(path: Path, labels, preprocessing, input_size) -> Classifier:
     suffix = path.suffix.lower()
     if suffix not in _USER_SUFFIXES:
         raise ValueError(f"name={str(path)!r} is not a .keras, .h5 or .tflite file; save your model in one of these.")
-    if not path.is_file():
-        raise FileNotFoundError(f"name={str(path)!r}: no such model file.")
     if preprocessing is not None and not callable(preprocessing) and preprocessing not in (*_PREPROCESSINGS, "uint8"):
         choices = ", ".join(repr(m) for m in (*_PREPROCESSINGS, "uint8"))
         raise ValueError(
@@ -1085,6 +1237,8 @@ def _load_user_file(path: Path, labels, preprocessing, input_size) -> Classifier
         )
     if input_size is not None:
         input_size = check_positive_int("input_size", input_size)
+    if not path.is_file():
+        raise FileNotFoundError(f"name={str(path)!r}: no such model file.")
     source = f"your file {path}"
     if suffix == ".tflite":
         interpreter = _tflite_interpreter(path)
@@ -1095,9 +1249,14 @@ def _load_user_file(path: Path, labels, preprocessing, input_size) -> Classifier
         mode = preprocessing or ("uint8" if inp["dtype"] in (np.uint8, np.int8) else "inception")
         return Classifier(path.name, size, names, source, mode, interpreter, kind="tflite",
                           background_first=background)
+    _check_keras_file(path, suffix)
     keras = _keras()
     try:
-        model = keras.models.load_model(path, compile=False)
+        # A model file from the internet must not run Python code (a Lambda layer) when it is
+        # loaded. Keras lets a global keras.config.enable_unsafe_deserialization() override
+        # load_model(safe_mode=True), so safe mode is also forced for the duration of the call.
+        with _forced_safe_mode():
+            model = keras.models.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - Keras raises many kinds; the message says which
         raise ValueError(
             f"name={str(path)!r} could not be loaded as a Keras model ({type(error).__name__}: {error})."
@@ -1141,6 +1300,11 @@ def classify(images, top: int = 5, model=None) -> list[list[tuple[str, float]]]:
     >>> classify(hopper, top=1, model="mobilenet_v2_quant")[0][0][0]
     'military uniform'
     """
+    top = check_positive_int("top", top, hint="Ask for at least one class, for example top=5.")
+    if isinstance(model, str) and not _is_user_file(model) and model not in ("auto", *CLASSIFIERS):
+        choices = ", ".join(repr(k) for k in ("auto", *CLASSIFIERS))
+        raise ValueError(f"model must be a Classifier, one of {choices}, a path to a .keras, .h5 or .tflite file, "
+                         f"or None, received model={model!r}.")
     if model is None or isinstance(model, (str, os.PathLike)):
         model = load_classifier(model or "inception_v3")
     if not isinstance(model, Classifier):
@@ -1178,6 +1342,12 @@ class FeatureExtractor:
     name: str
     source: str
     preprocessing: str = "inception"
+
+    def __post_init__(self):
+        if not callable(self.preprocess):
+            raise ValueError(f"preprocess must be a callable (images -> the batch model expects), received "
+                             f"preprocess={self.preprocess!r}.")
+        check_positive_int("input_size", self.input_size)
 
     def __call__(self, images) -> np.ndarray:
         """Return the feature vectors of ``images``, shape ``(n, features)``."""

@@ -33,7 +33,13 @@ import ipywidgets as w  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ._validation import check_non_negative_int, check_one_of, check_positive_int  # noqa: E402
+from ._validation import (  # noqa: E402
+    check_finite_array,
+    check_finite_number,
+    check_non_negative_int,
+    check_one_of,
+    check_positive_int,
+)
 from .widgets._base import WidgetBase  # noqa: E402
 
 __all__ = ["fit", "build_in_scope", "digits_augmentation", "fashion_augmentation", "RandomAffine", "OneCycle", "prepare_digits", "train_reference",
@@ -117,6 +123,7 @@ class RandomAffine(keras.layers.Layer):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         for name, value in (("shift", shift), ("rotation", rotation), ("zoom", zoom)):
+            check_finite_number(name, value)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, received {name}={value!r}.")
         if zoom >= 1:
@@ -299,13 +306,71 @@ def _standard_callbacks(val, early_stopping, checkpoint, tensorboard) -> list:
         if not path.endswith(".keras"):
             raise ValueError(f"checkpoint must be a path ending in '.keras', received checkpoint={path!r}.")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        made.append(keras.callbacks.ModelCheckpoint(path, monitor=monitor, save_best_only=val is not None))
+        made.append(_Checkpoint(path, monitor=monitor, save_best_only=val is not None))
     if tensorboard is not None:
         if importlib.util.find_spec("tensorboard") is None:
             raise ImportError(f"tensorboard={os.fspath(tensorboard)!r} needs the tensorboard package, which is not "
                               "installed; install it (pip install tensorboard) or pass tensorboard=None.")
         made.append(keras.callbacks.TensorBoard(log_dir=os.fspath(tensorboard)))
     return made
+
+
+class _Checkpoint(keras.callbacks.Callback):
+    """Save the model to a ``.keras`` file at the end of each epoch, atomically, and never with a diverged loss.
+
+    Like ``keras.callbacks.ModelCheckpoint(path, monitor, save_best_only)``, except that
+    the model is written to a temporary file in the same folder which then replaces
+    ``path`` in one step (``os.replace``): a save interrupted half-way (Ctrl-C, a full
+    disk) leaves the previous checkpoint whole instead of a truncated file. An epoch
+    whose monitored loss is NaN or infinite is not saved, so the last good weights stay.
+    """
+
+    def __init__(self, path: str, monitor: str = "val_loss", save_best_only: bool = False) -> None:
+        super().__init__()
+        self.path, self.monitor, self.save_best_only = os.fspath(path), monitor, save_best_only
+        self.best = np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None or not np.isfinite(float(current)):
+            return
+        if self.save_best_only:
+            if not float(current) < self.best:
+                return
+            self.best = float(current)
+        self.save()
+
+    def save(self) -> None:
+        import tempfile
+
+        folder, name = os.path.split(os.path.abspath(self.path))
+        handle, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part.keras", dir=folder)
+        os.close(handle)
+        try:
+            self.model.save(partial, overwrite=True)
+            os.replace(partial, self.path)
+        except BaseException:
+            if os.path.exists(partial):
+                os.remove(partial)
+            raise
+
+
+def _wind_up(model, callbacks, error: BaseException) -> None:
+    """Tidy up after ``model.fit`` stopped on an exception (Ctrl-C, out of memory, an error in a callback).
+
+    Keras then skips ``on_train_end``: a :class:`TrainingMonitor` would stay "running"
+    (its Stop button live, its readout mid-epoch), and the model would keep the cached
+    validation iterator, which the next ``fit`` would reuse, evaluating the *old*
+    validation data. The weights are those after the last batch that ran.
+    """
+    if getattr(model, "_eval_epoch_iterator", None) is not None:
+        try:
+            del model._eval_epoch_iterator
+        except AttributeError:  # pragma: no cover - a Keras without this cache
+            pass
+    for callback in callbacks:
+        if isinstance(callback, TrainingMonitor):
+            callback.interrupted(error)
 
 
 def _out_of_memory(error, batch_size: int):
@@ -349,6 +414,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         are restored.
     checkpoint : str or path, optional
         A ``.keras`` file, saved every epoch (only when the validation loss improves, if ``val`` is given).
+        Each save replaces the file in one step, so an interrupted save leaves the previous one whole;
+        an epoch with a NaN or infinite loss is not saved. Load it with
+        ``keras.saving.load_model(path, safe_mode=True)`` and pass the model to ``fit`` to resume.
     tensorboard : str or path, optional
         A log directory for TensorBoard (needs the ``tensorboard`` package).
     strategy : tf.distribute.Strategy, optional
@@ -367,6 +435,13 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     Returns
     -------
     keras.callbacks.History
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When the kernel is interrupted: the model keeps the weights of the last batch
+        that ran, and every :class:`TrainingMonitor` in ``callbacks`` ends its run (it
+        says "interrupted"); ``fit`` can be called again with both.
 
     Examples
     --------
@@ -397,6 +472,7 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         model = build_in_scope(strategy, model, compile_kwargs)
     else:
         raise ValueError(f"model must be a keras.Model or a function that builds one, received model={model!r:.80}.")
+    _check_train_shape(model, train)
 
     while True:
         for callback in all_callbacks:
@@ -407,13 +483,31 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         try:
             return model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=all_callbacks,
                              shuffle=False, verbose=verbose)  # the pipeline shuffles
-        except tf.errors.ResourceExhaustedError as error:
+        except BaseException as error:  # KeyboardInterrupt too: the monitor must not be left "running"
+            _wind_up(model, all_callbacks, error)
+            if not isinstance(error, tf.errors.ResourceExhaustedError):
+                raise
             if on_oom == "raise" or batch_size == 1 or isinstance(train, tf.data.Dataset):
                 raise _out_of_memory(error, batch_size) from error
             smaller = batch_size // 2
             print(f"out of memory with batch_size={batch_size}: retrying with batch_size={smaller}")
             batch_size = smaller
             keras.utils.set_random_seed(seed)
+
+
+def _check_train_shape(model, train) -> None:
+    """Compare the inputs of an ``(x, y)`` pair ``train`` with the model's fixed input shape, if it has one."""
+    if not (isinstance(train, (tuple, list)) and len(train) == 2):
+        return
+    try:
+        expected = tuple(model.input_shape)
+    except (AttributeError, TypeError, ValueError):  # several inputs, or not built yet
+        return
+    shape = np.shape(train[0])
+    if len(expected) != len(shape) or any(e is not None and e != d for e, d in zip(expected[1:], shape[1:])):
+        raise ValueError(f"train has inputs of shape {shape} but model takes inputs of shape {expected}; "
+                         "reshape or rescale them the way the model expects (for example x[..., None] "
+                         "for a greyscale channel axis).")
 
 
 # ----------------------------------------------------------------------------- exercise 7
@@ -434,6 +528,10 @@ def prepare_digits(x) -> np.ndarray:
         raise ValueError(f"x must be a batch of greyscale images (n, height, width), received shape {x.shape}.")
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 255.0
+    try:
+        check_finite_array("x", x)
+    except ValueError as error:
+        raise ValueError(f"x must be uint8 (0-255) or finite floats in [0, 1]; {error}") from None
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(f"x must be uint8 (0-255) or floats in [0, 1], received values from {np.nanmin(x)} "
                          f"to {np.nanmax(x)}; divide by 255 first.")
@@ -504,6 +602,7 @@ def ensemble_predict(models, x, batch_size: int = 1000) -> np.ndarray:
     models = list(models)
     if not models:
         raise ValueError("models is empty; give at least one trained model.")
+    batch_size = check_positive_int("batch_size", batch_size)
     total = None
     for model in models:
         probabilities = model.predict(x, batch_size=batch_size, verbose=0)
@@ -576,6 +675,10 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         per batch; ``history["epoch"]``: a list per Keras log key (``loss``, ``val_loss``, ...) per epoch.
     stopped : bool
         Whether the Stop button ended the last training run.
+    running : bool
+        Whether a training run is going on (from ``on_train_begin`` to its end or interruption).
+    interruption : str or None
+        The exception that cut the last run short (``"KeyboardInterrupt"``...), if :func:`fit` saw one.
     stop_button, readout, chart : ipywidgets.Button, ipywidgets.HTML, ipywidgets.Image
 
     poll_ui : bool, optional
@@ -620,6 +723,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.batch_size = batch_size
         self.history: dict = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
         self.stopped = False
+        self.running = False
+        self.interruption: str | None = None
         self._stop_requested = False
         self._figure = None
         self.chart = w.Image(format="png", layout=w.Layout(width="640px"))
@@ -661,10 +766,11 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     def on_train_begin(self, logs=None):
         self.history = {"batch": {"step": [], "loss": [], "accuracy": []}, "epoch": {}}
         self.stopped = self._stop_requested = False
+        self.running, self.interruption = True, None
         self.stop_button.disabled = False
         # Clicks routed to a subshell need nothing more; otherwise poll the kernel between batches.
         self._polling = self.poll_ui and not _route_clicks(self.stop_button) and _can_poll()
-        self._epoch = self._batch = self._done = 0
+        self._epoch = self._batch = self._done = self._epoch_batches = 0
         self._start = self._last_draw = time.perf_counter()
         self._epochs = (self.params or {}).get("epochs") or 1
         self._steps = (self.params or {}).get("steps")
@@ -711,9 +817,26 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             self.refresh()
 
     def on_train_end(self, logs=None):
+        self.running = False
         self.stop_button.disabled = True
         self.refresh()
         if self.text and self.stopped:
+            print(self.readout.value)
+
+    def interrupted(self, error: BaseException) -> None:
+        """End the run that ``error`` cut short (Keras skips ``on_train_end`` then); :func:`fit` calls it.
+
+        The Stop button is disabled as after any run, the readout says where training
+        was interrupted, and the next ``fit`` with this monitor starts afresh.
+        """
+        if not self.running:
+            return
+        self.running = False
+        self.interruption = type(error).__name__
+        self._polling = False
+        self.stop_button.disabled = True
+        self.refresh()
+        if self.text:
             print(self.readout.value)
 
     # ------------------------------------------------------------------ drawing
@@ -726,6 +849,9 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     def _progress(self) -> str:
         if self.stopped:
             return f"stopped after epoch {self._epoch + 1}, batch {self._batch + 1}"
+        if self.interruption:
+            return (f"interrupted ({self.interruption}) in epoch {self._epoch + 1}, "
+                    f"after {self._epoch_batches} batch{'es' * (self._epoch_batches != 1)} of it")
         elapsed = time.perf_counter() - self._start
         steps = self._steps or self._batch + 1
         total = self._epochs * steps
@@ -750,12 +876,13 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
 
             # A fixed layout: "constrained" layout would re-measure every text on each redraw.
             self._figure = Figure(figsize=(6.4, 2.4), dpi=80)
-            self._figure.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88, wspace=0.25)
+            self._figure.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88, wspace=0.3)
             FigureCanvasAgg(self._figure)
             self._lines = {}
             for ax, name in zip(self._figure.subplots(1, 2), ("loss", "accuracy")):
                 ax.set_title(name)
                 ax.set_xlabel("epoch")
+                ax.set_ylabel(name)
                 self._lines[name] = ax.plot([], [], label="train")[0]
                 self._lines["val_" + name] = ax.plot([], [], "o-", label="validation")[0]
                 # A fixed corner: loc="best" searches every point of the curves on each redraw.

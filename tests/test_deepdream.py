@@ -46,6 +46,44 @@ def test_octaves_run_small_to_full_size_and_return_the_input_size(net):
     assert dreamed.shape == (50, 70, 3) and len(losses) == 6
 
 
+def _pooled_net():
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 5, activation="relu", name="c1")(inputs)
+    x = keras.layers.MaxPooling2D(2, name="pool")(x)
+    x = keras.layers.Conv2D(4, 5, activation="relu", name="c2")(x)
+    return keras.Model(inputs, x)
+
+
+def test_smallest_input_side_follows_the_layers_shape_arithmetic():
+    # c1: n - 4; pool: floor(/2); c2: - 4 must stay >= 1  ->  (n - 4) // 2 >= 5  ->  n >= 14
+    net = _pooled_net()
+    assert deepdream.smallest_input_side(net) == 14
+    net(np.zeros((1, 14, 14, 3), np.float32))  # accepted
+    with pytest.raises(ValueError):
+        net.compute_output_shape((1, 13, 13, 3))
+
+
+def test_small_octaves_are_clamped_to_the_smallest_size_the_layers_accept():
+    """Inception v3 needs 75 px: octaves shrinking a small photo below that must be clamped, not crash."""
+    net = _pooled_net()
+    seen = []
+    real = deepdream.tiled_gradients
+    try:
+        deepdream.tiled_gradients = lambda f, w, image, *a, **k: (seen.append(tuple(image.shape[:2])),
+                                                                  real(f, w, image, *a, **k))[1]
+        dreamed, losses = deepdream.deepdream(net, _image(20, 30), "c2", steps=1, octaves=3, octave_scale=2.0)
+    finally:
+        deepdream.tiled_gradients = real
+    assert dreamed.shape == (20, 30, 3) and len(losses) == 3
+    assert seen[0] == (14, 21) and seen[-1] == (20, 30)  # 20/4 = 5 px would be too small: clamped to 14
+    assert min(min(shape) for shape in seen) >= 14
+
+
+def test_an_image_smaller_than_the_layers_accept_is_refused_with_the_minimum():
+    with pytest.raises(ValueError, match=r"too small for these layers: they need at least 14×14"):
+        deepdream.deepdream(_pooled_net(), _image(12, 40), "c2", steps=1, octaves=1)
+
+
 def test_tiled_gradient_equals_the_whole_image_gradient_for_a_pointwise_network():
     """With 1×1 convolutions no activation crosses a tile border, so tiling (and the roll) must change nothing."""
     keras.utils.set_random_seed(1)
@@ -138,3 +176,34 @@ def test_unknown_base_names_the_argument_and_the_choices(name):
         deepdream.dream_base(name)
     assert str(error.value) == ("name must be one of 'auto', 'inception_v3', 'mobilenet_025', "
                                 f"received name={name!r}.")
+
+
+def _hand_dream(net, layer, steps, step_size, sign=1.0):
+    """A learner's DeepDream: the loop of notebook 10's "one step by hand", repeated."""
+    features, weights = deepdream.dream_model(net, layer)
+
+    def dream(image):
+        x = tf.constant(image * 2 - 1)
+        for _ in range(steps):
+            gradient, _ = deepdream.tiled_gradients(features, weights, x, seed=0)
+            x = tf.clip_by_value(x + sign * step_size * gradient / (tf.math.reduce_std(gradient) + 1e-8), -1, 1)
+        return (x.numpy() + 1) / 2
+
+    return dream
+
+
+def test_check_dream_passes_a_right_dream_and_fails_a_descent(net):
+    from cnnlab import exercises
+
+    image = _image()
+    good = exercises.check_dream(_hand_dream(net, "high", 5, 0.02), net, image, "high", steps=5, step_size=0.02)
+    assert good.passed and good.accuracy > 0 and "Well done" in good.message
+    bad = exercises.check_dream(_hand_dream(net, "high", 5, 0.02, sign=-1), net, image, "high", steps=5,
+                                step_size=0.02)
+    assert not bad.passed and bad.accuracy < 0 and "step *up* the gradient" in bad.message
+    assert "No dream function yet" in exercises.check_dream(None, net, image, "high").message
+    wrong_range = exercises.check_dream(lambda im: im * 2 - 1, net, image, "high", steps=1)
+    assert not wrong_range.passed and "return pixels in [0, 1]" in wrong_range.message
+    assert "shape" in exercises.check_dream(lambda im: im[:10], net, image, "high", steps=1).message
+    with pytest.raises(ValueError, match="fn must be a function"):
+        exercises.check_dream("dream", net, image, "high")

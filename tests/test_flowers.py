@@ -214,6 +214,49 @@ def test_the_same_seed_gives_the_same_files_and_batches(small):
     np.testing.assert_array_equal(first[1].numpy(), first_again[1].numpy())
 
 
+@pytest.fixture
+def restore_global_seeds():
+    """keras.utils.set_random_seed changes Python's, numpy's and TensorFlow's global seeds: put them back."""
+    import random
+
+    from tensorflow.python.eager import context
+
+    python_state, numpy_state, tf_seed = random.getstate(), np.random.get_state(), context.global_seed()
+    yield
+    import tensorflow as tf
+
+    random.setstate(python_state)
+    np.random.set_state(numpy_state)
+    tf.random.set_seed(tf_seed)
+
+
+@pytest.mark.tensorflow
+def test_the_same_seed_gives_the_same_epochs_whatever_the_global_seed(data_dir, restore_global_seeds):
+    """Regression: Dataset.shuffle(seed=seed) also depended on tf.random.set_seed, so the same seed gave
+    other batches after keras.utils.set_random_seed (or in another session)."""
+    import keras
+
+    def two_epochs(global_seed, seed, cache=False):
+        keras.utils.set_random_seed(global_seed)
+        data = datasets.load_flowers(image_size=24, batch_size=7, max_per_class=6, seed=seed, source="mirror",
+                                     cache=cache)
+        assert data.cached == cache
+        return [batches(data.train) for _ in range(2)]
+
+    first = two_epochs(1, seed=3)
+    for name, other in [("another global seed", two_epochs(2, seed=3)),
+                        ("cached decoded images", two_epochs(2, seed=3, cache=True))]:
+        for epoch, ((x1, y1), (x2, y2)) in enumerate(zip(first, other)):
+            np.testing.assert_array_equal(y1, y2, err_msg=f"{name}: labels of epoch {epoch}")
+            np.testing.assert_array_equal(x1, x2, err_msg=f"{name}: images of epoch {epoch}")
+    (x1, y1), (x2, y2) = first
+    assert len(y1) == 20 and sorted(y1) == sorted(y2)
+    assert not np.array_equal(y1, y2), "consecutive epochs must be shuffled differently"
+    assert not np.array_equal(x1, x2)
+    (z1, w1), _ = two_epochs(1, seed=4)
+    assert not np.array_equal(w1, y1) and not np.array_equal(z1, x1), "another seed must give other batches"
+
+
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("split", SPLITS)
 def test_images_are_square_float32_in_unit_range(small, split):
@@ -425,3 +468,13 @@ def test_flowers_pipeline_shows_the_training_augmentation_of_one_photo(small):
     assert len({c.tobytes() for c in centre}) == 1  # the evaluation pipeline is deterministic
     with pytest.raises(ValueError, match="pairs is empty"):
         datasets.flowers_pipeline([])
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("cache", [False, True])
+def test_every_split_knows_its_number_of_batches(data_dir, cache):
+    """Keras and train_transfer's learning-rate schedule need the number of batches per epoch."""
+    data = datasets.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror", cache=cache)
+    for split in SPLITS:
+        dataset, n = getattr(data, split), len(data.files[split])
+        assert int(dataset.cardinality()) == -(-n // 4) == sum(1 for _ in dataset)

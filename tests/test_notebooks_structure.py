@@ -12,6 +12,9 @@ from cnnlab import course
 
 NOTEBOOKS = sorted(course.notebooks_dir().glob("*.ipynb"))
 MAX_CODE_LINES = 10
+#: Where the reference solution of each coding exercise starts, per chapter.
+REFERENCE_SOLUTION = {7: "## Step 2: the reference recipe", 8: "## Top 5 on the photos", 9: "## Step 3: a pretrained base",
+                      10: "## The full DeepDream"}
 
 
 def load(path: Path):
@@ -82,3 +85,36 @@ class TestNotebook:
         if number + 1 < len(course.CHAPTERS):
             following = course.chapter(number + 1).file
             assert re.search(rf"\*\*Next:\*\* \[.*\]\({re.escape(following)}\)", last.source)
+        if number > 0:
+            previous = course.chapter(number - 1).file
+            assert re.search(rf"\*\*Previous:\*\* \[.*\]\({re.escape(previous)}\)", last.source)
+
+    def test_objectives_come_first_and_the_exercises_are_named_in_the_summary(self, path):
+        nb = load(path)
+        chapter = course.chapter(int(path.name[:2]))
+        if chapter.number > 0:
+            assert "**In this notebook you will**" in nb.cells[0].source, "the first cell lists no objectives"
+        summary = nb.cells[-1].source
+        for n in chapter.exercises:
+            assert re.search(rf"Exercises? (\d+ and )?{n}\b", summary), f"the summary does not name exercise {n}"
+
+    def test_exercises_1_to_6_have_a_self_check_then_a_collapsed_solution(self, path):
+        nb = load(path)
+        for n in (n for n in course.chapter(int(path.name[:2])).exercises if n <= 6):
+            start = next(i for i, c in enumerate(nb.cells) if c.source.startswith(f"## Exercise {n}"))
+            check = next(c for c in nb.cells[start:] if c.cell_type == "code")
+            assert check.source.strip() == f"exercises.exercise({n})"
+            solution = next(c for c in nb.cells[start:] if c.source.startswith("### Solution"))
+            assert solution.metadata.get("jp-MarkdownHeadingCollapsed") is True
+            assert "solution" in solution.metadata.get("tags", [])
+
+    def test_coding_exercises_have_a_your_turn_check_before_the_reference(self, path):
+        nb = load(path)
+        chapter = course.chapter(int(path.name[:2]))
+        if not any(n >= 7 for n in chapter.exercises):
+            return
+        start = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Your turn"))
+        checks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "exercises.check_" in c.source]
+        assert checks and checks[0] > start, "no check cell in the 'Your turn' section"
+        reference = next(i for i, c in enumerate(nb.cells) if c.source.startswith(REFERENCE_SOLUTION[chapter.number]))
+        assert checks[0] < reference, "'Your turn' and its check must come before the reference solution"

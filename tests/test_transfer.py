@@ -44,21 +44,35 @@ def test_fine_tuning_changes_the_unfrozen_top_but_not_below_it_nor_batch_norm():
     base = model.get_layer("base")
     c1, bn, c2 = (_weights(base.get_layer(n)) for n in ("c1", "bn", "c2"))
     result = transfer.train_transfer(model, _data(), _data(32, seed=1), head_epochs=1, fine_tune_epochs=2,
-                                     fine_tune_from="c2")
+                                     fine_tune_from="c2")  # bn is below c2: frozen, and in inference mode
     assert len(result["fine_tune"].history["val_accuracy"]) == 2 and set(result["seconds"]) == {"head", "fine_tune"}
     for a, b in zip(c1 + bn, _weights(base.get_layer("c1")) + _weights(base.get_layer("bn"))):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, b) for a, b in zip(c2, _weights(base.get_layer("c2"))))
 
 
-def test_set_fine_tuning_counts_and_keeps_batch_norm_frozen():
+def test_set_fine_tuning_counts_and_keeps_batch_norm_frozen_when_asked():
     model = transfer.transfer_model(_base(), 3)
     base = model.get_layer("base")
-    assert transfer.set_fine_tuning(model, 0) == 3  # c1, c2, pool; not bn
+    assert transfer.set_fine_tuning(model, 0, batchnorm="frozen") == 3  # c1, c2, pool; not bn
     assert base.get_layer("bn").trainable is False and base.get_layer("c1").trainable is True
+    assert transfer.set_fine_tuning(model, 0) == 3  # bn trains too, but is not counted
+    assert base.get_layer("bn").trainable is True
     assert transfer.set_fine_tuning(model, None) == 0 and not base.trainable
     with pytest.raises(ValueError, match="fine_tune_from='nope' is not a layer of the base 'base'"):
         transfer.set_fine_tuning(model, "nope")
+    with pytest.raises(ValueError, match="batchnorm"):
+        transfer.set_fine_tuning(model, 0, batchnorm="affine")
+
+
+@pytest.mark.parametrize("batchnorm", ["train", "frozen"])
+def test_fine_tuning_trains_batch_norm_or_keeps_imagenets_as_asked(batchnorm):
+    model = transfer.transfer_model(_base(), 3)
+    bn = model.get_layer("base").get_layer("bn")
+    before = [w.copy() for w in bn.get_weights()]  # gamma, beta, moving mean, moving variance
+    transfer.train_transfer(model, _data(), head_epochs=1, fine_tune_epochs=2, fine_tune_from=0, batchnorm=batchnorm)
+    changed = [not np.array_equal(a, b) for a, b in zip(before, bn.get_weights())]
+    assert changed == ([True] * 4 if batchnorm == "train" else [False] * 4)
 
 
 @pytest.mark.parametrize("mode, module", [("inception", "inception_v3"), ("caffe", "resnet50")])
@@ -68,14 +82,19 @@ def test_scaling_layer_matches_keras_preprocess_input(mode, module):
     np.testing.assert_allclose(np.asarray(transfer.scaling_layer(mode)(pixels)), expected, rtol=1e-5, atol=1e-4)
 
 
-def test_predict_with_flips_averages_an_image_and_its_mirror():
+def test_predict_with_flips_averages_an_image_and_its_mirror_and_keeps_the_plain_predictions():
     model = transfer.transfer_model(_base(), 3)
     data = _data(8)
-    probabilities, labels = transfer.predict_with_flips(model, data)
+    result = transfer.predict_with_flips(model, data)
     x = np.concatenate([xb.numpy() for xb, _ in data])
-    expected = (model.predict(x, verbose=0) + model.predict(x[:, :, ::-1], verbose=0)) / 2
-    np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
-    assert labels.tolist() == (np.arange(8) % 3).tolist()
+    plain = model.predict(x, verbose=0)
+    expected = (plain + model.predict(x[:, :, ::-1], verbose=0)) / 2
+    np.testing.assert_allclose(result.probabilities, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result.plain, plain, rtol=1e-5, atol=1e-6)
+    labels = np.arange(8) % 3
+    assert result.labels.tolist() == labels.tolist()
+    assert result.accuracy == pytest.approx((plain.argmax(axis=1) == labels).mean())
+    assert result.tta_accuracy == pytest.approx((expected.argmax(axis=1) == labels).mean())
 
 
 def test_bad_arguments():

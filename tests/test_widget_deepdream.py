@@ -47,14 +47,15 @@ def test_dream_uses_the_controls_values(net, image):
 
 
 def test_an_error_during_the_dream_shows_in_the_widget(net):
-    explorer = DeepDreamExplorer(net, np.full((8, 8, 3), 0.5, np.float32), octaves=3)
+    explorer = DeepDreamExplorer(net, np.full((4, 4, 3), 0.5, np.float32), octaves=1)
     explorer.layer.value = "high"
-    explorer.dream_button.click()  # the first octave is too small for two VALID convolutions
+    explorer.dream_button.click()  # a 4×4 photo is too small for two VALID 3×3 convolutions
     assert explorer.last_error is not None and explorer.error_box.layout.display is None
+    assert "too small for these layers" in explorer.error_box.value
     assert not explorer.dream_button.disabled  # the learner can change the controls and try again
-    explorer.octaves.value = 1
+    explorer.layer.value = "low"
     explorer.dream_button.click()
-    assert explorer.last_error is None and explorer.dreamed.shape == (8, 8, 3)
+    assert explorer.last_error is None and explorer.dreamed.shape == (4, 4, 3)
 
 
 def test_set_image_clears_the_last_dream(net, image):

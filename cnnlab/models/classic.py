@@ -20,7 +20,7 @@ import keras
 from keras import layers as kl
 
 from .. import ops as _ops
-from .._validation import check_positive_int, check_shape
+from .._validation import check_memory, check_positive_int, check_shape
 from .layers import LocalResponseNormalization, PartialConv2D, RBFOutput, ScaledAveragePooling2D
 
 __all__ = ["typical_cnn", "mnist_cnn", "fashion_cnn", "lenet5", "alexnet"]
@@ -31,8 +31,50 @@ _SHAPE_HINT = "Give (height, width, channels), for example (28, 28, 1)."
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _build(name: str, input_shape, stack) -> keras.Model:
-    """Apply the layers of ``stack`` in order to an ``Input`` of ``input_shape``: the generic builder."""
+def _weights(layer, shape) -> int:
+    """How many weights ``layer`` will create for inputs of ``shape``, without creating them."""
+    channels = int(shape[-1])
+    if isinstance(layer, (kl.Conv2D, PartialConv2D)):
+        size = layer.kernel_size
+        size = (size, size) if isinstance(size, int) else tuple(size)
+        return size[0] * size[1] * channels * layer.filters + layer.filters * bool(layer.use_bias)
+    if isinstance(layer, kl.Dense):
+        return channels * layer.units + layer.units * bool(layer.use_bias)
+    if isinstance(layer, kl.BatchNormalization):
+        return 4 * channels
+    if isinstance(layer, RBFOutput):
+        return channels * layer.num_classes
+    if isinstance(layer, ScaledAveragePooling2D):
+        return 2 * channels
+    return 0
+
+
+def _check_weights(call: str, input_shape, stack) -> None:
+    """Refuse a model whose weights would not fit in memory, before Keras creates (and fills) them.
+
+    ``call`` is how the builder was called (its arguments), for the message.
+    """
+    shape, total, largest = (1, *input_shape), 0, (0, "")
+    for layer in stack:
+        count = _weights(layer, shape)
+        total += count
+        largest = max(largest, (count, layer.name))
+        shape = tuple(layer.compute_output_shape(shape))
+    # Each float32 weight, and the random values it is initialised from.
+    check_memory(f"{call} ({total:,} parameters, {largest[0]:,} of them in layer {largest[1]!r})", 8 * total,
+                 fix="Use smaller images (input_shape), fewer filters or units, or fewer classes.")
+
+
+def _call(builder: str, **arguments) -> str:
+    return f"{builder}({', '.join(f'{key}={value!r}' for key, value in arguments.items())})"
+
+
+def _build(name: str, input_shape, stack, call: str = "") -> keras.Model:
+    """Apply the layers of ``stack`` in order to an ``Input`` of ``input_shape``: the generic builder.
+
+    ``call`` (the builder's name and arguments) names the model in the memory check.
+    """
+    _check_weights(call or name, input_shape, stack)
     inputs = keras.Input(shape=input_shape, name="input")
     x = inputs
     for layer in stack:
@@ -143,7 +185,9 @@ def typical_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(64, 128
     for d, units in enumerate(dense_units, start=1):
         stack += [kl.Dense(units, activation="relu", name=f"fc{d}"), kl.Dropout(dropout, name=f"fc{d}_dropout")]
     stack.append(kl.Dense(num_classes, activation="softmax", name="out"))
-    return _build(name, tuple(input_shape), stack)
+    return _build(name, tuple(input_shape), stack, _call("typical_cnn", input_shape=tuple(input_shape),
+                                                        num_classes=num_classes, filters=filters,
+                                                        dense_units=dense_units))
 
 
 def mnist_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 48, 96), dropout: float = 0.3,
@@ -206,7 +250,8 @@ def mnist_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 48, 9
         ]
     stack += [kl.Flatten(name="flatten"), kl.Dropout(dropout, name="dropout"),
               kl.Dense(num_classes, activation="softmax", name="out")]
-    return _build(name, tuple(input_shape), stack)
+    return _build(name, tuple(input_shape), stack, _call("mnist_cnn", input_shape=tuple(input_shape),
+                                                        num_classes=num_classes, filters=filters))
 
 
 def fashion_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64, 128), dense_units: int = 256,
@@ -272,7 +317,9 @@ def fashion_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64,
              kl.Dense(dense_units, use_bias=False, name="fc"), kl.BatchNormalization(name="fc_bn"),
              kl.ReLU(name="fc_relu"), kl.Dropout(dropout, name="dropout2"),
              kl.Dense(num_classes, activation="softmax", name="out")]
-    return _build(name, tuple(input_shape), stack)
+    return _build(name, tuple(input_shape), stack, _call("fashion_cnn", input_shape=tuple(input_shape),
+                                                        num_classes=num_classes, filters=filters,
+                                                        dense_units=dense_units))
 
 
 # --------------------------------------------------------------------------- Table 13-1
@@ -375,7 +422,8 @@ def lenet5(faithful: bool = True, input_shape=(28, 28, 1), num_classes: int = 10
         kl.Dense(84, activation="tanh", name="F6"),
         RBFOutput(num_classes, name="out") if faithful else kl.Dense(num_classes, activation="softmax", name="out"),
     ]
-    return _build(name or ("lenet5" if faithful else "lenet5_modern"), shape, stack)
+    return _build(name or ("lenet5" if faithful else "lenet5_modern"), shape, stack,
+                  _call("lenet5", faithful=faithful, input_shape=shape, num_classes=num_classes))
 
 
 # --------------------------------------------------------------------------- Table 13-2
@@ -469,4 +517,4 @@ def alexnet(input_shape=(227, 227, 3), num_classes: int = 1000, lrn: bool = True
     stack += [kl.Dense(4096, activation="relu", name="F8"), kl.Dropout(dropout, name="F8_dropout")]
     stack += [kl.Dense(4096, activation="relu", name="F9"), kl.Dropout(dropout, name="F9_dropout")]
     stack += [kl.Dense(num_classes, activation="softmax", name="out")]
-    return _build(name, shape, stack)
+    return _build(name, shape, stack, _call("alexnet", input_shape=shape, num_classes=num_classes))

@@ -25,7 +25,7 @@ import numbers
 import keras
 from keras import layers
 
-from .._validation import check_image_batch_tensor, check_positive_int, check_shape
+from .._validation import check_image_batch_tensor, check_memory, check_positive_int, check_shape
 from .layers import LocalResponseNormalization
 
 __all__ = ["inception_module", "googlenet", "INCEPTION_FILTERS", "AUX_LOSS_WEIGHTS", "PARAMETERS"]
@@ -97,6 +97,13 @@ def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="incep
         counts[arg] = check_positive_int(arg, value)
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, received name={name!r}.")
+    channels = int(x.shape[-1] or 0)
+    weights = (channels * (counts["c1"] + counts["c3_reduce"] + counts["c5_reduce"] + counts["pool_proj"])
+               + 9 * counts["c3_reduce"] * counts["c3"] + 25 * counts["c5_reduce"] * counts["c5"] + sum(counts.values()))
+    arguments = ", ".join(f"{key}={value}" for key, value in counts.items())
+    # Each float32 weight, and the random values it is initialised from.
+    check_memory(f"inception_module(x with {channels} channels, {arguments}) ({weights:,} parameters)", 8 * weights,
+                 fix="GoogLeNet's modules have 16 to 384 maps per branch.")
 
     def conv(filters, size, suffix, inputs):
         return layers.Conv2D(filters, size, padding="same", activation="relu", name=f"{name}_{suffix}")(inputs)
@@ -211,6 +218,12 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, aux_classifiers=False
             f"average pool needs a 5×5 map after module 4a), received input_shape={input_shape!r}."
         )
 
+    # The softmax layers hold 1,024 weights per class each (the main one, and the two auxiliary ones).
+    # PARAMETERS with 1,000 classes, less those heads: 5,973,552, and 4,329,728 more in the auxiliary classifiers.
+    weights = 5_973_552 + 4_329_728 * aux_classifiers + (1 + 2 * aux_classifiers) * 1025 * num_classes
+    check_memory(f"googlenet(num_classes={num_classes}, aux_classifiers={aux_classifiers}) "
+                 f"({weights:,} parameters)", 8 * weights,
+                 fix="num_classes is the number of classes in your data, for example 10 or 1000.")
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="stem_conv1")(inputs)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool1")(x)

@@ -60,6 +60,9 @@ def block_of(layer_name: str):
     >>> print(block_of("stem_conv1"))
     None
     """
+    if not isinstance(layer_name, str):
+        raise ValueError(f"layer_name must be a string, received layer_name={layer_name!r} "
+                         f"(type {type(layer_name).__name__}).")
     match = _BLOCK_PATTERN.match(layer_name)
     return match.group(1) if match else None
 

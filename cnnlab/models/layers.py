@@ -442,6 +442,11 @@ def rbf_accuracy(y_true, y_pred):
     >>> float(rbf_accuracy(np.array([0, 2]), np.array([[1.0, 5.0, 9.0], [1.0, 5.0, 9.0]])))
     0.5
     """
+    true_shape, pred_shape = tuple(ops.shape(y_true)), tuple(ops.shape(y_pred))
+    if true_shape and pred_shape and isinstance(true_shape[0], int) and isinstance(pred_shape[0], int) \
+            and true_shape[0] != pred_shape[0]:
+        raise ValueError(f"y_true and y_pred must hold the same number of examples, received y_true of shape "
+                         f"{true_shape} and y_pred of shape {pred_shape}.")
     labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
     predicted = ops.cast(ops.argmin(y_pred, axis=-1), "int32")
     return ops.mean(ops.cast(ops.equal(labels, predicted), "float32"))

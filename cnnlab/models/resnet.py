@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .._validation import check_image_batch_tensor, check_positive_int, check_shape
+from .._validation import check_image_batch_tensor, check_memory, check_positive_int, check_shape
 
 __all__ = ["residual_unit", "bottleneck_unit", "resnet", "resnet34", "resnet152", "PARAMETERS"]
 
@@ -41,6 +41,24 @@ def _check_strides(strides):
     if strides not in (1, 2) or isinstance(strides, bool):
         raise ValueError(f"strides must be 1 or 2, received strides={strides!r}.")
     return int(strides)
+
+
+def _unit_weights(block: str, channels: int, filters: int, strides: int) -> tuple[int, int]:
+    """Weights of one unit (convolutions and batch norms) and its output channels, without building it."""
+    out = filters if block == "basic" else 4 * filters
+    if block == "basic":
+        count = 9 * channels * filters + 9 * filters * filters + 8 * filters
+    else:
+        count = channels * filters + 9 * filters * filters + 4 * filters * filters + 8 * filters + 4 * out
+    if strides != 1 or channels != out:  # the 1×1 projection of the skip path
+        count += channels * out + 4 * out
+    return count, out
+
+
+def _check_weights(call: str, count: int) -> None:
+    # Each float32 weight, and the random values it is initialised from.
+    check_memory(f"{call} ({count:,} parameters)", 8 * count,
+                 fix="Use fewer filters (ResNet-34's stages have 64 to 512) or fewer classes.")
 
 
 def _conv_bn(x, filters, size, strides, name, suffix, relu):
@@ -102,6 +120,8 @@ def residual_unit(x, filters, strides=1, name="unit"):
     filters = check_positive_int("filters", filters)
     strides = _check_strides(strides)
     _check_name(name)
+    _check_weights(f"residual_unit(x with {x.shape[-1]} channels, filters={filters})",
+                   _unit_weights("basic", int(x.shape[-1] or 0), filters, strides)[0])
     shortcut = _skip(x, filters, strides, name)
     y = _conv_bn(x, filters, 3, strides, name, 1, relu=True)
     y = _conv_bn(y, filters, 3, 1, name, 2, relu=False)
@@ -153,6 +173,8 @@ def bottleneck_unit(x, filters, strides=1, name="unit"):
     filters = check_positive_int("filters", filters)
     strides = _check_strides(strides)
     _check_name(name)
+    _check_weights(f"bottleneck_unit(x with {x.shape[-1]} channels, filters={filters})",
+                   _unit_weights("bottleneck", int(x.shape[-1] or 0), filters, strides)[0])
     shortcut = _skip(x, 4 * filters, strides, name)
     y = _conv_bn(x, filters, 1, 1, name, 1, relu=True)
     y = _conv_bn(y, filters, 3, strides, name, 2, relu=True)
@@ -213,6 +235,7 @@ def resnet(block, units_per_stage, filters_per_stage, input_shape=(224, 224, 3),
     ...
     ValueError: filters_per_stage must hold positive integers, received filters_per_stage=(16, 0).
     """
+    kind = block
     if isinstance(block, str):
         if block not in _BLOCKS:
             raise ValueError(f"block must be 'basic', 'bottleneck' or a callable, received block={block!r}.")
@@ -235,6 +258,15 @@ def resnet(block, units_per_stage, filters_per_stage, input_shape=(224, 224, 3),
             f"input_shape must be at least {smallest}×{smallest} for a stem of stride 4 and "
             f"{len(units_per_stage) - 1} stride-2 stages, received input_shape={input_shape!r}."
         )
+    if kind in _BLOCKS:  # a callable block's weights are its own business
+        channels, count = 64, 49 * input_shape[2] * 64 + 4 * 64
+        for stage, (units, filters) in enumerate(zip(units_per_stage, filters_per_stage)):
+            for unit in range(units):
+                weights, channels = _unit_weights(kind, channels, filters, 2 if unit == 0 and stage else 1)
+                count += weights
+        count += (channels + 1) * num_classes
+        _check_weights(f"resnet(block={kind!r}, units_per_stage={units_per_stage}, "
+                       f"filters_per_stage={filters_per_stage}, num_classes={num_classes})", count)
 
     inputs = keras.Input(input_shape, name="input")
     x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False, name="stem_conv")(inputs)

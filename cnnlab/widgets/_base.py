@@ -12,7 +12,44 @@ import numpy as np
 
 import ipywidgets as w
 
-__all__ = ["WidgetBase", "named_images"]
+__all__ = ["WidgetBase", "named_images", "close_widgets"]
+
+
+def _widget_tree(roots) -> list:
+    """Every ipywidget reachable from ``roots`` through their synced traits (children, layout, style...)."""
+    found, seen, stack = [], set(), list(roots)
+    while stack:
+        widget = stack.pop()
+        if not isinstance(widget, w.Widget) or id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        found.append(widget)
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            stack.extend(value if isinstance(value, (tuple, list)) else (value,))
+    return found
+
+
+def close_widgets(*roots) -> None:
+    """Close ``roots`` and every widget inside them (children, layouts, styles).
+
+    A closed widget leaves the browser and ``ipywidgets.Widget.widgets``, so the
+    kernel can free it; a widget replaced without being closed lives on in both.
+
+    Examples
+    --------
+    >>> box = w.VBox([w.HTML("a"), w.Image()])
+    >>> inner = box.children[0]
+    >>> close_widgets(box)
+    >>> inner.comm is None and box.layout.comm is None
+    True
+    """
+    for i, root in enumerate(roots):
+        if not isinstance(root, w.Widget):
+            raise ValueError(f"roots[{i}] must be an ipywidgets widget, received {root!r:.80} "
+                             f"(type {type(root).__name__}).")
+    for widget in _widget_tree(roots):
+        widget.close()
 
 
 def named_images(images, default: Callable[[], dict]) -> dict:
@@ -35,7 +72,14 @@ def named_images(images, default: Callable[[], dict]) -> dict:
         images = {"image": images}
     if not images:
         raise ValueError("images is empty; give at least one image, or None for the sample images.")
-    return {str(name): np.asarray(image, dtype=np.float32) for name, image in images.items()}
+    arrays = {}
+    for name, image in images.items():
+        array = np.asarray(image)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"images[{name!r}] must be an array of numbers (an image), received {image!r:.80} "
+                             f"(dtype {array.dtype}).")
+        arrays[str(name)] = array.astype(np.float32, copy=False)
+    return arrays
 
 
 class WidgetBase:
@@ -56,7 +100,8 @@ class WidgetBase:
         self.error_box = w.HTML(value="", layout=w.Layout(display="none"))
         self.error_box.add_class("cnnlab-error")
         self.last_error: BaseException | None = None
-        self.root: w.Box = w.VBox()
+        # Set by the subclass; no placeholder box, which would live on unclosed once replaced.
+        self.root: w.Box = None  # type: ignore[assignment]
         self._quiet_depth = 0
 
     # ------------------------------------------------------------------ display
@@ -92,10 +137,31 @@ class WidgetBase:
         finally:
             self._quiet_depth -= 1
 
+    @contextmanager
+    def errors_shown(self):
+        """Run part of an observer so that an exception in it is shown in the widget, not lost in the kernel log.
+
+        For observers that compute before calling :meth:`refresh` (which guards itself).
+        """
+        try:
+            yield
+        except Exception as error:  # noqa: BLE001 - shown to the learner, not swallowed
+            self.show_error(error)
+
     def _on_change(self, _change) -> None:
         """An observer that refreshes, unless the change happens inside :meth:`quiet`."""
         if not self._quiet_depth:
             self.refresh()
+
+    def close(self) -> None:
+        """Close every ipywidget of this widget (controls, pictures, layouts), so that the kernel can free them.
+
+        The widget no longer displays or updates afterwards.
+        """
+        roots = [self.root, self.error_box]
+        for value in vars(self).values():
+            roots.extend(value if isinstance(value, (tuple, list)) else (value,))
+        close_widgets(*(root for root in roots if isinstance(root, w.Widget)))
 
     # ------------------------------------------------------------------ updates
     def _update(self) -> None:  # pragma: no cover - abstract

@@ -87,6 +87,10 @@ def answer_while_busy(widget) -> bool:
     >>> answer_while_busy(w.Button())   # no kernel here
     False
     """
+    import ipywidgets
+
+    if not isinstance(widget, ipywidgets.Widget):
+        raise ValueError(f"widget must be an ipywidgets.Widget, received widget={widget!r:.80}.")
     kernel = _kernel()
     comm = getattr(widget, "comm", None)
     if kernel is None or comm is None:
@@ -117,5 +121,8 @@ def poll_events(n: int = 10) -> None:
     """Handle up to ``n`` widget messages waiting for the busy main thread (see :func:`can_poll`)."""
     from jupyter_ui_poll import ui_events
 
+    from .._validation import check_non_negative_int
+
+    n = check_non_negative_int("n", n)
     with ui_events() as poll:
         poll(n)

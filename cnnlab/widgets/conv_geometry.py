@@ -244,6 +244,20 @@ def _ranges(values) -> str:
     return ", ".join(parts)
 
 
+def _neuron_window(geometry, neuron) -> Window:
+    """``geometry.window(*neuron)``, with errors that name ``geometry`` and ``neuron``."""
+    if not isinstance(geometry, ConvGeometry):
+        raise ValueError(f"geometry must be a ConvGeometry (from conv_geometry()), received geometry={geometry!r:.80}.")
+    ok = (isinstance(neuron, (tuple, list)) and len(neuron) == 2
+          and all(not isinstance(v, bool) and isinstance(v, int) and 0 <= v < n
+                  for v, n in zip(neuron, geometry.output_shape)))
+    if not ok:
+        rows, cols = geometry.output_shape
+        raise ValueError(f"neuron must be an output position (i, j) with 0 <= i < {rows} and 0 <= j < {cols}, "
+                         f"received neuron={neuron!r:.80}.")
+    return geometry.window(*neuron)
+
+
 def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = None) -> str:
     """Draw the padded input, one neuron's window over it, and the output grid, as SVG.
 
@@ -277,7 +291,7 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
     (3, 3, 4, 2)
     """
     g = geometry
-    window = g.window(*neuron)
+    window = _neuron_window(geometry, neuron)
     c = _cell_size(g) if cell is None else check_positive_int("cell", cell)
     (top, bottom), (left, right) = g.pads
     hp, wp = g.padded_shape
@@ -387,7 +401,7 @@ def geometry_readout(geometry: ConvGeometry, neuron=(0, 0)) -> str:
     (True, True)
     """
     g = geometry
-    window = g.window(*neuron)
+    window = _neuron_window(geometry, neuron)
     rule = ("SAME: ⌈input / stride⌉ outputs, zeros added so that every window fits"
             if g.padding == "SAME" else "VALID: ⌊(input − kernel) / stride⌋ + 1 outputs, no padding")
     rows = []
@@ -582,6 +596,7 @@ class ConvGeometryExplorer(WidgetBase):
         neuron = geometry.neuron(self.step.value)
         window = geometry.window(*neuron)
         svg = geometry_svg(geometry, neuron)
+        readout = geometry_readout(geometry, neuron)  # computed before either is shown: both change, or neither
         self.diagram.value = svg
-        self.readout.value = geometry_readout(geometry, neuron)
+        self.readout.value = readout
         self.geometry, self.window, self.svg = geometry, window, svg

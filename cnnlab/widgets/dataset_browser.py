@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import ipywidgets as w
 import numpy as np
 
+from .._validation import check_memory, check_positive_int
 from ..plotting import encode_image
 from ._base import WidgetBase
 
@@ -26,6 +27,8 @@ def class_indices(labels, label: int | None) -> np.ndarray:
     >>> class_indices(np.array([3, 1]), None)
     array([0, 1])
     """
+    if label is not None and (isinstance(label, bool) or not isinstance(label, (int, np.integer))):
+        raise ValueError(f"label must be an integer class label or None, received label={label!r:.80}.")
     labels = np.asarray(labels)
     if label is None or label < 0:
         return np.arange(len(labels))
@@ -71,7 +74,7 @@ class DatasetBrowser(WidgetBase):
         super().__init__()
         images = np.asarray(images)
         labels = np.asarray(labels)
-        if images.ndim not in (3, 4) or len(images) == 0:
+        if images.ndim not in (3, 4) or len(images) == 0 or (images.ndim == 4 and images.shape[-1] != 3):
             raise ValueError(
                 f"images must have shape (n, height, width) or (n, height, width, 3) with n >= 1, "
                 f"received shape {images.shape}."
@@ -80,6 +83,17 @@ class DatasetBrowser(WidgetBase):
             raise ValueError(
                 f"labels must have shape ({len(images)},) to match images, received shape {labels.shape}."
             )
+        if labels.dtype.kind not in "iuf":
+            raise ValueError(f"labels must be integers >= 0 (class numbers), received dtype {labels.dtype}.")
+        bad = np.flatnonzero(~np.isfinite(labels) | (labels < 0) | (labels != np.round(labels))) \
+            if labels.dtype.kind == "f" else np.flatnonzero(labels < 0)
+        if bad.size:
+            raise ValueError(f"labels must be integers >= 0 (class numbers), received labels[{bad[0]}] = "
+                             f"{labels[bad[0]].item()!r}.")
+        scale = check_positive_int("scale", scale)
+        height, width = images.shape[1:3]
+        check_memory(f"scale={scale} on images of {height}×{width} pixels", height * width * scale**2 * 3,
+                     fix="Use a smaller scale.")
         classes = sorted(int(c) for c in np.unique(labels))
         if class_names is None:
             class_names = [str(c) for c in range(max(classes) + 1)]
@@ -102,7 +116,7 @@ class DatasetBrowser(WidgetBase):
         self.image = w.Image(format="png")
         self.caption = w.HTML()
         self.class_filter.observe(self._on_filter, names="value")
-        self._observe(self.slider)
+        self.slider.observe(self._on_change, names="value")
         self.root = w.VBox([
             w.HTML(f"<b>{title}</b>"),
             w.HBox([self.class_filter, self.slider]),
@@ -115,24 +129,25 @@ class DatasetBrowser(WidgetBase):
         return class_indices(self.labels, self.class_filter.value)
 
     def _on_filter(self, _change) -> None:
-        count = len(self._positions())
-        with self.slider.hold_trait_notifications():
+        with self.quiet():  # a new class starts at its first image; _update fits the slider to the class
             self.slider.value = 0
-            self.slider.max = max(count - 1, 0)
         self.refresh()
 
     def _update(self) -> None:
         positions = self._positions()
+        with self.quiet():  # the slider spans the selection (a shorter one clamps its value)
+            self.slider.max = max(len(positions) - 1, 0)
         index = int(positions[min(self.slider.value, len(positions) - 1)])
         array = self.images[index]
         vmax = 255 if array.dtype == np.uint8 else 1.0
-        self.image.value = encode_image(array, "png", vmin=0, vmax=vmax, scale=self.scale)
+        picture = encode_image(array, "png", vmin=0, vmax=vmax, scale=self.scale)
         label = int(self.labels[index])
-        self.index, self.output_array = index, array
         shape = "×".join(map(str, array.shape))
-        self.caption.value = (
+        caption = (
             f"<div style='padding-left:12px'>image #{index:,} of {len(self.images):,}<br>"
             f"label <b>{label}: {self.class_names[label]}</b><br>"
             f"{shape} pixels, values {array.min()}–{array.max()}<br>"
             f"{len(positions):,} images in this selection</div>"
         )
+        self.image.value, self.caption.value = picture, caption
+        self.index, self.output_array = index, array

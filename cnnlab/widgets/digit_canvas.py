@@ -153,7 +153,11 @@ class DigitCanvas(WidgetBase):
             raise ValueError(f"on_draw must be a function of the drawn digit, or None, received on_draw={on_draw!r:.80}.")
         self.on_draw = on_draw
         self.model = model
-        self.class_names = [str(name) for name in class_names]
+        names = [] if isinstance(class_names, str) else list(class_names) if hasattr(class_names, "__iter__") else []
+        if not names:
+            raise ValueError(f"class_names must be a non-empty sequence of names, one per class, "
+                             f"received class_names={class_names!r:.80}.")
+        self.class_names = [str(name) for name in names]
         self.pen = pen
         self.strokes: list[list[tuple[float, float]]] = []
         self.digit: np.ndarray | None = None

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import ipywidgets as w
 import numpy as np
 
-from .._validation import check_non_negative_int, check_positive_int
+from .._validation import check_finite_array, check_memory, check_non_negative_int, check_positive_int
 from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, encode_image
 from ._base import WidgetBase
 
@@ -71,6 +71,8 @@ def feature_map_layers(model) -> list[str]:
     >>> feature_map_layers(model)
     ['conv', 'pool']
     """
+    if not hasattr(model, "layers"):
+        raise ValueError(f"model must be a built Keras model, received model={model!r:.80}.")
     names = []
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":
@@ -137,6 +139,7 @@ def prepare_image(image, model=None, *, name: str = "image") -> np.ndarray:
     elif array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold numbers, received dtype {array.dtype}.")
     array = array.astype(np.float32, copy=False)
+    check_finite_array(name, array)
     if array.ndim == 2:
         array = array[..., None]
     if model is not None:
@@ -248,11 +251,14 @@ def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: floa
     columns = min(columns, count)
     pad = check_non_negative_int("pad", pad)
     rows = -(-count // columns)
+    grid_shape = (rows * height + (rows - 1) * pad, columns * width + (columns - 1) * pad)
+    check_memory(f"pad={pad} ({rows}×{columns} tiles of {height}×{width}: a {grid_shape[0]:,}×{grid_shape[1]:,} grid)",
+                 4 * grid_shape[0] * grid_shape[1], fix="pad is in pixels between tiles: 1 or 2 suits a grid.")
     low = maps.min(axis=(0, 1))
     span = maps.max(axis=(0, 1)) - low
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
-    grid = np.full((rows * height + (rows - 1) * pad, columns * width + (columns - 1) * pad), pad_value, np.float32)
+    grid = np.full(grid_shape, pad_value, np.float32)
     for index in range(count):
         row, col = divmod(index, columns)
         top, left = row * (height + pad), col * (width + pad)
@@ -440,24 +446,28 @@ class FeatureMapViewer(WidgetBase):
         """The image fed to the model, float32 ``(height, width, channels)``."""
         return self._images[self.image_choice.value]
 
-    def _show_input(self) -> None:
+    def _input_picture(self) -> bytes | None:
+        """The input's picture, or None if the one on display is already this image's."""
         name = self.image_choice.value
         if name == self._shown_image:
-            return
+            return None
         picture = self._images[name]
         picture = picture if picture.shape[-1] == 3 else picture[..., 0]
-        self.input_view.value = encode_image(picture, "png", scale=_display_scale(picture.shape[1], 160))
-        self._shown_image = name
+        return encode_image(picture, "png", scale=_display_scale(picture.shape[1], 160))
 
     def _update(self) -> None:
+        # Compute and encode everything first, then write: if anything fails, both pictures stay as they were.
         layer = self.layer_choice.value
         maps = feature_maps(self.model, self.image, layer)
         grid = feature_grid(maps)
-        self.output_view.value = encode_image(grid, "png", vmin=0.0, vmax=1.0, cmap=SEQUENTIAL_CMAP,
-                                              scale=_display_scale(grid.shape[1]))
-        self.output_array, self.grid_array = maps, grid
-        self._show_input()
+        picture = encode_image(grid, "png", vmin=0.0, vmax=1.0, cmap=SEQUENTIAL_CMAP,
+                               scale=_display_scale(grid.shape[1]))
+        photo = self._input_picture()
         h, wd, c = maps.shape
+        self.output_view.value = picture
+        self.output_array, self.grid_array = maps, grid
+        if photo is not None:
+            self.input_view.value, self._shown_image = photo, self.image_choice.value
         self.readout.value = f"layer {layer}: {c} map{'s' if c != 1 else ''} of {h}×{wd}"
 
     def __repr__(self) -> str:

@@ -10,8 +10,9 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
+from .._validation import check_bool
 from ..plotting import DIVERGING_CMAP, encode_image
-from ._base import WidgetBase, named_images
+from ._base import WidgetBase, close_widgets, named_images
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "CHANNELS"]
 
@@ -140,10 +141,12 @@ class KernelExplorer(WidgetBase):
 
     def __init__(self, images=None, kernel="vertical line", *, signed_colours: bool = False) -> None:
         super().__init__()
+        signed_colours = check_bool("signed_colours", signed_colours)
         self._images = named_images(images, _default_images)
         for name, image in self._images.items():
             channel_planes(image)  # validates the shape
         self._planes_cache: dict = {}
+        self._input_shown: str | None = None  # the image whose picture input_view holds
         self._syncing = False
         self.stack: list[tuple[str, np.ndarray]] = []
         self.output_array = np.zeros((1, 1), np.float32)
@@ -266,6 +269,18 @@ class KernelExplorer(WidgetBase):
     def _on_preset(self, _change) -> None:
         if self._syncing:
             return
+        try:
+            self._apply_preset(_change)
+        except Exception as error:  # noqa: BLE001 - a kernel factory's error goes to the widget, not the kernel log
+            if _change is not None:  # the control goes back, so that the controls still describe the kernel shown
+                self._syncing = True
+                try:
+                    _change["owner"].value = _change["old"]
+                finally:
+                    self._syncing = False
+            self.show_error(error)
+
+    def _apply_preset(self, _change) -> None:
         if self.preset.value == _CUSTOM:
             self._show_kernel(self._read_cells())  # size changed on a custom kernel: keep its top-left part
             return
@@ -296,6 +311,10 @@ class KernelExplorer(WidgetBase):
     def _on_cell(self, _change) -> None:
         if self._syncing:
             return
+        with self.errors_shown():
+            self._apply_cells()
+
+    def _apply_cells(self) -> None:
         if self.preset.value != _CUSTOM:
             self._syncing = True
             try:
@@ -317,23 +336,25 @@ class KernelExplorer(WidgetBase):
         name = self.image_choice.value
         if name not in self._planes_cache:
             self._planes_cache = {name: channel_planes(self._images[name])}
-            self.input_view.value = encode_image(self._images[name], "jpeg", vmin=0, vmax=1)
         return self._planes_cache[name]
 
     def _on_upload(self, change) -> None:
         from ..datasets import load_image
 
-        def load():
-            uploads = change["new"]
-            if not uploads:
-                return
+        uploads = change["new"]
+        if not uploads:
+            return
+        with self.errors_shown():  # a file that is not an image is reported in the widget
             item = uploads[0]
             name = f"upload: {item['name']}"
             self._images[name] = load_image(item, max_size=640)
-            self.image_choice.options = list(self._images)
-            self.image_choice.value = name
-
-        self._guarded(load)
+            self._planes_cache, self._input_shown = {}, None  # the same name may hold a new photo
+            if name not in self.image_choice.options:
+                self.image_choice.options = list(self._images)
+            if self.image_choice.value == name:
+                self.refresh()  # uploaded again under the same name: no change event, so redraw here
+            else:
+                self.image_choice.value = name  # the observer redraws (and shows any error)
 
     # ------------------------------------------------------------------ stack (Figure 13-6)
     def _add_to_stack(self) -> None:
@@ -369,32 +390,44 @@ class KernelExplorer(WidgetBase):
         return encode_image(array, "jpeg")
 
     def _update(self) -> None:
+        # Compute and encode everything first, then write: if anything fails, every picture stays as it was.
         start = time.perf_counter()
+        name = self.image_choice.value
         planes = self._planes()
         channel = CHANNELS[self.channel.value]
         kernel = self.kernel
         result = feature_map(None, kernel, channel, planes=planes)
-        self.output_view.value = self._encode_map(result)
-        self.output_array = result
-        self.last_update_ms = (time.perf_counter() - start) * 1000
-        self.readout.value = (
+        picture = self._encode_map(result)
+        stacked = [self._encode_map(feature_map(None, k, channel, planes=planes)) for _, k in self.stack]
+        photo = None if name == self._input_shown else encode_image(self._images[name], "jpeg", vmin=0, vmax=1)
+        readout = (
             f"{kernel.shape[0]}×{kernel.shape[1]} kernel, weights sum to {kernel.sum():.3g}; "
             f"feature map {result.shape[0]}×{result.shape[1]}, values {result.min():.3g} to {result.max():.3g} "
             "(SAME padding, stride 1)"
         )
-        self._render_stack(channel, planes)
+        if photo is not None:
+            self.input_view.value, self._input_shown = photo, name
+        self.output_view.value = picture
+        self.output_array = result
+        self.readout.value = readout
+        self._render_stack(stacked)
+        self.last_update_ms = (time.perf_counter() - start) * 1000
 
-    def _render_stack(self, channel, planes) -> None:
-        """Update the stacked maps in place; widgets are added or removed only when the stack changes."""
+    def _render_stack(self, pictures: list) -> None:
+        """Show the stacked maps' ``pictures`` in place; widgets are added or removed only when the stack changes."""
         views = self._stack_views
         if len(views) != len(self.stack):
+            replaced = self.stack_box.children  # closed below: a widget only dropped lives on in the kernel
             views[:] = [w.Image(format="jpeg", layout=w.Layout(width="200px")) for _ in self.stack]
             labels = [w.VBox([w.HTML(f"<small>{label}</small>"), view]) for (label, _), view in zip(self.stack, views)]
-            title = w.HTML("<b>Stacked feature maps</b> (one per kernel, as a convolutional layer outputs them):",
-                           layout=w.Layout(width="100%"))
-            self.stack_box.children = [title, *labels] if labels else []
-        for (_, k), view in zip(self.stack, views):
-            view.value = self._encode_map(feature_map(None, k, channel, planes=planes))
+            if labels:
+                title = w.HTML("<b>Stacked feature maps</b> (one per kernel, as a convolutional layer outputs them):",
+                               layout=w.Layout(width="100%"))
+                labels = [title, *labels]
+            self.stack_box.children = labels
+            close_widgets(*replaced)
+        for picture, view in zip(pictures, views):
+            view.value = picture
 
     def __repr__(self) -> str:
         return f"<KernelExplorer widget: {self.preset.value} kernel on {self.image_choice.value!r}>"

@@ -6,6 +6,7 @@ import html
 
 import ipywidgets as w
 
+from .._validation import check_one_of, check_positive_int
 from ..memory import LayerStats, Network, bytes_per_value, conv2d_stats, format_bytes
 from ._base import WidgetBase
 
@@ -52,6 +53,13 @@ class MemoryCalculator(WidgetBase):
                  kernel_size: int = 5, stride: int = 1, padding: str = "SAME", batch_size: int = 100,
                  dtype: str = "float32") -> None:
         super().__init__()
+        for name, value, maximum in (("height", height, _BIG), ("width", width, _BIG), ("channels", channels, _BIG),
+                                     ("filters", filters, _BIG), ("kernel_size", kernel_size, 15),
+                                     ("stride", stride, 8), ("batch_size", batch_size, 100 * _BIG)):
+            if check_positive_int(name, value) > maximum:
+                raise ValueError(f"{name} must be at most {maximum:,}, received {name}={value!r}.")
+        padding = check_one_of("padding", padding, ("SAME", "VALID"), normalize=str.upper)
+        dtype = check_one_of("dtype", dtype, ("float32", "float16"))
         style = {"description_width": "90px"}
 
         def number(value, description, maximum=_BIG):
@@ -64,7 +72,7 @@ class MemoryCalculator(WidgetBase):
         self.filters = number(filters, "Feature maps")
         self.kernel_size = w.IntSlider(value=kernel_size, min=1, max=15, description="Kernel size", style=style)
         self.stride = w.IntSlider(value=stride, min=1, max=8, description="Stride", style=style)
-        self.padding = w.ToggleButtons(options=["SAME", "VALID"], value=padding.upper(), description="Padding",
+        self.padding = w.ToggleButtons(options=["SAME", "VALID"], value=padding, description="Padding",
                                        style={**style, "button_width": "70px"})
         self.batch_size = number(batch_size, "Batch size", 100 * _BIG)
         self.dtype = w.ToggleButtons(options=["float32", "float16"], value=dtype, description="Values",

@@ -58,6 +58,12 @@ def top_k_bars(predictions) -> str:
     >>> bars.count("cnnlab-bar-row"), "macaw" in bars, "90.0%" in bars
     (2, True, True)
     """
+    predictions = list(predictions) if not isinstance(predictions, (str, bytes)) else [predictions]
+    for item in predictions:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[1], (int, float, np.number))
+                and not isinstance(item[1], bool)):
+            raise ValueError(f"predictions must be a list of (name, probability) pairs, best first, "
+                             f"received {item!r:.80} in predictions={predictions!r:.80}.")
     rows = []
     for i, (name, p) in enumerate(predictions):
         p = float(p)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
+from .._validation import check_positive_int
 from ..plotting import encode_image
 from ._base import WidgetBase, named_images
 
@@ -69,6 +70,9 @@ def orientation_maps(image) -> np.ndarray:
     (8, 8, 6)
     """
     image = np.asarray(image, dtype=np.float32)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must have shape (height, width) or (height, width, channels), "
+                         f"received shape {image.shape}.")
     grey = image.mean(axis=-1, keepdims=True) if image.ndim == 3 else image[..., None]
     bank = K.filter_bank(*[K.gabor(7, theta=np.deg2rad(a)) for a in ORIENTATIONS], channels=1)
     return np.maximum(ops.conv2d(grey, bank, padding="SAME"), 0.0)
@@ -113,6 +117,7 @@ class PoolingExplorer(WidgetBase):
     def __init__(self, images=None, *, mode: str = "max", pool_size: int = 2, stride: int | None = None,
                  padding: str = "VALID") -> None:
         super().__init__()
+        pool_size = check_positive_int("pool_size", pool_size)
         self._images = named_images(images, _default_images)
         for name, array in self._images.items():
             if array.ndim != 3 or array.shape[-1] != 3 or min(array.shape[:2]) < 4:
@@ -188,45 +193,59 @@ class PoolingExplorer(WidgetBase):
 
     # ------------------------------------------------------------------ rendering
     def _update(self) -> None:
+        # Compute and encode everything first, then write: if anything fails, every picture stays as it was.
         image = self.image
         size, stride, padding = self.pool_size.value, self.stride.value, self.padding.value
         result = pool(image, self.mode.value, size, stride, padding)
-        self.input_view.value = encode_image(image, "jpeg", vmin=0, vmax=1)
-        self.output_view.value = encode_image(np.clip(result, 0, 1), "png", vmin=0, vmax=1, scale=stride)
-        self.output_array = result
-        self.invariance = shift_invariance(self._images[self.image_choice.value], self.mode.value, size, stride,
-                                           padding)
+        photo = encode_image(image, "jpeg", vmin=0, vmax=1)
+        pooled_picture = encode_image(np.clip(result, 0, 1), "png", vmin=0, vmax=1, scale=stride)
+        invariance = shift_invariance(self._images[self.image_choice.value], self.mode.value, size, stride, padding)
         kept = result.shape[0] * result.shape[1] / (image.shape[0] * image.shape[1])
-        self.readout.value = (
+        readout = (
             f"{image.shape[0]}×{image.shape[1]} → {result.shape[0]}×{result.shape[1]} "
             f"({self.mode.value} pooling, {size}×{size} window, stride {stride}, {padding}): "
             f"{kept:.0%} of the values are kept, no weights involved.<br>"
-            f"Shifting the input one pixel right changes {1 - self.invariance[0]:.0%} of its pixels "
-            f"{'but only' if self.invariance[1] > self.invariance[0] else 'and'} "
-            f"{1 - self.invariance[1]:.0%} of the pooled outputs."
+            f"Shifting the input one pixel right changes {1 - invariance[0]:.0%} of its pixels "
+            f"{'but only' if invariance[1] > invariance[0] else 'and'} "
+            f"{1 - invariance[1]:.0%} of the pooled outputs."
         )
-        self._update_depthwise()
+        write_depthwise = self._depthwise()
+        self.input_view.value = photo
+        self.output_view.value = pooled_picture
+        self.output_array = result
+        self.invariance = invariance
+        self.readout.value = readout
+        write_depthwise()
 
-    def _update_depthwise(self) -> None:
-        name = self.image_choice.value
-        key = (name, self.shift.value)
-        if key not in self._orientations:
+    def _depthwise(self):
+        """Compute depthwise pooling of the orientation maps; return the function that shows it."""
+        key = (self.image_choice.value, self.shift.value)
+        if key in self._orientations:  # their pictures are on display already
+            maps, top = self._orientations[key]
+            new_inputs = None
+        else:
             maps = orientation_maps(self.image)
-            self._orientations = {key: (maps, float(maps.max()) or 1.0)}
-            for view, channel in zip(self.depth_inputs, np.moveaxis(maps, -1, 0)):
-                view.value = encode_image(channel, "jpeg", vmin=0, vmax=self._orientations[key][1])
-        maps, top = self._orientations[key]
+            top = float(maps.max()) or 1.0
+            new_inputs = [encode_image(channel, "jpeg", vmin=0, vmax=top) for channel in np.moveaxis(maps, -1, 0)]
         pooled = ops.depth_max_pool(maps, self.depth_size.value)
-        self.depth_output = pooled
-        for index, view in enumerate(self.depth_outputs):
-            visible = index < pooled.shape[-1]
-            view.layout.display = None if visible else "none"
-            if visible:
-                view.value = encode_image(pooled[..., index], "jpeg", vmin=0, vmax=top)
-        self.depth_readout.value = (
-            f"{maps.shape[-1]} channels → {pooled.shape[-1]} (max over groups of {self.depth_size.value} "
-            "consecutive channels; height and width unchanged)"
-        )
+        pictures = [encode_image(pooled[..., index], "jpeg", vmin=0, vmax=top) for index in range(pooled.shape[-1])]
+        readout = (f"{maps.shape[-1]} channels → {pooled.shape[-1]} (max over groups of {self.depth_size.value} "
+                   "consecutive channels; height and width unchanged)")
+
+        def write() -> None:
+            if new_inputs is not None:
+                self._orientations = {key: (maps, top)}
+                for view, picture in zip(self.depth_inputs, new_inputs):
+                    view.value = picture
+            self.depth_output = pooled
+            for index, view in enumerate(self.depth_outputs):
+                visible = index < len(pictures)
+                view.layout.display = None if visible else "none"
+                if visible:
+                    view.value = pictures[index]
+            self.depth_readout.value = readout
+
+        return write
 
     def __repr__(self) -> str:
         return f"<PoolingExplorer widget: {self.mode.value} pooling on {self.image_choice.value!r}>"

@@ -24,7 +24,7 @@ import ipywidgets as w
 import numpy as np
 
 from .. import ops
-from .._validation import check_non_negative_int, check_one_of, check_positive_int
+from .._validation import check_memory, check_non_negative_int, check_one_of, check_positive_int
 from ..plotting import encode_image, to_uint8
 from ._base import WidgetBase
 
@@ -73,6 +73,8 @@ def is_pooling(layer: ops.Layer) -> bool:
     >>> [is_pooling(layer) for layer in PRESETS["conv 3×3, pool 2×2, conv 3×3"]]
     [False, True, False]
     """
+    if not isinstance(layer, ops.Layer):
+        raise ValueError(f"layer must be a cnnlab.ops.Layer, received layer={layer!r:.80}.")
     return "pool" in layer.name.lower()
 
 
@@ -414,6 +416,8 @@ class ReceptiveFieldExplorer(WidgetBase):
         preset = check_one_of("preset", preset, self.presets)
         height, width = self.input_image.shape[:2]
         self.scale = (max(1, 480 // max(height, width)) if scale is None else check_positive_int("scale", scale))
+        check_memory(f"scale={self.scale} on an image of {height}×{width} pixels", height * width * self.scale**2 * 3,
+                     fix="Use a smaller scale.")
         self.format = check_one_of("format", format, ("jpeg", "png"),
                                    normalize=lambda f: str(f).lower().replace("jpg", "jpeg"))
         self.box: tuple[int, int, int, int] | None = None
@@ -466,10 +470,11 @@ class ReceptiveFieldExplorer(WidgetBase):
 
     # ------------------------------------------------------------------ updates
     def _on_preset(self, _change) -> None:
-        stack = self.layers
-        with self.quiet():
-            self.layer.options = self._layer_options(stack)
-            self.layer.value = len(stack) - 1
+        with self.errors_shown():
+            stack = self.layers
+            with self.quiet():
+                self.layer.options = self._layer_options(stack)
+                self.layer.value = len(stack) - 1
         self.refresh()
 
     def _update(self) -> None:
@@ -486,9 +491,13 @@ class ReceptiveFieldExplorer(WidgetBase):
         path = field_path(stack, shape, chosen, row, col)
         box = field_box(stack, shape, chosen, row, col)
         shown = draw_box(self.input_image, box, scale=self.scale, border=max(2, self.scale // 3))
-        self.image.value = encode_image(shown, self.format)
-        self.readout.value = self._readout(table, chosen, (row, col), path)
-        self.table_html.value = _table_html(table, chosen)
+        # Everything is computed before anything is shown: if one step fails, the last good view stays whole.
+        picture = encode_image(shown, self.format)
+        readout = self._readout(table, chosen, (row, col), path)
+        table_html = _table_html(table, chosen)
+        self.image.value = picture
+        self.readout.value = readout
+        self.table_html.value = table_html
         self.box, self.path, self.table, self.output_array = box, path, table, shown
         self._shown = (self.preset.value, chosen)
 

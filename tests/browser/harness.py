@@ -35,7 +35,11 @@ class Action:
         if self.kind == "toggle":
             return f"press the '{self.value}' toggle button"
         if self.kind == "click":
-            return f"click '{self.label}'"
+            return f"click '{self.label}'" + (f" (button #{self.times})" if self.times else "")
+        if self.kind == "choose":
+            return f"choose the option starting '{self.value}'"
+        if self.kind == "write":
+            return f"write {self.value!r} in text area #{self.times}"
         if self.kind == "check":
             return f"tick '{self.label}'"
         if self.kind == "type":
@@ -62,9 +66,19 @@ def toggle(option: str) -> Action:
     return Action("toggle", value=option)
 
 
-def click(text: str) -> Action:
-    """Click the button whose text is ``text``."""
-    return Action("click", text)
+def click(text: str, index: int = 0) -> Action:
+    """Click the button whose text is ``text`` (the ``index``-th of them, when several have it)."""
+    return Action("click", text, times=index)
+
+
+def choose(option: str) -> Action:
+    """Click the radio button whose text starts with ``option``."""
+    return Action("choose", value=option)
+
+
+def write(text: str, index: int = 0) -> Action:
+    """Type ``text`` into the ``index``-th multi-line text area of the widget."""
+    return Action("write", value=text, times=index)
 
 
 def check(label: str) -> Action:
@@ -236,7 +250,13 @@ class NotebookPage:
             widget.locator(".widget-toggle-button", has_text=re.compile(rf"^\s*{re.escape(str(action.value))}\s*$")) \
                 .first.click()
         elif action.kind == "click":
-            widget.locator("button.widget-button", has_text=action.label).first.click()
+            widget.locator("button.widget-button", has_text=action.label).nth(action.times).click()
+        elif action.kind == "choose":
+            widget.locator(".widget-radio-box label", has_text=str(action.value)).first.click()  # its text, as a person does
+        elif action.kind == "write":
+            area = widget.locator(".widget-textarea textarea").nth(action.times)
+            area.fill(str(action.value))
+            area.press("Tab")  # leave the box, as a person would before clicking Check
         elif action.kind == "check":
             widget.locator(".widget-checkbox", has_text=action.label).locator("input").click()
         elif action.kind == "type":

@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 
 import nbformat
-from harness import (Scenario, check, click, draw, image_changed, page_shows, press, select, shows, step, svg_changed,
-                     toggle, type_into, upload)
+from harness import (Scenario, check, choose, click, draw, image_changed, page_shows, press, select, shows, step, svg_changed,
+                     toggle, type_into, upload, write)
+
+from tests import stop_training_cells
 
 DATA = Path(os.environ.get("CNNLAB_DATA_DIR", "/nonexistent"))
 
@@ -27,19 +29,8 @@ def _notebook(*sources: str) -> str:
 #: Notebooks made for a test, not part of the course: name -> notebook JSON.
 TEST_NOTEBOOKS = {
     # A training run far too long to finish: only the Stop button can end its cell, and the next cell then runs.
-    "stop_training.ipynb": _notebook(
-        """import numpy as np, keras
-from cnnlab import training
-x = np.random.default_rng(0).random((4096, 8, 8, 1), dtype=np.float32)
-y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int32")
-model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
-                          keras.layers.Dense(2, activation="softmax")])
-model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-monitor = training.TrainingMonitor(update_every=5)
-display(monitor)
-history = training.fit(model, (x, y), epochs=10_000, batch_size=32, callbacks=[monitor])""",
-        'print(f"training ended after {len(history.epoch)} epochs; stopped={monitor.stopped}")',
-    ),
+    "stop_training.ipynb": _notebook(stop_training_cells.SETUP + "\n" + stop_training_cells.TRAIN,
+                                     stop_training_cells.AFTER),
 }
 
 SCENARIOS = [
@@ -115,6 +106,32 @@ SCENARIOS = [
         step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream")),
         step(press("Steps", "ArrowLeft", 1), shows("Choose a layer and press Dream")),  # quick mode: 3 -> 2 steps
         step(click("Dream"), image_changed(1), shows("loss"), shows("conv_pw_11_relu: loss")),
+    )),
+
+    # Exercises 1-6: a wrong answer gets a targeted message or a hint; the right one is accepted.
+    Scenario("01_visual_cortex_and_receptive_fields.ipynb", "cnnlab-exercise", steps=(
+        step(write("A CNN has fewer parameters."), ),
+        step(click("Check"), shows("You named 1 of 3 key ideas"), shows("Think about this")),
+        step(write("Fewer parameters thanks to weight sharing; a feature learned once is detected anywhere in the "
+                   "image; and the architecture has a prior: local patterns are combined into larger ones."), ),
+        step(click("Check"), shows("✓ Right!")),
+        step(click("Show model answer"), shows("Far fewer parameters")),
+    )),
+    Scenario("04_memory_requirements.ipynb", "cnnlab-exercise", index=0, steps=(
+        step(type_into("", "902,700", index=0), ),
+        step(click("Check", 0), shows("✗ Not yet."), shows("you left out the biases")),
+        step(type_into("", "1000", index=0), ),
+        step(click("Check", 0), shows("Hint 1 of 2")),
+        step(type_into("", "903,400", index=0), ),
+        step(click("Check", 0), shows("✓ Right!"), shows("1 of 3 questions right")),
+        step(type_into("", "12.6 MB", index=1), ),
+        step(click("Check", 1), shows("2 of 3 questions right")),
+    )),
+    Scenario("06_cnn_architectures.ipynb", "cnnlab-exercise", index=0, steps=(
+        step(choose("Right before the output layer"), ),
+        step(click("Check"), shows("✗ Not yet."), shows("softmax activation's job"), shows("Hint 1 of 2")),
+        step(choose("In the lower layers"), ),
+        step(click("Check"), shows("✓ Right!")),
     )),
 
     # The training monitor's Stop button, clicked while its cell trains: training ends after the
