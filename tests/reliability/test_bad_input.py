@@ -14,9 +14,9 @@ function it exercises (``module.function/what``), which
 is left out. Rows whose function needs TensorFlow live in ``TF_CASES`` and
 import it (lazily) only when they run; they build tiny models.
 
-Rows that fail because of code owned by another helper are marked
-``xfail(strict=True, reason="owner: ...")``: when the owner fixes the code, the
-strict xfail fails and the mark must come off.
+A row may be marked ``Case(..., xfail="why")`` while the code it tests is being
+fixed: the mark is strict, so once the code is fixed the row fails until the
+mark comes off. No row carries one today.
 
 Widgets: constructor arguments are rows like any other; ``CONTROL_CASES``
 set a control to an impossible value programmatically and check that the
@@ -72,9 +72,6 @@ HUGE_WITHOUT_ESTIMATE = {"widgets.ConvGeometryExplorer/huge"}
 #: A message that states an estimate of the memory needed, as check_memory writes it.
 BYTES = r"\d[\d,]* bytes"
 
-OWNER_C = "owner: helper C (datasets.py, _download.py, pretrained.py)"
-OWNER_D = "owner: helper D (widgets/, training.py)"
-OWNER_NONE = "owner: unassigned (device.py)"
 
 
 @dataclass(frozen=True)
@@ -785,7 +782,7 @@ CASES: list[Case] = [
     Case("exercises.check_dream/fn-str", "wrong-type",
          lambda: exercises.check_dream("dream", None, IMAGE, "a"),
          ValueError, r"fn must be a function .*received fn='dream'"),
-    # ------------------------------------------------------------------ datasets (helper C)
+    # ------------------------------------------------------------------ datasets
     Case("datasets.read_idx/not-idx", "wrong-type",
          lambda: datasets.read_idx(b"GIF89a"),
          ValueError, r"data does not start with an IDX magic number \(received first bytes b'GIF8'\)"),
@@ -854,7 +851,7 @@ CASES: list[Case] = [
     Case("datasets.flowers_pipeline/image-size", "non-positive-size",
          lambda: datasets.flowers_pipeline([("a.jpg", 0)], image_size=0),
          ValueError, r"image_size must .*received image_size=0"),
-    # ------------------------------------------------------------------ _download (helper C)
+    # ------------------------------------------------------------------ _download
     Case("_download.check_url/scheme", "unknown-name",
          lambda: _download.check_url("ftp://example.org/x"), ValueError, r"ftp://example\.org/x"),
     Case("_download.check_url/int", "wrong-type",
@@ -1133,7 +1130,7 @@ TF_CASES: list[Case] = [
     Case("evaluation.misclassified/keras-channels", "mismatched-channels",
          lambda: evaluation.misclassified(tiny_cnn(), np.zeros((2, 8, 8, 1), np.float32), [0, 1]), ValueError,
          r"x has shape \(2, 8, 8, 1\) but model takes inputs of shape \(None, 8, 8, 3\)"),
-    # ------------------------------------------------------------------ pretrained (helper C)
+    # ------------------------------------------------------------------ pretrained
     Case("pretrained.load_classifier/unknown", "unknown-name",
          lambda: tfmod("pretrained").load_classifier("alexnet"),
          ValueError, r"name must be one of 'auto', .*received name='alexnet'"),
@@ -1208,7 +1205,7 @@ TF_CASES: list[Case] = [
     Case("pretrained.verify_file/file-str", "wrong-type",
          lambda: tfmod("pretrained").verify_file("/tmp/cnnlab-never/x.h5", "x.h5"), ValueError,
          r"file must be a ModelFile.*received file='x\.h5'"),
-    # ------------------------------------------------------------------ training (helper D)
+    # ------------------------------------------------------------------ training
     Case("training.build_in_scope/not-callable", "wrong-type",
          lambda: tfmod("training").build_in_scope(None, "mnist_cnn"),
          ValueError, r"build_fn must be a callable .*received build_fn='mnist_cnn'"),
@@ -1281,7 +1278,7 @@ TF_CASES: list[Case] = [
 ]
 
 
-# ----------------------------------------------------------------------------- the table: widgets (helper D)
+# ----------------------------------------------------------------------------- the table: widgets
 
 
 def W(name: str):

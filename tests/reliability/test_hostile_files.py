@@ -138,7 +138,7 @@ def test_trailing_junk_after_a_complete_photo_is_harmless(photos, watched):
 
 @pytest.mark.parametrize("case", ["jpeg-cut-in-half", "html-error-page", "zero-bytes"])
 def test_the_widget_upload_path_shows_the_error_and_keeps_the_previous_photo(photos, case):
-    """KernelExplorer's upload handler (helper D's widget) with the same hostile bytes: an error in the widget,
+    """KernelExplorer's upload handler with the same hostile bytes: an error in the widget,
     never an exception in the notebook, and the photo list unchanged."""
     from cnnlab.widgets import KernelExplorer
 

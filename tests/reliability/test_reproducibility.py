@@ -13,6 +13,7 @@ notebook check requires that plenty of outputs (text, streams, plots) be compare
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import configparser
 import re
 import shutil
@@ -184,7 +185,10 @@ def _execute_twice(tmp_path: Path):
     async def run_both():
         await asyncio.gather(*(client.async_execute() for client in clients))
 
-    asyncio.run(run_both())
+    # In a thread of its own: an earlier test (Playwright's sync API, in the browser suite) may have
+    # left an event loop running in this one, and asyncio.run() refuses to nest.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run_both()).result()
     return [client.nb for client in clients]
 
 
