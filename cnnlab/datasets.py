@@ -1193,7 +1193,13 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
     and flips come from ``tf.random.Generator.from_seed(seed)`` drawn one element at
     a time in order, and every parallel map keeps its input order (``deterministic=True``).
     """
-    autotune = tf.data.AUTOTUNE
+    # Fixed parallelism, and tf.data's autotuner off: its optimisation thread sometimes took
+    # 15-40 s to wind down when Keras discarded an iterator (after every evaluation), which
+    # stalled training on a 2-core machine with the CPU idle. One decoding thread per core
+    # and two batches prefetched keep a CPU or a GPU fed.
+    parallel = max(1, (os.cpu_count() or 2) // 2)
+    options = tf.data.Options()
+    options.autotune.enabled = False
     n = len(pairs)
     paths = tf.constant([path for path, _ in pairs], dtype=tf.string)
     labels = tf.constant([label for _, label in pairs], dtype=tf.int32)
@@ -1216,23 +1222,23 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
 
     if not training:
         dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
-        dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=True)
+        dataset = dataset.map(load, num_parallel_calls=parallel, deterministic=True)
         if cache:
             dataset = dataset.cache()
         dataset = dataset.map(lambda image, label: (tf.cast(image, tf.float32) / 255.0, label),
-                              num_parallel_calls=autotune, deterministic=True)
+                              num_parallel_calls=parallel, deterministic=True)
     else:
         orders = _epoch_orders(tf, n, seed)
         if not cache:
             # Each epoch: a new order of the files, then decode them in that order.
             dataset = orders.flat_map(tf.data.Dataset.from_tensor_slices)
             dataset = dataset.map(lambda i: (tf.gather(paths, i), tf.gather(labels, i)))
-            dataset = dataset.map(load, num_parallel_calls=autotune, deterministic=True)
+            dataset = dataset.map(load, num_parallel_calls=parallel, deterministic=True)
         else:
             # Decode every photo once, in file order, and keep them all (flattened, with their shapes)
             # as one ragged batch; each epoch then reads them in its own order, one index at a time.
             decoded = tf.data.Dataset.from_tensor_slices((paths, labels))
-            decoded = decoded.map(load, num_parallel_calls=autotune, deterministic=True)
+            decoded = decoded.map(load, num_parallel_calls=parallel, deterministic=True)
             decoded = decoded.map(lambda image, label: (tf.reshape(image, [-1]), tf.shape(image), label))
             decoded = decoded.ragged_batch(n).cache()
 
@@ -1260,9 +1266,9 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
             crop = tf.image.stateless_random_flip_left_right(crop, seed=seeds[2])
             return tf.clip_by_value(crop / 255.0, 0.0, 1.0), label
 
-        dataset = dataset.map(augment, num_parallel_calls=autotune, deterministic=True)
+        dataset = dataset.map(augment, num_parallel_calls=parallel, deterministic=True)
     dataset = dataset.batch(batch_size)
     if preprocess is not None:
-        dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=autotune,
+        dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=parallel,
                               deterministic=True)
-    return dataset.prefetch(autotune)
+    return dataset.prefetch(2).with_options(options)

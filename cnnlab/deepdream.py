@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -197,6 +198,21 @@ def smallest_input_side(model, limit: int = 4096) -> int:
     return high
 
 
+# model -> {chosen layer names: smallest side}: a dream explorer asks again at every slider move.
+_SMALLEST_SIDES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _smallest_side_for(model, names: tuple[str, ...], features) -> int:
+    """:func:`smallest_input_side` of ``features`` (``model`` up to ``names``), remembered per model and layers."""
+    try:
+        known = _SMALLEST_SIDES.setdefault(model, {})
+    except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
+        return smallest_input_side(features)
+    if names not in known:
+        known[names] = smallest_input_side(features)
+    return known[names]
+
+
 def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, octaves: int = 3,
               octave_scale: float = 1.3, tile_size: int = 512, seed: int | None = 0):
     """Gradient ascent on the activations of ``layers``, over several octaves; see the module notes.
@@ -257,7 +273,7 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
         raise ValueError(f"octave_scale must be greater than 1, received octave_scale={octave_scale}; "
                          "1.3 to 1.5 are usual.")
     features, weights = dream_model(model, layers)
-    smallest = smallest_input_side(features)
+    smallest = _smallest_side_for(model, tuple(weights), features)
     if min(array.shape[:2]) < smallest:
         raise ValueError(f"image of shape {array.shape} is too small for these layers: they need at least "
                          f"{smallest}×{smallest} pixels; enlarge the image or choose a lower layer.")

@@ -53,6 +53,7 @@ from ._validation import (  # noqa: E402
     check_positive_int,
     check_positive_number,
 )
+from .training import _wind_up  # noqa: E402
 
 
 def _check_rate(name: str, value, *, hint: str = "") -> float:
@@ -194,6 +195,33 @@ def _one_hot(dataset, num_classes: int):
     return dataset.map(lambda x, y: (x, tf.one_hot(y, num_classes)), num_parallel_calls=tf.data.AUTOTUNE)
 
 
+def _fit(model, train, val, epochs: int, callbacks, verbose: int):
+    """``model.fit`` on pipelines that shuffle themselves; on Ctrl-C or an error, wind up as ``training.fit`` does.
+
+    A training set of known length is repeated ``epochs`` times and read through one
+    iterator (``steps_per_epoch``): the same batches in the same order as one pass per
+    epoch, without an iterator built and torn down every epoch. The repeated stream
+    ends exactly after the last epoch, so nothing is read ahead into an epoch that is
+    not trained (the flowers' order and crops stay reproducible). The validation set is
+    left alone: Keras discards its iterator after every evaluation anyway.
+
+    Keras skips ``on_train_end`` when ``fit`` raises, so a :class:`cnnlab.training.TrainingMonitor`
+    would be left "running"; :func:`cnnlab.training._wind_up` ends its run and drops the cached
+    validation iterator before the exception goes on.
+    """
+    callbacks = list(callbacks)
+    steps = {}
+    if int(train.cardinality()) > 0:
+        steps["steps_per_epoch"] = int(train.cardinality())
+        train = train.repeat(epochs)
+    try:
+        return model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, shuffle=False,
+                         verbose=verbose, **steps)
+    except BaseException as error:  # KeyboardInterrupt too
+        _wind_up(model, callbacks, error)
+        raise
+
+
 def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_epochs: int = 8,
                    fine_tune_from: int | str | None = 0, head_lr: float = 1e-3, fine_tune_lr: float = 5e-4,
                    label_smoothing: float = 0.1, batchnorm: str = "train", callbacks=(), verbose: int = 0):
@@ -227,6 +255,13 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
     -------
     dict
         ``{"head": History or None, "fine_tune": History or None, "seconds": {...}}``.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When the kernel is interrupted: the model keeps the weights of the last batch
+        that ran, and every :class:`cnnlab.training.TrainingMonitor` in ``callbacks``
+        ends its run (it says "interrupted"), as with :func:`cnnlab.training.fit`.
     """
     head_epochs = check_non_negative_int("head_epochs", head_epochs)
     fine_tune_epochs = check_non_negative_int("fine_tune_epochs", fine_tune_epochs)
@@ -248,8 +283,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
         set_fine_tuning(model, None)
         model.compile(keras.optimizers.Adam(head_lr), loss, metrics=["accuracy"])
         started = time.perf_counter()
-        result["head"] = model.fit(train1, validation_data=val1, epochs=head_epochs, callbacks=list(callbacks),
-                                   shuffle=False, verbose=verbose)  # the pipeline shuffles
+        result["head"] = _fit(model, train1, val1, head_epochs, callbacks, verbose)
         result["seconds"]["head"] = time.perf_counter() - started
     if fine_tune_epochs:
         set_fine_tuning(model, fine_tune_from, batchnorm=batchnorm)
@@ -262,8 +296,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
                                                           warmup_steps=max(steps // 10, 1))
         model.compile(keras.optimizers.Adam(schedule), loss, metrics=["accuracy"])
         started = time.perf_counter()
-        result["fine_tune"] = model.fit(train1, validation_data=val1, epochs=fine_tune_epochs,
-                                        callbacks=list(callbacks), shuffle=False, verbose=verbose)
+        result["fine_tune"] = _fit(model, train1, val1, fine_tune_epochs, callbacks, verbose)
         result["seconds"]["fine_tune"] = time.perf_counter() - started
     return result
 

@@ -84,6 +84,24 @@ def test_an_image_smaller_than_the_layers_accept_is_refused_with_the_minimum():
         deepdream.deepdream(_pooled_net(), _image(12, 40), "c2", steps=1, octaves=1)
 
 
+def test_the_smallest_side_is_worked_out_once_per_model_and_layers(monkeypatch):
+    """A dream explorer dreams at every slider move: the shape search is not repeated for the same layers."""
+    net = _pooled_net()
+    calls = []
+    real = deepdream.smallest_input_side
+
+    def counted(model, *args):
+        calls.append(model.name)
+        return real(model, *args)
+
+    monkeypatch.setattr(deepdream, "smallest_input_side", counted)
+    for layers in ("c2", "c2", ["c2"], "c1", {"c1": 2.0}):
+        deepdream.deepdream(net, _image(20, 30), layers, steps=1, octaves=1)
+    assert len(calls) == 2  # once for c2, once for c1
+    deepdream.deepdream(_pooled_net(), _image(20, 30), "c2", steps=1, octaves=1)  # another model: asked again
+    assert len(calls) == 3
+
+
 def test_tiled_gradient_equals_the_whole_image_gradient_for_a_pointwise_network():
     """With 1×1 convolutions no activation crosses a tile border, so tiling (and the roll) must change nothing."""
     keras.utils.set_random_seed(1)

@@ -478,3 +478,29 @@ def test_every_split_knows_its_number_of_batches(data_dir, cache):
     for split in SPLITS:
         dataset, n = getattr(data, split), len(data.files[split])
         assert int(dataset.cardinality()) == -(-n // 4) == sum(1 for _ in dataset)
+
+
+@pytest.mark.tensorflow
+def test_train_transfer_trains_on_the_same_batches_as_one_pass_per_epoch(data_dir):
+    """``train_transfer`` reads the training set through one repeated iterator: the stream must not change."""
+    import keras
+
+    from cnnlab import transfer
+
+    def trained(fit_epochs):
+        data = datasets.load_flowers(image_size=32, batch_size=8, max_per_class=8, seed=3, source="mirror")
+        keras.utils.set_random_seed(0)
+        base = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, name="c"),
+                                 keras.layers.GlobalAveragePooling2D()], name="base")
+        model = transfer.transfer_model(base, 5)
+        model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        fit_epochs(model, data.train)
+        return model.get_weights()
+
+    # Keras on its own: a new iterator, so a new order and new crops, every epoch.
+    by_keras = trained(lambda model, train: model.fit(train, epochs=3, shuffle=False, verbose=0))
+    by_transfer = trained(lambda model, train: transfer._fit(model, train, None, 3, (), 0))
+    for a, b in zip(by_keras, by_transfer):
+        np.testing.assert_array_equal(a, b)
+    one_epoch = trained(lambda model, train: model.fit(train, epochs=1, shuffle=False, verbose=0))
+    assert any(not np.array_equal(a, b) for a, b in zip(by_keras, one_epoch))  # the comparison can fail

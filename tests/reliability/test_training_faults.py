@@ -194,6 +194,33 @@ def test_an_error_in_a_callback_also_leaves_the_monitor_idle():
     expect_idle(monitor)
 
 
+@pytest.mark.parametrize("phase", ["head", "fine-tune"])
+def test_ctrl_c_in_either_phase_of_train_transfer_leaves_the_monitor_idle(phase):
+    """Notebook 09 trains through ``transfer.train_transfer``, which calls Keras' fit itself: same wind-up."""
+    import tensorflow as tf
+
+    from cnnlab import transfer
+
+    base = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, name="c"),
+                             keras.layers.BatchNormalization(name="bn"), keras.layers.GlobalAveragePooling2D()],
+                            name="base")
+    model = transfer.transfer_model(base, 2)
+    x, y = data()
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+    val = tf.data.Dataset.from_tensor_slices(data(64, seed=1)).batch(32)
+    monitor, recorder = training.TrainingMonitor(text=False), Recorder()
+    epoch = 0 if phase == "head" else 1  # Keras counts each phase's epochs from 0; the head phase has only one
+    with pytest.raises(KeyboardInterrupt):
+        transfer.train_transfer(model, train, val, head_epochs=1, fine_tune_epochs=2,
+                                callbacks=[monitor, recorder, At("train batch", interrupt, epoch=epoch, batch=2)])
+    assert recorder.batches == (3 if phase == "head" else 2 * STEPS + 3)
+    assert monitor.interruption == "KeyboardInterrupt"
+    expect_idle(monitor)
+    result = transfer.train_transfer(model, train, val, head_epochs=0, fine_tune_epochs=1, callbacks=[monitor])
+    assert len(result["fine_tune"].history["val_loss"]) == 1 and monitor.interruption is None
+    expect_idle(monitor)
+
+
 # ----------------------------------------------------------------------------- checkpoints
 
 
