@@ -292,7 +292,11 @@ def _dataset(data, name: str, batch_size: int, *, shuffle: bool, seed: int, augm
     dataset = dataset.batch(batch_size)
     if augment is not None:
         dataset = dataset.map(lambda xb, yb: (augment(xb), yb))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    # tf.data's autotuner off, as in the flowers pipelines: Keras discards an iterator after
+    # every epoch and evaluation, and waiting for the autotuner's thread could stall an epoch.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(2).with_options(options)
 
 
 def _standard_callbacks(val, early_stopping, checkpoint, tensorboard) -> list:

@@ -504,3 +504,10 @@ def test_train_transfer_trains_on_the_same_batches_as_one_pass_per_epoch(data_di
         np.testing.assert_array_equal(a, b)
     one_epoch = trained(lambda model, train: model.fit(train, epochs=1, shuffle=False, verbose=0))
     assert any(not np.array_equal(a, b) for a, b in zip(by_keras, one_epoch))  # the comparison can fail
+
+
+@pytest.mark.tensorflow
+def test_flower_pipelines_run_without_the_tf_data_autotuner(data_dir):
+    """Its optimisation thread stalled training 15-40 s whenever Keras discarded an iterator."""
+    data = datasets.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror")
+    assert all(getattr(data, split).options().autotune.enabled is False for split in SPLITS)
