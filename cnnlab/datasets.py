@@ -1184,6 +1184,18 @@ def _epoch_orders(tf, n: int, seed: int):
     return tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(next_order)
 
 
+def _prefetched_without_autotuner(tf, dataset):
+    """``dataset`` with two batches prefetched and tf.data's autotuner off, for Keras to iterate.
+
+    Keras discards an iterator after every epoch and every evaluation, and the discard
+    waits for the autotuner's optimisation thread to wind down: about 0.45 s per epoch on
+    a 2-core machine, and 15-40 s (with the CPU idle) once its period had grown.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(2).with_options(options)
+
+
 def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, preprocess, cache):
     """Build one tf.data pipeline: decode, resize (and augment when training), batch, prefetch.
 
@@ -1193,13 +1205,9 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
     and flips come from ``tf.random.Generator.from_seed(seed)`` drawn one element at
     a time in order, and every parallel map keeps its input order (``deterministic=True``).
     """
-    # Fixed parallelism, and tf.data's autotuner off: its optimisation thread sometimes took
-    # 15-40 s to wind down when Keras discarded an iterator (after every evaluation), which
-    # stalled training on a 2-core machine with the CPU idle. One decoding thread per core
-    # and two batches prefetched keep a CPU or a GPU fed.
+    # Fixed parallelism, as the autotuner is off (see _prefetched_without_autotuner): decoding
+    # gets half the cores, and the model the rest.
     parallel = max(1, (os.cpu_count() or 2) // 2)
-    options = tf.data.Options()
-    options.autotune.enabled = False
     n = len(pairs)
     paths = tf.constant([path for path, _ in pairs], dtype=tf.string)
     labels = tf.constant([label for _, label in pairs], dtype=tf.int32)
@@ -1271,4 +1279,4 @@ def _flower_pipeline(tf, pairs, *, training, image_size, batch_size, seed, prepr
     if preprocess is not None:
         dataset = dataset.map(lambda images, labels: (preprocess(images), labels), num_parallel_calls=parallel,
                               deterministic=True)
-    return dataset.prefetch(2).with_options(options)
+    return _prefetched_without_autotuner(tf, dataset)

@@ -204,10 +204,7 @@ _SMALLEST_SIDES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _smallest_side_for(model, names: tuple[str, ...], features) -> int:
     """:func:`smallest_input_side` of ``features`` (``model`` up to ``names``), remembered per model and layers."""
-    try:
-        known = _SMALLEST_SIDES.setdefault(model, {})
-    except TypeError:  # pragma: no cover - a model that cannot be weakly referenced
-        return smallest_input_side(features)
+    known = _SMALLEST_SIDES.setdefault(model, {})
     if names not in known:
         known[names] = smallest_input_side(features)
     return known[names]

@@ -40,6 +40,7 @@ from ._validation import (  # noqa: E402
     check_one_of,
     check_positive_int,
 )
+from .datasets import _prefetched_without_autotuner  # noqa: E402
 from .widgets._base import WidgetBase  # noqa: E402
 
 __all__ = ["fit", "build_in_scope", "digits_augmentation", "fashion_augmentation", "RandomAffine", "OneCycle", "prepare_digits", "train_reference",
@@ -292,11 +293,7 @@ def _dataset(data, name: str, batch_size: int, *, shuffle: bool, seed: int, augm
     dataset = dataset.batch(batch_size)
     if augment is not None:
         dataset = dataset.map(lambda xb, yb: (augment(xb), yb))
-    # tf.data's autotuner off, as in the flowers pipelines: Keras discards an iterator after
-    # every epoch and evaluation, and waiting for the autotuner's thread could stall an epoch.
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return dataset.prefetch(2).with_options(options)
+    return _prefetched_without_autotuner(tf, dataset)
 
 
 def _standard_callbacks(val, early_stopping, checkpoint, tensorboard) -> list:

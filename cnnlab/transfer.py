@@ -211,8 +211,9 @@ def _fit(model, train, val, epochs: int, callbacks, verbose: int):
     """
     callbacks = list(callbacks)
     steps = {}
-    if int(train.cardinality()) > 0:
-        steps["steps_per_epoch"] = int(train.cardinality())
+    batches = int(train.cardinality())
+    if batches > 0:
+        steps["steps_per_epoch"] = batches
         train = train.repeat(epochs)
     try:
         return model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, shuffle=False,
