@@ -9,13 +9,22 @@ Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``
 Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``models``,
 ``pretrained`` (ImageNet classifiers and feature extractors), ``training``, ``transfer``.
 ``evaluation`` is numpy and matplotlib only.
+
+``import cnnlab`` also arms a one-shot import hook (``cnnlab._quiet``) that keeps
+TensorFlow's C++ start-up messages (CUDA not found, CPU features, absl's
+pre-init warning) out of the notebooks while letting every other message,
+real errors above all, through. ``CNNLAB_TF_LOGS=1`` shows them all.
 """
 
 from __future__ import annotations
 
 import importlib
 
+from . import _quiet
+
 __version__ = "0.1.0"
+
+_quiet.install()
 
 _SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "kernels", "memory", "models", "ops",
                "plotting", "pretrained", "training", "transfer", "widgets")

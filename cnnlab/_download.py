@@ -51,7 +51,7 @@ from pathlib import Path
 
 from . import config
 
-__all__ = ["download", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError", "check_url"]
+__all__ = ["download", "download_from", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError", "check_url"]
 
 _CHUNK = 1 << 16
 _USER_AGENT = "cnnlab (+https://github.com/; educational CNN course)"
@@ -76,10 +76,21 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+def _under_mirror(url: str) -> bool:
+    """True if ``url`` lies under the configured classroom mirror (``CNNLAB_MIRROR_URL``)."""
+    try:
+        mirror = config.mirror_url()
+    except ValueError:
+        return False
+    return mirror is not None and url.startswith(mirror + "/")
+
+
 def check_url(url: str) -> str:
     """Return ``url`` if the course may fetch it, else raise ``ValueError``.
 
-    HTTPS is required; plain HTTP is allowed only for loopback addresses.
+    HTTPS is required; plain HTTP is allowed only for loopback addresses and
+    for the classroom mirror that ``CNNLAB_MIRROR_URL`` names (every file is
+    verified by its checksum, so the mirror need not be trusted).
 
     Examples
     --------
@@ -95,7 +106,7 @@ def check_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and (_is_loopback(parts.hostname) or _under_mirror(url)):
         return url
     raise ValueError(
         f"url={url!r} is not an HTTPS address; the course downloads only over "
@@ -191,7 +202,20 @@ def _fetch_once(url: str, target, timeout: float, description: str, progress: bo
             raise http.client.IncompleteRead(b"", total - received)
 
 
-def download(
+def download(urls: Sequence[str], dest: str | os.PathLike, **options) -> Path:
+    """Fetch the first verified copy of a file from ``urls`` into ``dest``; return ``dest``.
+
+    The same as :func:`download_from`, which also says which address delivered it.
+
+    Examples
+    --------
+    >>> download(["https://example.org/a.bin"], "/tmp/a.bin")  # doctest: +SKIP
+    PosixPath('/tmp/a.bin')
+    """
+    return download_from(urls, dest, **options)[0]
+
+
+def download_from(
     urls: Sequence[str],
     dest: str | os.PathLike,
     *,
@@ -202,7 +226,7 @@ def download(
     progress: bool = True,
     description: str | None = None,
     max_bytes: int | None = None,
-) -> Path:
+) -> tuple[Path, str]:
     """Fetch the first verified copy of a file from ``urls`` into ``dest``.
 
     Parameters
@@ -232,8 +256,8 @@ def download(
 
     Returns
     -------
-    pathlib.Path
-        ``dest``, now holding verified bytes.
+    (pathlib.Path, str)
+        ``dest``, now holding verified bytes, and the address that delivered them.
 
     Raises
     ------
@@ -259,8 +283,8 @@ def download(
     >>> def verify(path):
     ...     if hashlib.sha256(path.read_bytes()).hexdigest() != "e3b0c442...":
     ...         raise ChecksumError("unexpected SHA-256")
-    >>> download(["https://example.org/a.bin"], "/tmp/a.bin", verify=verify)  # doctest: +SKIP
-    PosixPath('/tmp/a.bin')
+    >>> download_from(["https://example.org/a.bin"], "/tmp/a.bin", verify=verify)  # doctest: +SKIP
+    (PosixPath('/tmp/a.bin'), 'https://example.org/a.bin')
     """
     dest = Path(dest)
     if isinstance(urls, str):
@@ -293,7 +317,7 @@ def download(
                 if verify is not None:
                     verify(tmp)
                 os.replace(tmp, dest)
-                return dest
+                return dest, url
             except ChecksumError as error:  # named after the file, not its temporary copy
                 failures.append(f"{url}: wrong content ({str(error).replace(tmp.name, dest.name)})")
                 break

@@ -6,7 +6,8 @@ received, and says how to fix it, in the style of Keras'
 helpers trust their inputs.
 
 :func:`check_memory` refuses a request whose estimated memory exceeds
-:func:`memory_limit` (4 GiB or half the RAM) *before* anything is allocated,
+:func:`memory_limit` (4 GiB or half the machine's memory: the least of its RAM,
+its cgroup's limit and its address-space limit) *before* anything is allocated,
 with the estimate in the message. This module needs only numpy and the
 standard library, so every other module can import it without a cycle.
 """
@@ -318,31 +319,155 @@ def check_finite_array(name: str, array) -> None:
 #: The most any single request may allocate when the machine's RAM cannot be read.
 _DEFAULT_MEMORY_LIMIT = 4 * 2**30
 
+#: Where Linux keeps the cgroup files: in a container, the container's own group (Binder gives 2 GB this way).
+_CGROUP_ROOT = "/sys/fs/cgroup"
+
+#: A limit at least this large means "no limit" (cgroup v1 writes 2**63 rounded down to a page).
+_NO_LIMIT = 2**60
+
+
+def _physical_memory() -> int | None:
+    """The machine's physical RAM in bytes (``os.sysconf``), or None where it cannot be read (Windows)."""
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return None
+    return ram if isinstance(ram, int) and ram > 0 else None
+
+
+def _cgroup_memory_files(root: str = _CGROUP_ROOT, self_cgroup: str = "/proc/self/cgroup") -> list[str]:
+    """The files that may hold this process's cgroup memory limit: v2's ``memory.max``, v1's ``memory.limit_in_bytes``.
+
+    Those at ``root`` (a container's group), and those of the group that
+    ``self_cgroup`` names (on a host, a systemd slice).
+
+    Examples
+    --------
+    >>> _cgroup_memory_files("/sys/fs/cgroup", "/no/such/file")
+    ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes']
+    """
+    files = [os.path.join(root, "memory.max"), os.path.join(root, "memory", "memory.limit_in_bytes")]
+    try:
+        with open(self_cgroup, encoding="utf-8") as file:
+            lines = file.read(65536).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return files
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or not parts[2].startswith("/") or parts[2] == "/":
+            continue
+        group = parts[2].lstrip("/")
+        if parts[0] == "0" and parts[1] == "":  # cgroup v2: "0::/path"
+            files.append(os.path.join(root, group, "memory.max"))
+        elif "memory" in parts[1].split(","):  # cgroup v1: "4:memory:/path"
+            files.append(os.path.join(root, "memory", group, "memory.limit_in_bytes"))
+    return files
+
+
+def _cgroup_memory_limit(files=None) -> int | None:
+    """The tightest memory limit in the cgroup ``files`` that can be read, in bytes; None if there is none.
+
+    ``max`` (cgroup v2), a huge number (cgroup v1), or no readable file means no limit.
+    ``files``: :func:`_cgroup_memory_files` by default.
+
+    Examples
+    --------
+    >>> _cgroup_memory_limit(["/no/such/file"]) is None
+    True
+    """
+    limits = []
+    for name in _cgroup_memory_files() if files is None else files:
+        try:
+            with open(name, encoding="ascii") as file:
+                raw = file.read(64).strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if raw.isdigit() and 0 < int(raw) < _NO_LIMIT:
+            limits.append(int(raw))
+    return min(limits) if limits else None
+
+
+def _address_space_limit(getrlimit=None) -> int | None:
+    """The soft limit on this process's address space (``ulimit -v``) in bytes, or None if unlimited.
+
+    ``getrlimit`` stands in for :func:`resource.getrlimit` (which is missing on Windows) in tests.
+
+    Examples
+    --------
+    >>> _address_space_limit(lambda which: (2**31, -1))
+    2147483648
+    >>> _address_space_limit(lambda which: (-1, -1)) is None
+    True
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        resource = None
+    which = getattr(resource, "RLIMIT_AS", None)
+    if getrlimit is None:
+        if which is None:
+            return None
+        getrlimit = resource.getrlimit
+    try:
+        soft = getrlimit(which)[0]
+    except (OSError, ValueError, TypeError, IndexError):
+        return None
+    # RLIM_INFINITY is -1 on Linux and 2**63 - 1 elsewhere: both mean no limit.
+    return soft if isinstance(soft, int) and 0 < soft < _NO_LIMIT else None
+
+
+def _machine_memory(*, physical=None, cgroup_files=None, getrlimit=None) -> int | None:
+    """The memory this process may use, in bytes: the least of the RAM, its cgroup's limit and its address-space limit.
+
+    In a container or on Binder (2 GB in a cgroup) the cgroup's limit is what
+    counts, not the host's RAM; ``ulimit -v`` caps the address space. None
+    where none of the three can be read.
+
+    Parameters
+    ----------
+    physical : callable, optional
+        Returns the physical RAM in bytes, or None; :func:`_physical_memory` by default.
+    cgroup_files : sequence of paths, optional
+        The cgroup files to read, the tightest limit wins (:func:`_cgroup_memory_files` by default).
+    getrlimit : callable, optional
+        Stands in for :func:`resource.getrlimit`.
+
+    Examples
+    --------
+    >>> _machine_memory(physical=lambda: 16 * 2**30, cgroup_files=[], getrlimit=lambda which: (2**31, -1))
+    2147483648
+    >>> _machine_memory(physical=lambda: None, cgroup_files=[], getrlimit=lambda which: (-1, -1)) is None
+    True
+    """
+    ram = (_physical_memory if physical is None else physical)()
+    limits = [ram, _cgroup_memory_limit(cgroup_files), _address_space_limit(getrlimit)]
+    known = [limit for limit in limits if limit is not None]
+    return min(known) if known else None
+
 
 def memory_limit() -> int:
-    """The default ``limit`` of :func:`check_memory`, in bytes: 4 GiB or half the RAM, whichever is less.
+    """The default ``limit`` of :func:`check_memory`, in bytes: 4 GiB or half the machine's memory, whichever is less.
 
-    The RAM is the machine's physical memory (``os.sysconf``), not what is
-    free at the moment: free memory changes from second to second, and the
-    same call should not pass or fail depending on what else runs. Half of it
-    leaves room for the notebook, TensorFlow and the copies an operation
+    The machine's memory is the least of the physical RAM (``os.sysconf``), the
+    limit of the process's cgroup (a container's, or Binder's 2 GB) and its
+    address-space limit (``ulimit -v``); see :func:`_machine_memory`. It is not
+    what is free at the moment: free memory changes from second to second, and
+    the same call should not pass or fail depending on what else runs. Half of
+    it leaves room for the notebook, TensorFlow and the copies an operation
     makes besides its result; 4 GiB is more than any step of the course needs
     (the largest, a batch of 32 flower photos at 299×299, takes 34 MiB), so a
     request above it is almost certainly a typo such as ``size=70000``.
-    Where the RAM cannot be read (Windows), the limit is 4 GiB.
+    Where none of them can be read (Windows), the limit is 4 GiB.
 
     Examples
     --------
     >>> 0 < memory_limit() <= 4 * 2**30
     True
     """
-    try:
-        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+    memory = _machine_memory()
+    if memory is None:
         return _DEFAULT_MEMORY_LIMIT
-    if not isinstance(ram, int) or ram <= 0:
-        return _DEFAULT_MEMORY_LIMIT
-    return min(_DEFAULT_MEMORY_LIMIT, ram // 2)
+    return min(_DEFAULT_MEMORY_LIMIT, memory // 2)
 
 
 def format_nbytes(n) -> str:
@@ -387,7 +512,7 @@ def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") 
         The estimated number of bytes.
     limit : int, optional
         The most that may be allocated; :func:`memory_limit` by default
-        (4 GiB or half the machine's RAM, whichever is less).
+        (4 GiB or half the machine's memory, whichever is less).
     fix : str
         How to ask for less, appended to the message.
 

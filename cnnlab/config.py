@@ -16,6 +16,11 @@ nowhere else:
 ``CNNLAB_OFFLINE``
     ``1`` forbids every download; loaders then use only the data folder and the
     cache. The test suite runs this way.
+``CNNLAB_MIRROR_URL``
+    A classroom mirror (``python -m cnnlab serve``, or any static file server)
+    laid out as ``HOST/PATH``: every download of ``https://HOST/PATH`` is tried
+    there first. Plain ``http://`` is allowed for it, because every file is
+    verified by its checksum.
 """
 
 from __future__ import annotations
@@ -37,12 +42,15 @@ __all__ = [
     "DATA_DIR_ENV",
     "CACHE_DIR_ENV",
     "OFFLINE_ENV",
+    "MIRROR_URL_ENV",
+    "mirror_url",
 ]
 
 QUICK_ENV = "CNNLAB_QUICK"
 DATA_DIR_ENV = "CNNLAB_DATA_DIR"
 CACHE_DIR_ENV = "CNNLAB_CACHE_DIR"
 OFFLINE_ENV = "CNNLAB_OFFLINE"
+MIRROR_URL_ENV = "CNNLAB_MIRROR_URL"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -178,6 +186,39 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     xdg = env.get("XDG_CACHE_HOME", "").strip()
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "cnnlab"
+
+
+def mirror_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """Return the classroom mirror named by ``CNNLAB_MIRROR_URL`` (no trailing slash), or None.
+
+    Raises
+    ------
+    ValueError
+        If the value is not an ``http://`` or ``https://`` address with a host.
+
+    Examples
+    --------
+    >>> mirror_url({"CNNLAB_MIRROR_URL": "http://192.168.1.20:8765/"})
+    'http://192.168.1.20:8765'
+    >>> mirror_url({}) is None
+    True
+    >>> mirror_url({"CNNLAB_MIRROR_URL": "ftp://teacher"})
+    Traceback (most recent call last):
+    ...
+    ValueError: CNNLAB_MIRROR_URL='ftp://teacher' is not an http:// or https:// address; set it to the address that `python -m cnnlab serve` prints on the teacher's machine, or unset it.
+    """
+    from urllib.parse import urlsplit
+
+    raw = _env(environ).get(MIRROR_URL_ENV, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"{MIRROR_URL_ENV}={raw!r} is not an http:// or https:// address; set it to the address that "
+            "`python -m cnnlab serve` prints on the teacher's machine, or unset it."
+        )
+    return raw.rstrip("/")
 
 
 def set_seed(seed: int = 42) -> int:

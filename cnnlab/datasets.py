@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import _store, config
 from ._download import ChecksumError, DownloadError, UnsafeArchiveError, download, safe_extract
+from ._store import DataUnavailableError
 from ._validation import check_memory, check_non_negative_int, check_one_of, check_positive_int
 
 __all__ = [
@@ -53,6 +54,11 @@ __all__ = [
     "IDX_DATASETS",
     "SAMPLE_IMAGES",
     "MIRROR_PHOTOS",
+    "COURSE_PHOTOS",
+    "PHOTO_CREDITS",
+    "FLOWERS_CREDIT",
+    "photo_credits",
+    "entries",
     "MNIST_CLASSES",
     "FASHION_MNIST_CLASSES",
     "FLOWER_CLASSES",
@@ -78,10 +84,6 @@ FASHION_MNIST_CLASSES = (
 )
 
 
-class DataUnavailableError(FileNotFoundError):
-    """A data file is in neither the offline folder nor the cache, and could not be downloaded."""
-
-
 # --------------------------------------------------------------------------- IDX files
 
 
@@ -93,6 +95,7 @@ class IdxFile:
     sha256: str
     size: int
     shape: tuple[int, ...]
+    download_size: int | None = None  # bytes of the gzipped file, for listings
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class IdxDataset:
     train_labels: IdxFile
     test_images: IdxFile
     test_labels: IdxFile
+    licence: str = ""
 
     @property
     def files(self) -> tuple[IdxFile, ...]:
@@ -125,29 +129,34 @@ IDX_DATASETS: dict[str, IdxDataset] = {
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             "https://yann.lecun.com/exdb/mnist/",
         ),
+        licence="Y. LeCun, C. Cortes, C. J. C. Burges; CC BY-SA 3.0",
         train_images=IdxFile(
             "train-images-idx3-ubyte",
             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             47_040_016,
             (60_000, 28, 28),
+            9_912_422,
         ),
         train_labels=IdxFile(
             "train-labels-idx1-ubyte",
             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             60_008,
             (60_000,),
+            28_881,
         ),
         test_images=IdxFile(
             "t10k-images-idx3-ubyte",
             "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
             7_840_016,
             (10_000, 28, 28),
+            1_648_877,
         ),
         test_labels=IdxFile(
             "t10k-labels-idx1-ubyte",
             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
             10_008,
             (10_000,),
+            4_542,
         ),
     ),
     "fashion_mnist": IdxDataset(
@@ -157,29 +166,34 @@ IDX_DATASETS: dict[str, IdxDataset] = {
             "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
         ),
+        licence="Zalando SE; MIT licence",
         train_images=IdxFile(
             "train-images-idx3-ubyte",
             "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
             47_040_016,
             (60_000, 28, 28),
+            26_421_880,
         ),
         train_labels=IdxFile(
             "train-labels-idx1-ubyte",
             "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
             60_008,
             (60_000,),
+            29_515,
         ),
         test_images=IdxFile(
             "t10k-images-idx3-ubyte",
             "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
             7_840_016,
             (10_000, 28, 28),
+            4_422_102,
         ),
         test_labels=IdxFile(
             "t10k-labels-idx1-ubyte",
             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
             10_008,
             (10_000,),
+            5_148,
         ),
     ),
 }
@@ -251,72 +265,49 @@ def read_idx(data: bytes) -> np.ndarray:
     return array.astype(dtype.newbyteorder("="), copy=True)
 
 
-def _content(path: Path) -> bytes:
-    """Read a file, gunzipping it if it starts with the gzip magic bytes."""
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as error:
-        raise ChecksumError(f"{path.name} is not a complete gzip file ({error})") from error
+def _idx_entry(key: str, dataset: IdxDataset, file: IdxFile) -> _store.Entry:
+    kind = {"train-images": "training images", "train-labels": "training labels",
+            "t10k-images": "test images", "t10k-labels": "test labels"}
+    label = next((words for prefix, words in kind.items() if file.name.startswith(prefix)), file.name)
+    return _store.Entry(
+        key=f"{key}/{file.name}",
+        title=f"{dataset.title} {label}",
+        offline=(f"{dataset.folder}/{file.name}.gz", f"{dataset.folder}/{file.name}"),
+        cache=f"{dataset.folder}/{file.name}.gz",
+        urls=tuple(base + f"{file.name}.gz" for base in dataset.urls),
+        size=file.download_size,
+        sha256=file.sha256,
+        content_size=file.size,
+        gzipped=True,
+        licence=dataset.licence,
+    )
 
 
-def _verified_content(path: Path, expected: IdxFile) -> bytes:
-    """Return the decompressed content of ``path`` if it is exactly what ``expected`` describes."""
-    content = _content(path)
-    if len(content) != expected.size:
-        raise ChecksumError(
-            f"{path.name} holds {len(content)} bytes of data, expected {expected.size} (truncated?)"
-        )
-    digest = hashlib.sha256(content).hexdigest()
-    if digest != expected.sha256:
-        raise ChecksumError(f"{path.name} has SHA-256 {digest}, expected {expected.sha256}")
-    return content
+def entries() -> dict[str, _store.Entry]:
+    """Every file this module reads, as entries of the course's one registry (:mod:`cnnlab._store`).
+
+    Examples
+    --------
+    >>> entries()["mnist/t10k-labels-idx1-ubyte"].urls[0]
+    'https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz'
+    >>> entries()["photos/parrot"].offline
+    ('images/parrot.jpg',)
+    """
+    table = {}
+    for key, dataset in IDX_DATASETS.items():
+        for file in dataset.files:
+            entry = _idx_entry(key, dataset, file)
+            table[entry.key] = entry
+    for name, photo in COURSE_PHOTOS.items():
+        table[f"photos/{name}"] = _photo_entry(name, photo)
+    table["flowers/flower_photos.tgz"] = _flowers_entry()
+    return table
 
 
 def _fetch_idx(dataset: IdxDataset, file: IdxFile) -> np.ndarray:
-    """Find, verify and parse one IDX file: offline folder, then cache, then download."""
-    notes: list[str] = []
-    root = config.data_dir()
-    if root is None:
-        notes.append(f"{config.DATA_DIR_ENV} is not set")
-    else:
-        for candidate in (root / dataset.folder / f"{file.name}.gz", root / dataset.folder / file.name):
-            if candidate.is_file():
-                try:
-                    return read_idx(_verified_content(candidate, file))
-                except ChecksumError as error:
-                    warnings.warn(f"ignoring the offline copy {candidate}: {error}", stacklevel=3)
-                    notes.append(f"{candidate} is corrupted ({error})")
-        else:
-            notes.append(f"{root / dataset.folder / (file.name + '.gz')} does not exist")
-
-    cached = config.cache_dir() / dataset.folder / f"{file.name}.gz"
-    if cached.is_file():
-        try:
-            return read_idx(_verified_content(cached, file))
-        except ChecksumError as error:
-            warnings.warn(f"the cached {cached} is corrupted and is replaced: {error}", stacklevel=3)
-            cached.unlink()
-            notes.append(f"the cached copy {cached} was corrupted and has been removed")
-    else:
-        notes.append(f"{cached} is not cached yet")
-
-    try:
-        download([base + f"{file.name}.gz" for base in dataset.urls], cached,
-                 verify=lambda path: _verified_content(path, file),
-                 description=f"{dataset.title} {file.name}")
-    except DownloadError as error:
-        looked = "\n  ".join(notes)
-        raise DataUnavailableError(
-            f"{dataset.title} file {file.name}.gz is not available.\n  {looked}\n  {error}\n"
-            f"To work offline, set {config.DATA_DIR_ENV} to a folder holding "
-            f"{dataset.folder}/{file.name}.gz (the original IDX files), for example "
-            f"`export {config.DATA_DIR_ENV}=/path/to/data`; or run "
-            f"`python -m cnnlab fetch {_key_of(dataset)}` once while online to fill the cache."
-        ) from None
-    return read_idx(_verified_content(cached, file))
+    """Find, verify and parse one IDX file through the course's one door (offline folder, cache, download)."""
+    found = _store.find(_idx_entry(_key_of(dataset), dataset, file))
+    return read_idx(_store.read_content(found.path))
 
 
 def _key_of(dataset: IdxDataset) -> str:
@@ -374,14 +365,19 @@ def load_fashion_mnist():
 
 
 def fetch(*names: str) -> None:
-    """Make data sets available offline: load each once so it lands in the cache.
+    """Make data available offline: fetch each named group into the cache (see :func:`cnnlab._store.fetch`).
 
     Parameters
     ----------
     *names : str
-        Keys of :data:`IDX_DATASETS` (``"mnist"``, ``"fashion_mnist"``) or
-        ``"flowers"`` (the full ``flower_photos`` set, 218 MiB); all of them if
-        none is given.
+        ``"mnist"``, ``"fashion_mnist"``, ``"photos"``, ``"pretrained"``,
+        ``"flowers"`` (the full ``flower_photos`` set, 218 MiB) or ``"all"``;
+        all of them if none is given.
+
+    Raises
+    ------
+    DataUnavailableError
+        If a file a notebook needs could not be fetched.
 
     Examples
     --------
@@ -389,22 +385,11 @@ def fetch(*names: str) -> None:
     >>> fetch("cifar10")
     Traceback (most recent call last):
     ...
-    ValueError: name must be one of 'mnist', 'fashion_mnist', 'flowers', received name='cifar10'.
+    ValueError: name must be one of 'mnist', 'fashion_mnist', 'photos', 'pretrained', 'flowers', 'all', received name='cifar10'.
     """
-    known = (*IDX_DATASETS, "flowers")
-    choices = ", ".join(repr(k) for k in known)
-    for name in names:
-        if not isinstance(name, str):
-            raise ValueError(f"name must be one of {choices}, received name={name!r} (type {type(name).__name__}).")
-    keys = [name.replace("-", "_").lower() for name in names or known]
-    for name, key in zip(names or known, keys):
-        if key not in known:
-            raise ValueError(f"name must be one of {choices}, received name={name!r}.")
-    for key in keys:
-        if key == "flowers":
-            _flowers_folder("download")
-        else:
-            _load_idx_dataset(key)
+    missing = _store.fetch(names)
+    if missing:
+        raise DataUnavailableError(f"{missing} file(s) could not be fetched; the lines above say why.")
 
 
 # --------------------------------------------------------------------------- images
@@ -457,47 +442,130 @@ def load_sample_images() -> np.ndarray:
     return np.stack([load_sample_image(name) for name in SAMPLE_IMAGES])
 
 
-#: Photos in the offline mirror's ``images/`` folder (Coral's test data; see its COPYRIGHT), named by
-#: what a person would call them, not by what a network answers.
-MIRROR_PHOTOS = {
-    "cat": "cat.bmp", "parrot": "parrot.jpg", "owl": "owl.jpg", "dragonfly": "dragonfly.bmp",
-    "dog": "dog_train_0.bmp", "two dogs": "pets.jpg", "bird": "bird.bmp", "sunflower": "sunflower.bmp",
-    "Grace Hopper": "grace_hopper.bmp",
+@dataclass(frozen=True)
+class Photo:
+    """One of the course's photos: its file in the offline folder's ``images/``, its public origin, its credit."""
+
+    filename: str
+    url: str
+    sha256: str
+    size: int
+    credit: str
+
+
+_CORAL_TEST_DATA = "https://github.com/google-coral/test_data/raw/master/"
+_OPEN_IMAGES = "Open Images (CC BY 2.0), via Coral's test data"
+
+#: The course's photos, named by what a person would call them (not by what a network answers). They
+#: are the photos of Coral's test data (google-coral/test_data), which the offline data folder holds in
+#: ``images/``; online they are downloaded from there and checked against these SHA-256s, so every
+#: learner gets the same gallery. Credits are in CREDITS.md and under every figure that shows them.
+COURSE_PHOTOS: dict[str, Photo] = {
+    "cat": Photo("cat.bmp", _CORAL_TEST_DATA + "cat.bmp",
+                 "34f235786382686111728287fd26d4c24dd8c25de8233469d6eeb301888ce0a9", 523_914, _OPEN_IMAGES),
+    "parrot": Photo("parrot.jpg", _CORAL_TEST_DATA + "parrot.jpg",
+                    "a8fba9e7e29439fa414c13129aad661f2289ff891231920a7c33641b076f1833", 596_977, _OPEN_IMAGES),
+    "owl": Photo("owl.jpg", _CORAL_TEST_DATA + "owl.jpg",
+                 "ea9a0e3943bbd0acaeb472a6e66e777d13cf76646f9e42e84cafa931cc8a5bf7", 155_944, _OPEN_IMAGES),
+    "dragonfly": Photo("dragonfly.bmp", _CORAL_TEST_DATA + "dragonfly.bmp",
+                       "bb42efbdd3ef1a06cc17cc4db862373be91d74eec2fcdeeb6665247a3ae6ce52", 642_186, _OPEN_IMAGES),
+    "dog": Photo("dog_train_0.bmp", _CORAL_TEST_DATA + "imprinting/dog_train_0.bmp",
+                 "87ac84789364b2a5b12566c5bbb4f1c00f669a170e6246d96cf2915cd54bc430", 523_914, _OPEN_IMAGES),
+    "two dogs": Photo("pets.jpg", _CORAL_TEST_DATA + "pets.jpg",
+                      "3d71034f8a910bc71c744d3191b652c6c09e9e9c703e4dcd97f1c5ef7adbfe82", 170_711, _OPEN_IMAGES),
+    "bird": Photo("bird.bmp", _CORAL_TEST_DATA + "bird.bmp",
+                  "3fd22d6ed352b8e721d9982e38ed655f8429e168bb53ad205c6f3cdfa848e994", 526_986, _OPEN_IMAGES),
+    "sunflower": Photo("sunflower.bmp", _CORAL_TEST_DATA + "sunflower.bmp",
+                       "896b5e31cee42ebe32ee91251fc42041ca03c767fe02bd7ebc0e37d45f4a45b2", 522_378, _OPEN_IMAGES),
+    "Grace Hopper": Photo("grace_hopper.bmp", _CORAL_TEST_DATA + "grace_hopper.bmp",
+                          "c43444bf3b1b1e3080551ca194bd231da4b67f20fc91454502915a6b806b614f", 921_738,
+                          "US Navy, Naval History and Heritage Command (public domain), via Coral's test data"),
 }
+
+#: The photos' file names in the offline data folder's ``images/``, by name.
+MIRROR_PHOTOS = {name: photo.filename for name, photo in COURSE_PHOTOS.items()}
+
+#: The credit of every photo :func:`load_photos` returns, by name (the two sample photos: scikit-learn's).
+PHOTO_CREDITS = {
+    "temple": "danielbuechele on Flickr (CC BY 2.0), scikit-learn's china.jpg",
+    "flower": "vultilion on Flickr (CC BY 2.0), scikit-learn's flower.jpg",
+    **{name: photo.credit for name, photo in COURSE_PHOTOS.items()},
+}
+
+#: The credit of the flower photos (:func:`load_flowers`), for under a figure that shows them.
+FLOWERS_CREDIT = ("Photos: TensorFlow's flower_photos, from Flickr (CC BY 2.0); each photographer is named in "
+                  "the set's LICENSE.txt.")
+
+
+def photo_credits(names) -> str:
+    """One line that credits the photos ``names`` (keys of :data:`PHOTO_CREDITS`), for under a figure.
+
+    Examples
+    --------
+    >>> photo_credits(["owl", "parrot", "temple"])
+    "Photos: owl, parrot: Open Images (CC BY 2.0), via Coral's test data; temple: danielbuechele on Flickr (CC BY 2.0), scikit-learn's china.jpg."
+    """
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        if name not in PHOTO_CREDITS:
+            choices = ", ".join(repr(k) for k in PHOTO_CREDITS)
+            raise ValueError(f"names must be photos of the course ({choices}), received {name!r}.")
+        groups.setdefault(PHOTO_CREDITS[name], []).append(name)
+    return "Photos: " + "; ".join(f"{', '.join(group)}: {credit}" for credit, group in groups.items()) + "."
+
+
+def _photo_entry(name: str, photo: Photo) -> _store.Entry:
+    return _store.Entry(key=f"photos/{name}", title=f"the photo {name!r} ({photo.filename})",
+                        offline=(f"images/{photo.filename}",), cache=f"images/{photo.filename}",
+                        urls=(photo.url,), size=photo.size, sha256=photo.sha256, content_size=photo.size,
+                        licence=photo.credit)
 
 
 def load_photos(mirror: bool = True, max_size: int | None = 1024) -> dict[str, np.ndarray]:
-    """Load the chapter's sample photos and, when available, the offline mirror's photos, by name.
+    """Load the chapter's two sample photos and the course's photos, by name.
 
     Parameters
     ----------
     mirror : bool
-        Also load the photos of :data:`MIRROR_PHOTOS` found in
-        ``$CNNLAB_DATA_DIR/images/``. Without the mirror (or with some files
-        missing) only what exists is returned, without error.
+        Also load the course's photos (:data:`COURSE_PHOTOS`): from the
+        offline data folder, the cache, or downloaded once from their public
+        origin (checked by SHA-256). Without a connection and a local copy, only
+        the sample photos are returned, and one line says why.
     max_size : int or None
         As for :func:`load_image`.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        ``{"temple": ..., "flower": ..., "cat": ..., ...}``, RGB float32 in [0, 1].
+        ``{"temple": ..., "flower": ..., "cat": ..., ...}``, RGB float32 in [0, 1];
+        :data:`PHOTO_CREDITS` has each one's credit.
 
     Examples
     --------
     >>> photos = load_photos(mirror=False)
     >>> list(photos), photos["temple"].shape
     (['temple', 'flower'], (427, 640, 3))
+    >>> len(load_photos())     # with CNNLAB_DATA_DIR set, or online
+    11
     """
     if not isinstance(mirror, (bool, np.bool_)):
         raise ValueError(f"mirror must be True or False, received mirror={mirror!r}.")
     photos = {name: load_image(_sample_image_path(name), max_size=max_size) for name in SAMPLE_IMAGES}
-    root = config.data_dir()
-    if mirror and root is not None:
-        for name, filename in MIRROR_PHOTOS.items():
-            path = root / "images" / filename
-            if path.is_file():
-                photos[name] = load_image(path, max_size=max_size)
+    if not mirror:
+        return photos
+    missing, reason = [], ""
+    for name, photo in COURSE_PHOTOS.items():
+        try:
+            # After one failed download, look only at local copies: the next one would fail the same way.
+            found = _store.find(_photo_entry(name, photo), allow_download=not reason, progress=False)
+        except _store.DataUnavailableError as error:
+            missing.append(name)
+            reason = reason or error.reason
+            continue
+        photos[name] = load_image(found.path, max_size=max_size)
+    if missing:
+        print(f"load_photos(): {len(missing)} of the course's {len(COURSE_PHOTOS)} photos are not on this machine "
+              f"and were not downloaded ({reason}); `python -m cnnlab fetch photos` gets them.")
     return photos
 
 
@@ -807,8 +875,9 @@ _JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 def _flower_class_files(folder: Path, classes: tuple[str, ...], minimum: int) -> list[list[Path]]:
     """Return the sorted JPEG files of each class folder, or raise ChecksumError if the set is incomplete."""
+    shown = _store.describe_path(folder)
     if not folder.is_dir():
-        raise ChecksumError(f"{folder} does not exist")
+        raise ChecksumError(f"{shown} does not exist")
     per_class, problems = [], []
     for name in classes:
         sub = folder / name
@@ -818,67 +887,68 @@ def _flower_class_files(folder: Path, classes: tuple[str, ...], minimum: int) ->
             problems.append(f"{name}/ holds {len(files)} JPEG files" if sub.is_dir() else f"{name}/ is missing")
         per_class.append(files)
     if problems:
-        raise ChecksumError(f"{folder} is incomplete: {', '.join(problems)} (at least {minimum} each expected)")
+        raise ChecksumError(f"{shown} is incomplete: {', '.join(problems)} (at least {minimum} each expected)")
     return per_class
 
 
-def _verify_flowers_archive(path: Path) -> None:
-    size = path.stat().st_size
-    if size != FLOWERS.size:
-        raise ChecksumError(f"{path.name} is {size:,} bytes, expected {FLOWERS.size:,} (truncated?)")
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != FLOWERS.sha256:
-        raise ChecksumError(f"{path.name} has SHA-256 {digest.hexdigest()}, expected {FLOWERS.sha256}")
+def _flowers_entry() -> _store.Entry:
+    return _store.Entry(
+        key="flowers/flower_photos.tgz", title="the flowers archive flower_photos.tgz",
+        offline=("flower_photos.tgz",), cache="flower_photos.tgz", urls=FLOWERS.urls, size=FLOWERS.size,
+        sha256=FLOWERS.sha256, content_size=FLOWERS.size,
+        licence="TensorFlow's flower_photos; CC BY 2.0, per-photo credits in its LICENSE.txt",
+        fix=f"download {FLOWERS.urls[0]} by hand and put it in the cache folder (`python -m cnnlab info` "
+            "shows where), named flower_photos.tgz.")
 
 
 def _install_flowers(notes: list[str]) -> Path:
-    """Download (or reuse a verified ``flower_photos.tgz`` in the cache), extract safely, check, return the folder."""
-    cache = config.cache_dir()
-    archive = cache / "flower_photos.tgz"
-    target = cache / "flowers"
-    reuse = False
-    if archive.is_file():
-        try:
-            _verify_flowers_archive(archive)
-            reuse = True
-        except ChecksumError as error:
-            notes.append(f"{archive} was not the expected archive ({error}) and has been removed")
-            archive.unlink()
+    """Find or download ``flower_photos.tgz`` through the one door, extract it safely, check it, return the folder."""
+    target = config.cache_dir() / "flowers"
+    entry = _flowers_entry()
     try:
-        if not reuse:
-            download(FLOWERS.urls, archive, verify=_verify_flowers_archive,
-                     description="flower_photos.tgz (218 MiB)")
-        safe_extract(archive, target, overwrite=True,
+        found = _store.find(entry)
+    except DataUnavailableError as error:
+        raise _store.unavailable(
+            "The flowers data set (TensorFlow's flower_photos, 218 MiB)", [*notes, *error.notes],
+            error.reason, entry.fix, names=["flowers/<class>/*.jpg"], key="flowers") from None
+    try:
+        safe_extract(found.path, target, overwrite=True,
                      verify=lambda tmp: _flower_class_files(tmp / FLOWERS.root, FLOWERS.classes,
                                                             FLOWERS.min_per_class))
-    except (DownloadError, ValueError) as error:  # ChecksumError and UnsafeArchiveError are ValueErrors
-        if not isinstance(error, DownloadError):
-            notes.append(f"the archive was rejected: {error}")
-            error = "the archive has been deleted; it will be downloaded again next time."
-        looked = "\n  ".join(notes)
-        raise DataUnavailableError(
-            f"The flowers data set (TensorFlow's flower_photos) is not available.\n  {looked}\n  {error}\n"
-            f"To work offline, set {config.DATA_DIR_ENV} to a folder holding flowers/<class>/*.jpg for the "
-            f"classes {', '.join(FLOWERS.classes)} (for example `export {config.DATA_DIR_ENV}=/path/to/data`); "
-            f"or run `python -m cnnlab fetch flowers` once while online to fill the cache (about 220 MB); "
-            f"or download {FLOWERS.urls[0]} by hand and put it at {archive}."
-        ) from None
+    except ValueError as error:  # ChecksumError and UnsafeArchiveError are ValueErrors
+        raise _store.unavailable(
+            "The flowers data set (TensorFlow's flower_photos, 218 MiB)", [*notes, f"the archive was rejected: {error}"],
+            "the archive was rejected and has been deleted; it will be downloaded again next time",
+            entry.fix, names=["flowers/<class>/*.jpg"], key="flowers") from None
     finally:
-        archive.unlink(missing_ok=True)  # extracted or rejected: either way not needed any more
+        if found.origin != "the offline data folder":
+            found.path.unlink(missing_ok=True)  # extracted or rejected: either way not needed any more
     return target / FLOWERS.root
 
 
+def _flowers_here() -> str:
+    """Where a complete copy of the flowers is on this machine, in words ("" if nowhere); never downloads."""
+    root = config.data_dir()
+    for folder, where, minimum in ((root / _FLOWER_MIRRORS["mirror"] if root else None, "the offline data folder", 1),
+                                   (config.cache_dir() / "flowers" / FLOWERS.root, "the cache", FLOWERS.min_per_class)):
+        if folder is None:
+            continue
+        try:
+            _flower_class_files(folder, FLOWERS.classes, minimum)
+            return where
+        except ChecksumError:
+            continue
+    return ""
+
+
 def _flowers_folder(source: str) -> tuple[Path, str]:
-    """Find a folder of flower class folders: offline folder, then cache, then download."""
+    """Find a folder of flower class folders: offline folder, then cache, then the archive (found or downloaded)."""
     notes: list[str] = []
     if source != "download":
         mirror = _FLOWER_MIRRORS["original" if source == "original" else "mirror"]
         root = config.data_dir()
         if root is None:
-            notes.append(f"{config.DATA_DIR_ENV} is not set")
+            notes.append(f"{config.DATA_DIR_ENV} is not set (no offline data folder)")
         else:
             try:
                 _flower_class_files(root / mirror, FLOWERS.classes, 1)
@@ -886,12 +956,10 @@ def _flowers_folder(source: str) -> tuple[Path, str]:
             except ChecksumError as error:
                 notes.append(str(error))
         if source == "mirror":
-            looked = "\n  ".join(notes)
-            raise DataUnavailableError(
-                f"source='mirror' asks for the offline copy of the flowers, which is not available.\n  {looked}\n"
-                f"Set {config.DATA_DIR_ENV} to a folder holding flowers/<class>/*.jpg for the classes "
-                f"{', '.join(FLOWERS.classes)}, or pass source='auto' to use the cache or download the set."
-            )
+            raise _store.unavailable(
+                "The offline copy of the flowers (source='mirror')", notes, "it is not in the offline data folder",
+                "or pass source='auto' to use the cache or download the set.",
+                names=[f"{mirror}/<class>/*.jpg for the classes {', '.join(FLOWERS.classes)}"])
 
     cached = config.cache_dir() / "flowers" / FLOWERS.root
     if cached.is_dir():
@@ -902,7 +970,7 @@ def _flowers_folder(source: str) -> tuple[Path, str]:
             warnings.warn(f"the cached flowers are incomplete and are replaced: {error}", stacklevel=3)
             notes.append(f"the cached copy was incomplete ({error})")
     else:
-        notes.append(f"{cached} is not cached yet")
+        notes.append("the cache (flowers/): not there")
     return _install_flowers(notes), "download"
 
 
@@ -1000,7 +1068,7 @@ class FlowerData:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={len(self.files[name])}" for name in _FLOWER_SPLITS)
         return (f"FlowerData({sizes} images of {self.image_size}×{self.image_size}, "
-                f"classes={self.class_names}, source={self.source!r}, folder='{self.folder}')")
+                f"classes={self.class_names}, source={self.source!r}, folder={_store.describe_path(self.folder)!r})")
 
 
 def load_flowers(image_size: int = 224, batch_size: int = 32, split=(0.7, 0.15, 0.15), seed: int = 42,

@@ -320,8 +320,8 @@ def dream_base(name: str = "auto") -> keras.Model:
         original DeepDream pictures; 87 MB of weights, downloaded once if neither the
         offline mirror nor a cache has them). ``"mobilenet_025"``: MobileNet v1 with a
         quarter of the filters (2 MB, in the offline mirror; fast on a CPU, plainer
-        dreams). ``"auto"``: Inception v3 if its weights are on this machine, else
-        MobileNet 0.25; prints which and why.
+        dreams). ``"auto"``: Inception v3 if its weights are on this machine or can
+        be downloaded, else MobileNet 0.25; prints one line: which, and why.
 
     Returns
     -------
@@ -351,14 +351,9 @@ def dream_base(name: str = "auto") -> keras.Model:
     if not isinstance(name, str) or name not in choices:
         raise ValueError(f"name must be one of {', '.join(repr(c) for c in choices)}, received name={name!r}.")
     if name == "auto":
-        found = pretrained._find_local(DREAM_BASES["inception_v3"][1])
-        if found is not None:
-            name, why = "inception_v3", "its weights are on this machine"
-        else:
-            name = "mobilenet_025"
-            why = "there are no local weights for inception_v3 (dream_base('inception_v3') downloads them, 87 MB)"
-            found = pretrained.locate(DREAM_BASES[name][1])
-        print(f"dream_base('auto'): {name} ({DREAM_BASES[name][0]}) from {found[1]}; chosen because {why}.")
+        name, path, origin = pretrained._choose("dream_base", tuple(DREAM_BASES), lambda c: DREAM_BASES[c][1],
+                                                lambda c: f"{DREAM_BASES[c][0]}, headless")
+        found = (path, origin)
     else:
         found = pretrained.locate(DREAM_BASES[name][1])
     title, _key, builder, options = DREAM_BASES[name]

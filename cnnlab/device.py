@@ -19,6 +19,8 @@ import os
 import platform
 from dataclasses import dataclass, field
 
+from . import _quiet
+
 __all__ = [
     "describe",
     "DeviceReport",
@@ -92,11 +94,20 @@ class DeviceReport:
 
 def _tf():
     # TensorFlow's C++ start-up chatter (CUDA not found, oneDNN notes) would land in
-    # every notebook's first cell; keep warnings and errors only, unless the user chose.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # every notebook's first cell; keep warnings and errors only, unless the user chose
+    # (CNNLAB_TF_LOGS=1 asks for every message). The import itself is quieted by the hook
+    # that `import cnnlab` installs (cnnlab._quiet).
+    if not _quiet._logs_wanted():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
     return tf
+
+
+def _physical_devices(tf, kind: str) -> list:
+    """``tf.config.list_physical_devices(kind)`` without CUDA's cuInit noise (TF may have come before cnnlab)."""
+    with _quiet.quiet_stderr():
+        return tf.config.list_physical_devices(kind)
 
 
 def gpus(memory_growth: bool = True) -> tuple[GpuInfo, ...]:
@@ -119,7 +130,7 @@ def gpus(memory_growth: bool = True) -> tuple[GpuInfo, ...]:
     memory_growth = check_bool("memory_growth", memory_growth)
     tf = _tf()
     found = []
-    for device in tf.config.list_physical_devices("GPU"):
+    for device in _physical_devices(tf, "GPU"):
         if memory_growth:
             try:
                 tf.config.experimental.set_memory_growth(device, True)
@@ -272,6 +283,6 @@ def split_cpu(n: int = 2) -> list:
 
     n = check_positive_int("n", n)
     tf = _tf()
-    cpu = tf.config.list_physical_devices("CPU")[0]
+    cpu = _physical_devices(tf, "CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
     return tf.config.list_logical_devices("CPU")

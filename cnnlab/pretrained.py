@@ -6,8 +6,9 @@ imports TensorFlow and Keras (several seconds the first time).
 * :func:`load_classifier` returns a :class:`Classifier`: a Keras application
   (``"inception_v3"``, ``"xception"``, ``"resnet50"``, ``"mobilenet_v2"``), a
   small quantized TFLite MobileNet (``"mobilenet_v2_quant"``,
-  ``"mobilenet_v1_025_quant"``), ``"auto"`` (the best one available without a
-  download), or your own ``.keras`` / ``.h5`` / ``.tflite`` file.
+  ``"mobilenet_v1_025_quant"``), ``"auto"`` (Inception v3 if it is here or can
+  be downloaded, else the best model available; it prints which and why), or
+  your own ``.keras`` / ``.h5`` / ``.tflite`` file.
 * :func:`classify` is the one-liner: images in, top-5 (class, probability) out.
 * :func:`feature_extractor` returns a headless Keras base (``include_top=False``,
   average pooling) and its preprocessing, for transfer learning.
@@ -17,13 +18,13 @@ imports TensorFlow and Keras (several seconds the first time).
   :func:`scale_caffe`. Each network expects exactly the preprocessing it was
   trained with; feed it anything else and it still answers, just worse.
 
-Where the weights come from, in order: the offline mirror
-``$CNNLAB_DATA_DIR/pretrained/``, the Keras cache (``$KERAS_HOME/models/``,
-by default ``~/.keras/models/``, with the file names Keras itself uses), the
-cnnlab cache (``cnnlab.config.cache_dir() / "pretrained"``) and finally a
-download into that cache. Every file is checked against the checksum in
-:data:`FILES`, the one table of model files; a truncated or corrupted file is
-skipped with a warning that names it.
+Where the weights come from is the course's one door (:mod:`cnnlab._store`):
+the offline data folder ``$CNNLAB_DATA_DIR/pretrained/``, the Keras cache
+(``$KERAS_HOME/models/``, by default ``~/.keras/models/``, with the file names
+Keras itself uses), the cnnlab cache, then a download into that cache (from
+the classroom mirror first, if ``CNNLAB_MIRROR_URL`` is set). Every file is
+checked against the checksum in :data:`FILES`, the one table of model files;
+a truncated or corrupted file is skipped with a warning that names it.
 
 The 1,000 / 1,001 class trap: Keras models output the 1,000 ImageNet classes;
 models converted from TF-slim (the TFLite MobileNets) output 1,001, where
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 
-import hashlib
 import json
 import os
 import re
@@ -53,10 +53,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
-from ._download import ChecksumError, DownloadError, download
+from . import _quiet, _store, config
+from ._download import ChecksumError
+from ._store import DataUnavailableError, keras_cache_dir
 from ._validation import check_memory, check_positive_int
-from .datasets import DataUnavailableError
 
 __all__ = [
     "load_classifier",
@@ -84,8 +84,9 @@ __all__ = [
 ]
 
 
-class WeightsUnavailableError(DataUnavailableError):
-    """A model file is in neither the offline mirror nor a cache, and could not be downloaded."""
+#: The course's one "not available" error (:class:`cnnlab._store.DataUnavailableError`), under the name
+#: this module has always used for model files.
+WeightsUnavailableError = DataUnavailableError
 
 
 # ----------------------------------------------------------------------------- the registry
@@ -106,6 +107,7 @@ class ModelFile:
     url: str | None
     md5: str | None = None
     sha256: str | None = None
+    size: int | None = None  # bytes, for listings and progress
 
 
 _KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -119,64 +121,77 @@ FILES: dict[str, ModelFile] = {
         "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
         _KERAS_APPS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
         md5="9a0d58056eeedaa3f26cb7ebd46da564",
+        size=96_112_376,
     ),
     "inception_v3_notop": ModelFile(
         "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
         _KERAS_APPS + "inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
         md5="bcbd6486424b2319ff4ef7d526e38f63",
+        size=87_910_968,
     ),
     "xception": ModelFile(
         "xception_weights_tf_dim_ordering_tf_kernels.h5",
         _KERAS_APPS + "xception/xception_weights_tf_dim_ordering_tf_kernels.h5",
         md5="0a58e3b7378bc2990ea3b43d5981f1f6",
+        size=91_884_032,
     ),
     "xception_notop": ModelFile(
         "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
         _KERAS_APPS + "xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
         md5="b0042744bf5b25fce3cb969f33bebb97",
+        size=83_683_744,
     ),
     "resnet50": ModelFile(
         "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
         _KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
         md5="2cb95161c43110f7111970584f804107",
+        size=102_853_048,
     ),
     "resnet50_notop": ModelFile(
         "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
         _KERAS_APPS + "resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
         md5="4d473c1dd8becc155b73f8504c6f6626",
+        size=94_765_736,
     ),
     "mobilenet_v2": ModelFile(  # Keras publishes no checksum for the MobileNet weights
         "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
         _KERAS_APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+        size=14_536_120,
     ),
     "mobilenet_v2_notop": ModelFile(
         "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
         _KERAS_APPS + "mobilenet_v2/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+        size=9_406_464,
     ),
     "mobilenet_025_notop": ModelFile(
         "mobilenet_2_5_224_tf_no_top.h5",
         _KERAS_APPS + "mobilenet/mobilenet_2_5_224_tf_no_top.h5",
         sha256="dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf",
+        size=2_108_140,
     ),
     "mobilenet_v2_quant_tflite": ModelFile(
         "mobilenet_v2_1.0_224_quant.tflite",
         _CORAL + "mobilenet_v2_1.0_224_quant.tflite",
         sha256="7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776",
+        size=3_610_798,
     ),
     "mobilenet_v1_025_quant_tflite": ModelFile(
         "mobilenet_v1_0.25_128_quant.tflite",
         _CORAL + "mobilenet_v1_0.25_128_quant.tflite",
         sha256="cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785",
+        size=525_598,
     ),
     "imagenet_class_index": ModelFile(  # what keras.applications' decode_predictions reads
         "imagenet_class_index.json",
         _KERAS_APPS + "imagenet_class_index.json",
         md5="c2c37ea517e94d9795004a39431a14cb",
+        size=35_363,
     ),
     "imagenet_labels_1001": ModelFile(  # the TFLite models' labels; in the offline mirror only
         "imagenet_labels_1001.txt",
         None,
         sha256="b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+        size=21_686,
     ),
 }
 
@@ -208,7 +223,8 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
     ),
 }
 
-#: What ``load_classifier("auto")`` tries, best first (it never downloads).
+#: What ``load_classifier("auto")`` tries, best first: the first is the default (downloaded if it is
+#: not on this machine); the others are the fallbacks, local ones before downloads.
 AUTO_ORDER = ("inception_v3", "xception", "resnet50", "mobilenet_v2", "mobilenet_v2_quant", "mobilenet_v1_025_quant")
 
 
@@ -546,36 +562,47 @@ def preprocess(images, size: int, mode: str = "inception") -> np.ndarray:
 # ----------------------------------------------------------------------------- finding and checking files
 
 
-def keras_cache_dir() -> Path:
-    """Return the folder where Keras keeps downloaded weights: ``$KERAS_HOME/models``.
+def _check_hdf5(path: Path) -> None:
+    with open(path, "rb") as f:
+        if f.read(8) != b"\x89HDF\r\n\x1a\n":
+            raise ChecksumError(f"{path.name} is not an HDF5 weights file (truncated or corrupted?)")
 
-    Without ``KERAS_HOME``, Keras uses ``~/.keras`` (``/tmp/.keras`` when the
-    home folder is not writable); this mirrors that rule without importing Keras.
+
+def _entry(key: str) -> _store.Entry:
+    """``FILES[key]`` as an entry of the course's one registry (:mod:`cnnlab._store`)."""
+    file = FILES[key]
+    return _store.Entry(
+        key=f"pretrained/{key}", title=file.filename, offline=(f"pretrained/{file.filename}",),
+        cache=f"pretrained/{file.filename}", urls=(file.url,) if file.url else (), size=file.size,
+        sha256=file.sha256, md5=file.md5, licence=_LICENCES.get(key, "Keras applications (Apache-2.0)"),
+        check=None if (file.sha256 or file.md5) else _check_hdf5,
+        also=(("the Keras cache", lambda: keras_cache_dir() / file.filename),),
+        fix="or use load_classifier('auto') / feature_extractor('auto'), which pick a model that is available.")
+
+
+_LICENCES = {
+    "mobilenet_v2_quant_tflite": "Coral's test data (google-coral/test_data), Apache-2.0",
+    "mobilenet_v1_025_quant_tflite": "Coral's test data (google-coral/test_data), Apache-2.0",
+    "imagenet_labels_1001": "TF-slim's ImageNet labels, Apache-2.0",
+}
+
+#: The model files the notebooks use: each default, and the fallback each notebook takes where the
+#: default cannot be had (``python -m cnnlab fetch pretrained`` fetches these). The defaults are
+#: :data:`PREFERRED`: where they cannot be downloaded, the fallbacks serve.
+NOTEBOOK_FILES = ("imagenet_class_index", "inception_v3", "inception_v3_notop", "mobilenet_v2_quant_tflite",
+                  "mobilenet_v1_025_quant_tflite", "mobilenet_025_notop")
+PREFERRED = frozenset({"inception_v3", "inception_v3_notop"})
+
+
+def entries() -> dict[str, _store.Entry]:
+    """Every model file of :data:`FILES`, as entries of the course's one registry.
 
     Examples
     --------
-    >>> keras_cache_dir().name
-    'models'
+    >>> entries()["pretrained/inception_v3"].urls[0].split("/")[-1]
+    'inception_v3_weights_tf_dim_ordering_tf_kernels.h5'
     """
-    home = os.environ.get("KERAS_HOME")
-    if home:
-        return Path(home).expanduser() / "models"
-    base = Path.home()
-    if not os.access(base, os.W_OK):
-        base = Path("/tmp")
-    return base / ".keras" / "models"
-
-
-_VERIFIED: dict[tuple[str, int, int], bool] = {}
-_HASH_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
-
-
-def _digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return {f"pretrained/{key}": _entry(key) for key in FILES}
 
 
 def verify_file(path, file: ModelFile) -> Path:
@@ -600,72 +627,37 @@ def verify_file(path, file: ModelFile) -> Path:
     >>> verify_file(path, FILES["mobilenet_v2_quant_tflite"])
     Traceback (most recent call last):
     ...
-    cnnlab._download.ChecksumError: model.tflite fails its checksum: SHA-256 is 708811ccb1510c6d..., expected 7aad0c74c5e3c06e... (the file has 11 bytes; truncated or corrupted?)
+    cnnlab._download.ChecksumError: model.tflite fails its checksum: SHA-256 is 708811ccb1510c6d6c6e6379ef09be39bdbb0e7edcf44fefcca21c6228ee6d89, expected 7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776 (truncated or corrupted?)
     """
     if not isinstance(file, ModelFile):
         raise ValueError(f"file must be a ModelFile (an entry of FILES, e.g. FILES['mobilenet_v2_quant_tflite']), "
                          f"received file={file!r}.")
-    path = Path(path)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if _VERIFIED.get(key):
-        return path
-    for algorithm, expected in (("sha256", file.sha256), ("md5", file.md5)):
-        if expected:
-            digest = _digest(path, algorithm)
-            if digest != expected:
-                raise ChecksumError(
-                    f"{path.name} fails its checksum: {_HASH_NAMES[algorithm]} is "
-                    f"{digest[:16]}..., expected {expected[:16]}... "
-                    f"(the file has {stat.st_size:,} bytes; truncated or corrupted?)"
-                )
-            break
-    else:
-        with open(path, "rb") as f:
-            if f.read(8) != b"\x89HDF\r\n\x1a\n":
-                raise ChecksumError(f"{path.name} is not an HDF5 weights file (truncated or corrupted?)")
-    _VERIFIED[key] = True
-    return path
+    key = next((k for k, v in FILES.items() if v == file), file.filename)
+    entry = _entry(key) if key in FILES else _store.Entry(
+        key=f"pretrained/{key}", title=file.filename, offline=(), cache=file.filename, sha256=file.sha256,
+        md5=file.md5, check=None if (file.sha256 or file.md5) else _check_hdf5)
+    return _store.verify(path, entry)
 
 
-def _places(file: ModelFile) -> list[tuple[str, Path]]:
-    places = []
-    root = config.data_dir()
-    if root is not None:
-        places.append(("the offline mirror", root / "pretrained" / file.filename))
-    places.append(("the Keras cache", keras_cache_dir() / file.filename))
-    places.append(("the cnnlab cache", config.cache_dir() / "pretrained" / file.filename))
-    return places
+def _check_key(key) -> None:
+    if key not in FILES:
+        choices = ", ".join(repr(k) for k in FILES)
+        raise ValueError(f"key must be one of {choices}, received key={key!r}.")
 
 
 def _find_local(key: str, notes: list[str] | None = None) -> tuple[Path, str] | None:
     """Return ``(path, where)`` of a verified local copy of ``FILES[key]``, or None; never downloads."""
-    file = FILES[key]
-    notes = [] if notes is None else notes
-    if config.data_dir() is None:
-        notes.append(f"{config.DATA_DIR_ENV} is not set (no offline mirror)")
-    for where, path in _places(file):
-        if not path.is_file():
-            notes.append(f"{path} does not exist")
-            continue
-        try:
-            verify_file(path, file)
-        except ChecksumError as error:
-            warnings.warn(f"skipping {path} from {where}: {error}", UserWarning, stacklevel=4)
-            notes.append(f"{path} was skipped: {error}")
-            if where == "the cnnlab cache":
-                path.unlink()  # ours: fetch it again rather than trip over it every time
-            continue
-        return path, f"{where}: {path}"
-    return None
+    found = _store.find_local(_entry(key), notes)
+    return None if found is None else (found.path, found.origin)
 
 
-def locate(key: str, *, allow_download: bool = True) -> tuple[Path, str]:
+def locate(key: str, *, allow_download: bool = True, retries: int = 3) -> tuple[Path, str]:
     """Find a verified copy of the registered file ``key``; download it if needed and allowed.
 
-    Looks in the offline mirror, the Keras cache and the cnnlab cache, in
-    that order, then downloads into the cnnlab cache (unless
-    ``CNNLAB_OFFLINE=1`` or ``allow_download=False``).
+    Looks in the offline data folder, the Keras cache and the cnnlab cache, in
+    that order, then downloads into the cnnlab cache, from the classroom
+    mirror first if one is set (unless ``CNNLAB_OFFLINE=1`` or
+    ``allow_download=False``): the course's one door, :func:`cnnlab._store.find`.
 
     Parameters
     ----------
@@ -673,11 +665,14 @@ def locate(key: str, *, allow_download: bool = True) -> tuple[Path, str]:
         A key of :data:`FILES`, for example ``"mobilenet_v2_quant_tflite"``.
     allow_download : bool
         False looks only at local copies.
+    retries : int
+        Tries per address for transient network errors.
 
     Returns
     -------
     (pathlib.Path, str)
-        The file, and a short sentence saying where it came from.
+        The file, and where it came from, in words ("the offline data folder",
+        "the Keras cache", "the cache", "downloaded from storage.googleapis.com").
 
     Raises
     ------
@@ -688,39 +683,58 @@ def locate(key: str, *, allow_download: bool = True) -> tuple[Path, str]:
     Examples
     --------
     >>> path, source = locate("mobilenet_v2_quant_tflite")   # with CNNLAB_DATA_DIR set
-    >>> path.name
-    'mobilenet_v2_1.0_224_quant.tflite'
-    >>> source.startswith("the offline mirror")
-    True
+    >>> path.name, source
+    ('mobilenet_v2_1.0_224_quant.tflite', 'the offline data folder')
     """
-    if key not in FILES:
-        choices = ", ".join(repr(k) for k in FILES)
-        raise ValueError(f"key must be one of {choices}, received key={key!r}.")
-    file = FILES[key]
-    notes: list[str] = []
-    found = _find_local(key, notes)
-    if found is not None:
-        return found
-    target = config.cache_dir() / "pretrained" / file.filename
-    reason = ""
-    if not allow_download:
-        reason = "not downloading: only local copies were asked for"
-    elif file.url is None:
-        reason = "this file is not downloadable; it comes with the offline mirror"
-    else:
-        try:
-            download([file.url], target, verify=lambda p: verify_file(p, file), description=file.filename)
-            return target, f"downloaded from {file.url} into the cnnlab cache: {target}"
-        except DownloadError as error:
-            reason = str(error)
-    looked = "\n  ".join(notes)
-    raise WeightsUnavailableError(
-        f"{file.filename} is not available.\n  {looked}\n  {reason}\n"
-        f"To fix it: set {config.DATA_DIR_ENV} to a folder whose pretrained/ holds {file.filename} "
-        f"(`export {config.DATA_DIR_ENV}=/path/to/data`); or run once while online "
-        f"(with {config.OFFLINE_ENV} unset) so that it is downloaded into {target.parent}; "
-        f"or use load_classifier(\"auto\") / feature_extractor(\"auto\"), which pick a model available offline."
-    )
+    _check_key(key)
+    found = _store.find(_entry(key), allow_download=allow_download, retries=retries)
+    return found.path, found.origin
+
+
+def _choose(label: str, order: Sequence[str], weights_of: Callable[[str], str], title_of: Callable[[str], str]):
+    """What "auto" picks: ``order[0]`` (the notebook's default) if it is here or can be downloaded; else the
+    best of the others that is here; else the best that can be downloaded. Prints one line: which, and why.
+
+    Returns ``(name, path, origin)``.
+    """
+    def named(candidate: str) -> str:
+        return f"{candidate} ({title_of(candidate)})"
+
+    default = order[0]
+    try:
+        path, origin = locate(weights_of(default))
+        print(f"{label}('auto'): {named(default)}, {_from(origin)}: the default.")
+        return default, path, origin
+    except WeightsUnavailableError as error:
+        reason = error.reason
+    why = f"the default, {named(default)}, is not on this machine and {_why_not(reason)}"
+    for candidate in order[1:]:
+        found = _find_local(weights_of(candidate))
+        if found is not None:
+            print(f"{label}('auto'): {named(candidate)}, {_from(found[1])}, because {why}.")
+            return candidate, *found
+    if reason != f"downloads are off ({config.OFFLINE_ENV}=1)":
+        for candidate in order[1:]:
+            try:  # one try each: the default's download has already shown how the network answers
+                path, origin = locate(weights_of(candidate), retries=1)
+            except WeightsUnavailableError:
+                continue
+            print(f"{label}('auto'): {named(candidate)}, {origin}, because {why}.")
+            return candidate, path, origin
+    raise _store.unavailable(
+        f"A model for {label}('auto') ({default}, or any of " + ", ".join(order[1:]) + ")", [], reason,
+        names=[f"pretrained/{FILES[weights_of(c)].filename}" for c in order[-1:]], key="pretrained")
+
+
+def _from(origin: str) -> str:
+    """"from the cache", but "downloaded from the classroom mirror" as it is."""
+    return origin if origin.startswith("downloaded") else f"from {origin}"
+
+
+def _why_not(reason: str) -> str:
+    if reason.startswith("downloads are off"):
+        return f"{reason.replace('downloads are off', 'downloads are off here')}"
+    return "could not be downloaded (no connection, or no source had it)"
 
 
 def _read_class_index(path: Path) -> tuple[str, ...]:
@@ -841,14 +855,15 @@ def _tflite_interpreter(path: Path):
     import tensorflow as tf
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet.quiet_stderr():  # quiet: TFLite announces its XNNPACK delegate
             # TF 2.20+ announces that tf.lite.Interpreter moves to ai_edge_litert; it still works.
             warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated",
                                     category=UserWarning)
             interpreter = tf.lite.Interpreter(model_path=str(path))
-        interpreter.allocate_tensors()
+            interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
-        raise ValueError(f"{path} could not be loaded as a TFLite model ({type(error).__name__}: {error}).") from None
+        raise ValueError(f"{_store.describe_path(path)} could not be loaded as a TFLite model "
+                         f"({type(error).__name__}: {error}).") from None
     return interpreter
 
 
@@ -1015,8 +1030,10 @@ def load_classifier(name="inception_v3", *, weights="imagenet", labels=None, pre
         applications with ImageNet weights, downloaded once if not in the
         offline mirror or a cache. ``"mobilenet_v2_quant"`` (224 px) and
         ``"mobilenet_v1_025_quant"`` (128 px): 8-bit TFLite models, a few MB.
-        ``"auto"``: the best of these already on this machine (order in
-        :data:`AUTO_ORDER`); prints which and why, never downloads.
+        ``"auto"``: Inception v3 if it is on this machine or can be
+        downloaded; otherwise the best of the others (order in
+        :data:`AUTO_ORDER`) on this machine, else the best that can be
+        downloaded. It prints one line: which model, from where, and why.
         A path to a ``.keras``, ``.h5`` or ``.tflite`` file: your own model.
     weights : {"imagenet", None}
         None builds a Keras architecture with random weights, for tests and
@@ -1099,7 +1116,7 @@ def _build_named(name: str, path: Path, where: str) -> Classifier:
 
 def _build_uncached(name: str, path: Path, where: str) -> Classifier:
     spec = CLASSIFIERS[name]
-    source = f"{spec.title}, ImageNet weights from {where}"
+    source = f"{spec.title}, ImageNet weights {_from(where)}"
     if spec.kind == "tflite":
         interpreter = _tflite_interpreter(path)
         return Classifier(name, spec.input_size, imagenet_class_names(), source, spec.preprocessing, interpreter,
@@ -1108,30 +1125,15 @@ def _build_uncached(name: str, path: Path, where: str) -> Classifier:
     try:
         model.load_weights(str(path))
     except (OSError, ValueError) as error:
-        raise ChecksumError(f"{path} could not be read as {spec.title} weights ({error}); "
+        raise ChecksumError(f"{_store.describe_path(path)} could not be read as {spec.title} weights ({error}); "
                             "delete it so that a good copy is used.") from None
     return Classifier(name, spec.input_size, imagenet_class_names(), source, spec.preprocessing, model, kind="keras")
 
 
 def _load_auto() -> Classifier:
-    missing = []
-    for candidate in AUTO_ORDER:
-        spec = CLASSIFIERS[candidate]
-        found = _find_local(spec.weights)
-        if found is None:
-            missing.append(candidate)
-            continue
-        classifier = _build_named(candidate, *found)
-        why = f"there are no local weights for {', '.join(missing)}" if missing else "it is the best of all"
-        print(f"load_classifier('auto'): {candidate} ({spec.title}) from {found[1]}; chosen because {why}.")
-        return classifier
-    raise WeightsUnavailableError(
-        "load_classifier('auto') found no model on this machine: none of "
-        + ", ".join(FILES[CLASSIFIERS[c].weights].filename for c in AUTO_ORDER)
-        + f" is in the offline mirror ({config.DATA_DIR_ENV}), the Keras cache ({keras_cache_dir()}) or the cnnlab "
-        f"cache ({config.cache_dir() / 'pretrained'}). Set {config.DATA_DIR_ENV} to the course's data folder, or "
-        "run load_classifier('inception_v3') once while online."
-    )
+    name, path, origin = _choose("load_classifier", AUTO_ORDER, lambda c: CLASSIFIERS[c].weights,
+                                 lambda c: CLASSIFIERS[c].title.replace(" (Keras)", ", Keras"))
+    return _build_named(name, path, origin)
 
 
 _COUNTER_PREFIX = re.compile(r"^\s*\d+[\s:]+")
@@ -1365,8 +1367,9 @@ def feature_extractor(name: str = "auto", *, weights="imagenet", input_size: int
         ``"inception_v3"``, ``"xception"``, ``"resnet50"``, ``"mobilenet_v2"``,
         ``"mobilenet_025"`` (MobileNet v1 with a quarter of the filters, 224 px,
         256 features: small enough for a CPU, and in the offline mirror), or
-        ``"auto"``: the first of these, in that order, whose weights are on
-        this machine (prints which; never downloads).
+        ``"auto"``: Inception v3 if its weights are on this machine or can be
+        downloaded, otherwise the best of the others, in that order, that is
+        here (or else can be downloaded); prints one line: which, and why.
     weights : {"imagenet", None}
         None gives random weights (architecture only).
     input_size : int, optional
@@ -1387,21 +1390,10 @@ def feature_extractor(name: str = "auto", *, weights="imagenet", input_size: int
         if weights is None:
             raise ValueError("weights=None needs a named architecture, "
                              "for example feature_extractor('mobilenet_025', weights=None).")
-        missing = []
-        for candidate, spec in FEATURE_EXTRACTORS.items():
-            found = _find_local(spec.weights)
-            if found is not None:
-                why = f"there are no local weights for {', '.join(missing)}" if missing else "it is the best of all"
-                print(f"feature_extractor('auto'): {candidate} ({spec.title}) from {found[1]}; chosen because {why}.")
-                return _build_extractor(candidate, *found, input_size=input_size)
-            missing.append(candidate)
-        raise WeightsUnavailableError(
-            "feature_extractor('auto') found no headless weights on this machine: none of "
-            + ", ".join(FILES[s.weights].filename for s in FEATURE_EXTRACTORS.values())
-            + f" is in the offline mirror ({config.DATA_DIR_ENV}), the Keras cache ({keras_cache_dir()}) or the "
-            f"cnnlab cache. Set {config.DATA_DIR_ENV} to the course's data folder, or run "
-            "feature_extractor('mobilenet_025') once while online."
-        )
+        name, path, origin = _choose("feature_extractor", tuple(FEATURE_EXTRACTORS),
+                                     lambda c: FEATURE_EXTRACTORS[c].weights,
+                                     lambda c: f"{FEATURE_EXTRACTORS[c].title}, headless")
+        return _build_extractor(name, path, origin, input_size=input_size)
     if weights is None:
         return _build_extractor(name, None, "random weights (weights=None): the architecture only",
                                 input_size=input_size)
@@ -1422,7 +1414,7 @@ def _build_extractor(name: str, path: Path | None, where: str, input_size: int |
         try:
             model.load_weights(str(path))
         except (OSError, ValueError) as error:
-            raise ChecksumError(f"{path} could not be read as {spec.title} weights ({error}); "
+            raise ChecksumError(f"{_store.describe_path(path)} could not be read as {spec.title} weights ({error}); "
                                 "delete it so that a good copy is used.") from None
     model.trainable = False
     mode = spec.preprocessing
@@ -1431,6 +1423,6 @@ def _build_extractor(name: str, path: Path | None, where: str, input_size: int |
         return preprocess(images, size, mode)
 
     prepare.__doc__ = f"Centre-crop-resize to {size}×{size} and scale as {mode!r} (see cnnlab.pretrained.preprocess)."
-    source = f"{spec.title}, headless, {'ImageNet weights from ' if path is not None else ''}{where}"
+    source = f"{spec.title}, headless, " + (f"ImageNet weights {_from(where)}" if path is not None else where)
     return FeatureExtractor(model=model, preprocess=prepare, input_size=size, name=name, source=source,
                             preprocessing=mode)

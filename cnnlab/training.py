@@ -643,6 +643,18 @@ def _can_poll() -> bool:
     return can_poll()
 
 
+def _stop_button_works() -> bool:
+    """Whether this kernel can act on the Stop click while the training cell runs (subshells or polling)."""
+    from .widgets._kernel import stop_button_works
+
+    return stop_button_works()
+
+
+#: Shown next to the Stop button in a kernel where a click cannot reach a running cell.
+_STOP_BUTTON_CANNOT_WORK = ("In this Jupyter, use the kernel's Interrupt (■ in the toolbar, or "
+                           "Kernel ▸ Interrupt) to stop training.")
+
+
 def _accuracy_key(logs) -> str | None:
     return next((k for k in logs if "acc" in k and not k.startswith("val_")), None)
 
@@ -681,6 +693,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     interruption : str or None
         The exception that cut the last run short (``"KeyboardInterrupt"``...), if :func:`fit` saw one.
     stop_button, readout, chart : ipywidgets.Button, ipywidgets.HTML, ipywidgets.Image
+    stop_note : ipywidgets.HTML
+        Empty and hidden, except in a kernel where Stop cannot act during training (see Notes).
 
     poll_ui : bool, optional
         Make the Stop click act while the training cell runs (see Notes); by
@@ -690,14 +704,17 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     -----
     The chart and readout update while a cell runs (they go out on IOPub), but a
     kernel busy in a cell reads a button click only after the cell ends. So that
-    Stop acts *during* training: with ipykernel 7 or later, the Stop button's
+    Stop acts *during* training: with ipykernel 7.4 or later, the Stop button's
     messages go to a kernel subshell, a thread that handles them at once
     (:func:`cnnlab.widgets._kernel.answer_while_busy`); with ipykernel 6, the
     monitor asks the kernel, at most ten times a second between batches, to
     handle the widget messages that arrived (``jupyter_ui_poll.ui_events``).
     Either way the click only sets a flag, which the next batch's hook acts on, and
     cells queued behind the training cell (Run All) still run after it, in order.
-    Where neither works, run the training in a thread instead:
+    Where neither works (:func:`cnnlab.widgets._kernel.stop_button_works`, e.g. a
+    kernel other than ipykernel), the monitor says so next to the button
+    (in ``stop_note``): the kernel's Interrupt (■, or Kernel ▸ Interrupt) stops
+    training then (:func:`fit` winds up cleanly). Or run the training in a thread:
     ``threading.Thread(target=fit, args=(model, train), kwargs=dict(callbacks=[monitor])).start()``.
 
     Examples
@@ -733,9 +750,17 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger",
                                     tooltip="End training after the current batch")
         self.stop_button.on_click(self._on_stop)
-        self.root = w.VBox([w.HBox([self.stop_button, self.readout]), self.chart, self.error_box])
+        # Where a click cannot reach the running cell, say so next to the button.
+        self.stop_note = w.HTML(value="", layout=w.Layout(display="none"))
+        self._note_stop_button(not _in_notebook() or (self.poll_ui and _stop_button_works()))
+        self.root = w.VBox([w.HBox([self.stop_button, w.VBox([self.readout, self.stop_note])]),
+                            self.chart, self.error_box])
         if self.text:
             self.chart.layout.display = "none"
+
+    def _note_stop_button(self, works: bool) -> None:
+        self.stop_note.value = "" if works else f"<i>{html.escape(_STOP_BUTTON_CANNOT_WORK)}</i>"
+        self.stop_note.layout.display = "none" if works else None
 
     # ------------------------------------------------------------------ stop
     def _on_stop(self, _button=None) -> None:
@@ -770,7 +795,10 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.running, self.interruption = True, None
         self.stop_button.disabled = False
         # Clicks routed to a subshell need nothing more; otherwise poll the kernel between batches.
-        self._polling = self.poll_ui and not _route_clicks(self.stop_button) and _can_poll()
+        routed = self.poll_ui and _route_clicks(self.stop_button)
+        self._polling = self.poll_ui and not routed and _can_poll()
+        if _in_notebook():
+            self._note_stop_button(routed or self._polling)
         self._epoch = self._batch = self._done = self._epoch_batches = 0
         self._start = self._last_draw = time.perf_counter()
         self._epochs = (self.params or {}).get("epochs") or 1

@@ -74,11 +74,58 @@ def _check_dataset(name: str, dataset) -> None:
         raise ValueError(f"{name} must be a batched tf.data.Dataset of (images, labels), as load_flowers gives, "
                          f"received {name} of type {type(dataset).__name__}.")
 
-__all__ = ["scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips",
+__all__ = ["base_for_this_machine", "scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips",
            "FlipPredictions", "plot_phases"]
 
 #: ImageNet's mean pixel in B, G, R order (Keras' "caffe" preprocessing).
 _BGR_MEAN = (103.939, 116.779, 123.68)
+
+
+#: Multiply-adds per photo of each base at its own input size, as its paper reports: Inception v3
+#: "5 billion" at 299 px (Szegedy et al. 2015, section 6), MobileNet v1 0.25 at 224 px 41 million
+#: (Howard et al. 2017, Table 6).
+MULTIPLY_ADDS = {"inception_v3": 5_000_000_000, "mobilenet_025": 41_000_000}
+
+
+def base_for_this_machine(gpus=None) -> str:
+    """The base to fine-tune here, chosen by the hardware found: ``"auto"`` on a GPU, ``"mobilenet_025"`` on a CPU.
+
+    Fine-tuning Inception v3 (the exercise's default) costs about 120 times the
+    multiply-adds per photo of the small MobileNet (:data:`MULTIPLY_ADDS`), so on
+    a laptop CPU it would take hours where the notebook has ten minutes. On a
+    GPU, ``"auto"`` takes Inception v3 when it is here or can be downloaded.
+    Prints one line saying which, and why.
+
+    Parameters
+    ----------
+    gpus : sequence, optional
+        The GPUs found (default: :func:`cnnlab.device.gpus`).
+
+    Examples
+    --------
+    >>> base_for_this_machine(gpus=[])
+    base_for_this_machine(): mobilenet_025, because this machine has no GPU: fine-tuning Inception v3 costs about 122 times the multiply-adds per photo, hours on a CPU. With a GPU this picks "auto" (Inception v3).
+    'mobilenet_025'
+    >>> base_for_this_machine(gpus=["GPU:0"])
+    base_for_this_machine(): "auto" (Inception v3 if it is here or can be downloaded), because this machine has a GPU.
+    'auto'
+    """
+    if gpus is None:
+        from . import device
+
+        gpus = device.gpus()
+    elif isinstance(gpus, (str, bytes)) or not hasattr(gpus, "__len__"):
+        raise ValueError(f"gpus must be a list of the GPUs found (e.g. device.gpus(), or [] for none), "
+                         f"received gpus={gpus!r:.80}.")
+    if len(gpus):
+        print('base_for_this_machine(): "auto" (Inception v3 if it is here or can be downloaded), because this '
+              "machine has a GPU.")
+        return "auto"
+    ratio = MULTIPLY_ADDS["inception_v3"] / MULTIPLY_ADDS["mobilenet_025"]
+    print(f"base_for_this_machine(): mobilenet_025, because this machine has no GPU: fine-tuning Inception v3 "
+          f"costs about {ratio:.0f} times the multiply-adds per photo, hours on a CPU. With a GPU this picks "
+          '"auto" (Inception v3).')
+    return "mobilenet_025"
 
 
 def scaling_layer(preprocessing: str = "inception") -> keras.layers.Layer:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
+import importlib.util
 import os
-import socket
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -17,28 +17,10 @@ import pytest
 os.environ["CNNLAB_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-_real_connect = socket.socket.connect
-
-
-def _is_local(address) -> bool:
-    if isinstance(address, (str, bytes)):  # AF_UNIX
-        return True
-    host = address[0]
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _guarded_connect(self, address):
-    if not _is_local(address):
-        raise OSError(f"tests may not use the network: connection to {address!r} refused by tests/conftest.py")
-    return _real_connect(self, address)
-
-
-socket.socket.connect = _guarded_connect
+# The guard is tests/netguard/sitecustomize.py, which the processes the tests start (kernels, the
+# command line) load through PYTHONPATH; this process loads the same file here.
+_GUARD = importlib.util.spec_from_file_location("_cnnlab_netguard", Path(__file__).parent / "netguard" / "sitecustomize.py")
+_GUARD.loader.exec_module(importlib.util.module_from_spec(_GUARD))
 
 # A doctest whose every example is marked +SKIP (examples that need the network or
 # a GPU) is documentation, not a skipped test; every other skip fails the run.

@@ -119,14 +119,15 @@ def test_missing_file_offline_names_the_data_dir_variable(tiny):
         datasets._load_idx_dataset("tiny")
     message = str(raised.value)
     assert "CNNLAB_DATA_DIR is not set" in message
-    assert "set CNNLAB_DATA_DIR to a folder holding tiny/train-images-idx3-ubyte.gz" in message
-    assert "downloads are turned off (CNNLAB_OFFLINE=1)" in message
+    assert "set CNNLAB_DATA_DIR to a folder that holds tiny/train-images-idx3-ubyte.gz" in message
+    assert "downloads are off (CNNLAB_OFFLINE=1)" in message
+    assert "set CNNLAB_MIRROR_URL to a classroom mirror" in message
     assert "python -m cnnlab fetch tiny" in message
 
 
 def test_missing_file_in_a_given_offline_folder_is_named(tiny, monkeypatch, tmp_path):
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path / "empty"))
-    with pytest.raises(datasets.DataUnavailableError, match=r"empty/tiny/train-images-idx3-ubyte.gz does not exist"):
+    with pytest.raises(datasets.DataUnavailableError, match=r"the offline data folder \(tiny/train-images-idx3-ubyte.gz\): not there"):
         datasets._load_idx_dataset("tiny")
 
 
@@ -134,8 +135,8 @@ def test_checksum_mismatch_in_the_offline_folder_is_not_loaded(tiny, monkeypatch
     flip = {"train-labels-idx1-ubyte": lambda b: b[:-1] + bytes([b[-1] ^ 1])}
     write_files(tmp_path / "mirror" / "tiny", tiny, corrupt=flip)
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path / "mirror"))
-    with pytest.warns(UserWarning, match="ignoring the offline copy .* has SHA-256"):
-        with pytest.raises(datasets.DataUnavailableError, match="is corrupted"):
+    with pytest.warns(UserWarning, match="ignoring the copy of Tiny training labels in the offline data folder: .*SHA-256"):
+        with pytest.raises(datasets.DataUnavailableError, match=r"\(tiny/train-labels-idx1-ubyte.gz\): corrupted"):
             datasets._load_idx_dataset("tiny")
 
 
@@ -144,7 +145,7 @@ def test_corrupted_offline_copy_falls_back_to_a_good_cached_copy(tiny, monkeypat
     write_files(tmp_path / "mirror" / "tiny", tiny, corrupt=flip)
     write_files(tmp_path / "cache" / "tiny", tiny)
     monkeypatch.setenv("CNNLAB_DATA_DIR", str(tmp_path / "mirror"))
-    with pytest.warns(UserWarning, match="ignoring the offline copy"):
+    with pytest.warns(UserWarning, match="ignoring the copy of .* in the offline data folder"):
         (x, _), _ = datasets._load_idx_dataset("tiny")
     np.testing.assert_array_equal(x, IMAGES)
 
@@ -159,8 +160,8 @@ def test_corrupted_cached_file_is_detected_and_removed(tiny, tmp_path, damage):
         cached.write_bytes(gzip.compress(idx_bytes(IMAGES)[:-4]))
     else:
         cached.write_bytes(gzip.compress(idx_bytes(IMAGES[::-1])))
-    with pytest.warns(UserWarning, match="is corrupted and is replaced"):
-        with pytest.raises(datasets.DataUnavailableError, match="was corrupted and has been removed"):
+    with pytest.warns(UserWarning, match="cached copy of Tiny training images is corrupted and is fetched again"):
+        with pytest.raises(datasets.DataUnavailableError, match=r"corrupted \(.*\); removed"):
             datasets._load_idx_dataset("tiny")
     assert not cached.exists()
 
@@ -174,11 +175,13 @@ def test_corrupted_cached_file_is_replaced_by_a_verified_download(monkeypatch, e
         cached = empty_env / "cache" / "tiny" / "train-images-idx3-ubyte.gz"
         cached.write_bytes(cached.read_bytes()[:20])
         routes["/tiny/train-images-idx3-ubyte.gz"] = (200, gzip.compress(idx_bytes(IMAGES)), {})
-        with pytest.warns(UserWarning, match="is corrupted and is replaced"):
+        with pytest.warns(UserWarning, match="is corrupted and is fetched again"):
             (x, _), _ = datasets._load_idx_dataset("tiny")
     np.testing.assert_array_equal(x, IMAGES)
     assert server.hits == ["/tiny/train-images-idx3-ubyte.gz"]
-    assert datasets._verified_content(cached, dataset.train_images)
+    from cnnlab import _store
+
+    assert _store.verify(cached, datasets._idx_entry("tiny", dataset, dataset.train_images)) == cached
 
 
 def test_download_of_wrong_content_leaves_nothing_in_the_cache(monkeypatch, empty_env, online, local_server):

@@ -174,8 +174,8 @@ def test_auto_offline_picks_mobilenet_and_says_why(data_dir, monkeypatch, tmp_pa
     base = deepdream.dream_base("auto")
     lines = capsys.readouterr().out.strip().splitlines()
     assert base.name == "mobilenet_025" and len(lines) == 1
-    assert "mobilenet_025" in lines[0] and "offline mirror" in lines[0]
-    assert "no local weights for inception_v3" in lines[0]
+    assert "mobilenet_025" in lines[0] and "the offline data folder" in lines[0]
+    assert "the default, inception_v3 (Inception v3, headless), is not on this machine" in lines[0]
 
 
 def test_inception_without_local_weights_offline_says_how_to_get_them(monkeypatch, tmp_path):

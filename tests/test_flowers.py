@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 import stat
@@ -353,28 +354,42 @@ def no_data(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def fake_download(monkeypatch, tmp_path):
-    """Replace the downloader: it 'downloads' whatever archive the test put in ``served``."""
-    calls = []
+def fake_download(monkeypatch, no_data, local_server):
+    """A stand-in for the flowers' download site: a local server that serves the archive the test gives it.
 
-    def fake(urls, dest, *, verify=None, **kwargs):
-        calls.append({"urls": list(urls), "dest": dest, "verify": verify})
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(fake.served.read_bytes())
-        return dest
+    ``serve(path)`` pins that archive's size and SHA-256 as the expected ones (as the real table pins the real
+    archive's), so the whole chain runs: the one door, the download, the check, the extraction.
+    """
+    monkeypatch.setenv("CNNLAB_OFFLINE", "0")
 
-    fake.calls = calls
-    monkeypatch.setattr(datasets, "download", fake)
-    return fake
+    class Site:
+        calls: list = []
+
+        def serve(self, path):
+            content = path.read_bytes()
+            self.content = content
+            monkeypatch.setattr(datasets, "FLOWERS", dataclasses.replace(
+                datasets.FLOWERS, urls=(self.base + "/example_images/flower_photos.tgz",), size=len(content),
+                sha256=hashlib.sha256(content).hexdigest()))
+
+    site = Site()
+
+    def route(hit):
+        site.calls.append(hit)
+        return 200, site.content, {}
+
+    with local_server({"/example_images/flower_photos.tgz": route}) as (_, base):
+        site.base = base
+        yield site
 
 
 def test_offline_without_data_says_how_to_fix_it(no_data):
     with pytest.raises(datasets.DataUnavailableError) as raised:
         datasets.load_flowers()
     message = str(raised.value)
-    assert "data/flowers does not exist" in message
-    assert "downloads are turned off (CNNLAB_OFFLINE=1)" in message
-    assert "set CNNLAB_DATA_DIR to a folder holding flowers/<class>/*.jpg" in message
+    assert "the offline data folder (flowers) does not exist" in message
+    assert "downloads are off (CNNLAB_OFFLINE=1)" in message
+    assert "set CNNLAB_DATA_DIR to a folder that holds flowers/<class>/*.jpg" in message
     assert "python -m cnnlab fetch flowers" in message
     assert not (no_data / "cache" / "flowers").exists()
 
@@ -386,21 +401,18 @@ def test_mirror_only_says_so(no_data):
 
 @pytest.mark.tensorflow
 def test_download_is_verified_extracted_into_the_cache_and_reused(no_data, fake_download):
-    fake_download.served = flowers_tgz(no_data / "served.tgz")
+    fake_download.serve(flowers_tgz(no_data / "served.tgz"))
     data = datasets.load_flowers(image_size=16, batch_size=4, split=(1 / 3, 1 / 3, 1 / 3))
     cache = no_data / "cache"
     assert data.source == "download" and data.folder == cache / "flowers" / "flower_photos"
     assert data.counts() == {"train": [1] * 5, "val": [1] * 5, "test": [1] * 5}
-    assert fake_download.calls[0]["urls"] == [
-        "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"]
+    assert len(fake_download.calls) == 1
     assert tree(cache) == ["flowers", "flowers/flower_photos", "flowers/flower_photos/LICENSE.txt",
                            *[f"flowers/flower_photos/{c}{s}" for c in datasets.FLOWER_CLASSES
                              for s in ("", f"/{c}_0.jpg", f"/{c}_1.jpg", f"/{c}_2.jpg")]]
     images, labels = next(iter(data.test))
     assert tuple(images.shape) == (4, 16, 16, 3)
-    # the real download is checked against the pinned size and SHA-256
-    with pytest.raises(ChecksumError, match="expected 228,813,984"):
-        fake_download.calls[0]["verify"](fake_download.served)
+    assert "folder='the cache (flowers/flower_photos)'" in repr(data)
 
     again = datasets.load_flowers(image_size=16, split=(1 / 3, 1 / 3, 1 / 3))
     assert again.source == "cache" and len(fake_download.calls) == 1
@@ -419,7 +431,7 @@ def test_a_bad_archive_is_rejected_and_leaves_nothing(no_data, fake_download, pr
     else:
         served = flowers_tgz(no_data / "served.tgz", extra=lambda tar: add_file(tar, "../../evil.jpg"))
         expected = "member '../../evil.jpg'"
-    fake_download.served = served
+    fake_download.serve(served)
     with pytest.raises(datasets.DataUnavailableError) as raised:
         datasets.load_flowers(image_size=16)
     assert expected in str(raised.value) and "python -m cnnlab fetch flowers" in str(raised.value)
@@ -428,7 +440,7 @@ def test_a_bad_archive_is_rejected_and_leaves_nothing(no_data, fake_download, pr
 
 
 def test_an_incomplete_cached_copy_is_replaced(no_data, fake_download):
-    fake_download.served = flowers_tgz(no_data / "served.tgz")
+    fake_download.serve(flowers_tgz(no_data / "served.tgz"))
     broken = no_data / "cache" / "flowers" / "flower_photos" / "daisy"
     broken.mkdir(parents=True)
     with pytest.warns(UserWarning, match="cached flowers are incomplete and are replaced"):
@@ -450,11 +462,23 @@ def test_an_archive_put_in_the_cache_by_hand_is_used_offline(no_data, monkeypatc
     assert sorted(p.name for p in folder.iterdir()) == ["LICENSE.txt", *datasets.FLOWER_CLASSES]
 
 
+def test_the_real_archive_is_pinned_by_size_and_sha256(no_data):
+    from cnnlab import _store
+
+    archive = flowers_tgz(no_data / "flower_photos.tgz")
+    with pytest.raises(ChecksumError, match="expected 228,813,984"):
+        _store.verify(archive, datasets._flowers_entry())
+    entry = datasets._flowers_entry()
+    assert entry.sha256 == "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
+    assert entry.urls == ("https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",)
+
+
 def test_fetch_knows_flowers(no_data, fake_download):
-    fake_download.served = flowers_tgz(no_data / "served.tgz")
+    fake_download.serve(flowers_tgz(no_data / "served.tgz"))
     datasets.fetch("flowers")
     assert (no_data / "cache" / "flowers" / "flower_photos" / "roses").is_dir()
-    with pytest.raises(ValueError, match="'mnist', 'fashion_mnist', 'flowers', received name='tulips'"):
+    assert not (no_data / "cache" / "flower_photos.tgz").exists(), "the archive is deleted once unpacked"
+    with pytest.raises(ValueError, match="'photos', 'pretrained', 'flowers', 'all', received name='tulips'"):
         datasets.fetch("flowers", "tulips")
 
 

@@ -65,6 +65,12 @@ def test_stop_clicked_while_the_training_cell_runs_ends_it_and_the_queued_cell_r
     setup_id = kernel.execute(SETUP)
     button = _iopub_until(kernel, _is_stop_button, 120)["content"]["comm_id"]
     assert _reply(kernel, setup_id, 120)["content"]["status"] == "ok"
+    # This ipykernel routes the click to a subshell: the monitor has no "use Interrupt" note.
+    note_id = kernel.execute("from cnnlab.widgets import _kernel\n"
+                             "print(f'note={monitor.stop_note.value!r} works={_kernel.stop_button_works()}')")
+    printed = _iopub_until(kernel, lambda m: "note=" in _text(m), 30)
+    assert _text(printed).strip() == "note='' works=True"
+    assert _reply(kernel, note_id, 30)["content"]["status"] == "ok"
 
     train_id = kernel.execute(TRAIN)
     after_id = kernel.execute(AFTER)  # queued behind the training cell, as with Run All
@@ -84,3 +90,113 @@ def test_stop_clicked_while_the_training_cell_runs_ends_it_and_the_queued_cell_r
     assert "stopped=True" in _text(printed)
     batches = int(_text(printed).split("batches=")[1].split()[0])
     assert 0 < batches < 10_000 * 128
+
+
+# ----------------------------------------------------------------------------- where Stop cannot work
+# Fake kernel objects, no real kernel: what the monitor says next to its Stop button in a kernel
+# with neither subshells that route comms (ipykernel 7.4+) nor do_one_iteration (ipykernel 6).
+
+INTERRUPT_NOTE = ("In this Jupyter, use the kernel's Interrupt (■ in the toolbar, or Kernel ▸ Interrupt) "
+                  "to stop training.")
+
+
+class BareKernel:
+    """A kernel with neither way (a kernel that is not ipykernel, as some front ends run)."""
+
+
+class Ipykernel6(BareKernel):
+    def do_one_iteration(self):  # pragma: no cover - never called here
+        pass
+
+
+class _Manager:
+    _shell_channel_io_loop = object()
+
+    def _create_subshell(self):  # pragma: no cover - never called here
+        return "subshell-1"
+
+
+class Ipykernel7(Ipykernel6):
+    """ipykernel 7.0's shape: subshells, and a do_one_iteration that no longer reads the main shell."""
+    _supports_kernel_subshells = True
+    shell_channel_thread = type("ShellChannelThread", (), {"manager": _Manager()})()
+
+
+@pytest.fixture
+def in_kernel(monkeypatch):
+    """Pretend this process is a notebook kernel of the given kind; yields a setter."""
+    from cnnlab import training
+    from cnnlab.widgets import _kernel
+
+    def use(kernel, routes_comms: bool = True):
+        monkeypatch.setattr(_kernel, "_kernel", lambda: kernel)
+        monkeypatch.setattr(_kernel, "_kernel_routes_comms", lambda: routes_comms)
+        monkeypatch.setattr(training, "_in_notebook", lambda: True)
+        return training
+
+    return use
+
+
+def _note(monitor) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", monitor.stop_note.value))
+
+
+@pytest.mark.parametrize("kernel, routes_comms, works", [
+    (BareKernel(), True, False),
+    (Ipykernel6(), True, True),
+    (Ipykernel7(), True, True),     # 7.4 and later: clicks go to a subshell
+    (Ipykernel7(), False, False),   # 7.0-7.3: subshells, but comms are not routed to them
+])
+def test_stop_button_works_follows_what_the_kernel_offers(in_kernel, kernel, routes_comms, works):
+    from cnnlab.widgets import _kernel
+
+    in_kernel(kernel, routes_comms)
+    assert _kernel.stop_button_works() is works
+    assert _kernel.can_poll() is (isinstance(kernel, Ipykernel6) and not isinstance(kernel, Ipykernel7))
+
+
+def test_the_monitor_says_to_use_interrupt_where_stop_cannot_work(in_kernel):
+    training = in_kernel(BareKernel())
+    monitor = training.TrainingMonitor()
+    assert monitor.poll_ui and not monitor.text
+    assert _note(monitor) == INTERRUPT_NOTE
+    assert monitor.stop_note.layout.display != "none"
+    # Next to the button: in the same row as the Stop button.
+    row = monitor.root.children[0]
+    assert monitor.stop_button in row.children
+    assert any(monitor.stop_note in getattr(child, "children", ()) for child in row.children)
+    monitor.close()
+
+
+@pytest.mark.parametrize("kernel", [Ipykernel6(), Ipykernel7()], ids=["ipykernel6", "ipykernel7.4"])
+def test_the_monitor_says_nothing_where_stop_works(in_kernel, kernel):
+    training = in_kernel(kernel)
+    monitor = training.TrainingMonitor()
+    assert monitor.stop_note.value == "" and monitor.stop_note.layout.display == "none"
+    monitor.close()
+
+
+def test_the_note_appears_when_training_finds_stop_cannot_work(in_kernel, monkeypatch):
+    training = in_kernel(Ipykernel7())
+    monitor = training.TrainingMonitor()
+    assert monitor.stop_note.value == ""
+    # The subshell could not be made after all (e.g. it timed out), and this kernel cannot poll.
+    monkeypatch.setattr(training, "_route_clicks", lambda button: False)
+    monkeypatch.setattr(training, "_can_poll", lambda: False)
+    monitor.on_train_begin()
+    assert _note(monitor) == INTERRUPT_NOTE and not monitor._polling
+    monkeypatch.setattr(training, "_route_clicks", lambda button: True)
+    monitor.on_train_begin()
+    assert monitor.stop_note.value == ""
+    monitor.close()
+
+
+def test_outside_a_kernel_there_is_no_note():
+    from cnnlab import training
+
+    monitor = training.TrainingMonitor(text=True)
+    assert monitor.stop_note.value == ""
+    monitor.close()

@@ -17,8 +17,17 @@ REFERENCE_SOLUTION = {7: "## Step 2: the reference recipe", 8: "## Top 5 on the 
                       10: "## The full DeepDream"}
 
 
+SETUP_TAG = "setup"
+COLAB_CHECK = 'if "google.colab" in sys.modules:'
+
+
 def load(path: Path):
     return nbformat.read(path, as_version=4)
+
+
+def colab_setup_source() -> str:
+    """The source of the Colab setup cell: the first code cell of 00_start_here.ipynb."""
+    return code_cells(load(course.notebooks_dir() / "00_start_here.ipynb"))[0].source
 
 
 def code_cells(nb):
@@ -53,18 +62,23 @@ class TestNotebook:
         nb = load(path)
         assert "widgets" not in nb.metadata, "saved widget state: run tools/run_notebooks.py --strip-only"
         cells = code_cells(nb)
-        assert all(c.execution_count is not None for c in cells), "not every cell was run before saving"
+        # The Colab setup cell prints nothing elsewhere, so an unrun one (no count) reads the same.
+        ran = [c for c in cells if SETUP_TAG not in c.metadata.get("tags", [])]
+        assert all(c.execution_count is not None for c in ran), "not every cell was run before saving"
         assert any(c.outputs for c in cells)
         errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
         assert not errors
         assert nb.metadata.kernelspec.name == "python3"
 
-    def test_starts_with_title_objectives_and_the_setup_cell(self, path):
+    def test_starts_with_title_objectives_and_the_setup_cells(self, path):
         nb = load(path)
         number = int(path.name[:2])
         assert nb.cells[0].cell_type == "markdown"
         assert nb.cells[0].source.startswith(f"# {number:02d} · ")
-        setup = code_cells(nb)[0]
+        colab, setup = code_cells(nb)[:2]
+        assert colab.source == colab_setup_source(), "the Colab setup cell must be the first code cell, the same everywhere"
+        assert colab.metadata.get("tags", []) == [SETUP_TAG], "tagged 'setup' only: nbval checks that it prints nothing"
+        assert colab.get("id") == SETUP_TAG and not colab.outputs
         assert "device.describe()" in setup.source and "set_seed(" in setup.source
         assert "nbval-ignore-output" in setup.metadata.get("tags", []), "the hardware report differs per machine"
 
@@ -118,3 +132,55 @@ class TestNotebook:
         assert checks and checks[0] > start, "no check cell in the 'Your turn' section"
         reference = next(i for i, c in enumerate(nb.cells) if c.source.startswith(REFERENCE_SOLUTION[chapter.number]))
         assert checks[0] < reference, "'Your turn' and its check must come before the reference solution"
+
+
+# ----------------------------------------------------------------------------- the Colab setup cell
+
+
+def _repository() -> str:
+    """The course's GitHub repository, as README.md's Binder badge names it."""
+    readme = (course.notebooks_dir().parent / "README.md").read_text(encoding="utf-8")
+    return re.search(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", readme).group(1)
+
+
+def test_colab_setup_cell_installs_this_repository_only_on_colab():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    source = colab_setup_source()
+    assert len([line for line in source.splitlines() if line.strip()]) <= MAX_CODE_LINES
+    assert f"git+https://github.com/{_repository()}" in source
+    python = TransformerManager().transform_cell(source)
+    lines = python.splitlines()
+    guard = lines.index(COLAB_CHECK)
+    body = lines[guard + 1:]
+    assert body and all(line.startswith("    ") for line in body), "everything after the Colab check is inside it"
+    assert any(line.startswith("    get_ipython().run_line_magic('pip', 'install ") for line in body)
+    assert "    output.enable_custom_widget_manager()" in body
+    before = [line for line in lines[:guard] if line.strip() and not line.startswith("#")]
+    assert before == ["import sys"], "outside Colab the cell only imports sys"
+    compile(python, "<setup cell>", "exec")
+
+
+@pytest.mark.slow
+def test_colab_setup_cell_in_a_real_kernel(tmp_path):
+    """Silent outside Colab; on a (faked) Colab it runs %pip and turns on the widget manager."""
+    from nbclient import NotebookClient
+
+    source = colab_setup_source()
+    fake_colab = (
+        "import sys, types\n"
+        "calls = []\n"
+        "colab = types.ModuleType('google.colab')\n"
+        "colab.output = types.SimpleNamespace(enable_custom_widget_manager=lambda: calls.append('widgets'))\n"
+        "sys.modules['google.colab'] = colab\n"
+        "get_ipython().register_magic_function(lambda line: calls.append('pip ' + line), 'line', 'pip')"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell(fake_colab),
+                nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell("print(calls)")]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert nb.cells[0].outputs == [], "outside Colab the setup cell must print nothing"
+    assert nb.cells[1].outputs == [] and nb.cells[2].outputs == []
+    printed = "".join(o.get("text", "") for o in nb.cells[3].outputs)
+    url = f"git+https://github.com/{_repository()}"
+    assert printed == repr([f'pip install --quiet "cnnlab @ {url}"', "widgets"]) + "\n"

@@ -227,7 +227,7 @@ def test_truncated_weights_are_rejected_by_checksum(data_dir, isolated):
     target = _copy(data_dir, V2_TFLITE, isolated, truncate=100_000)
     with pytest.raises(ChecksumError, match=f"{V2_TFLITE} fails its checksum: SHA-256"):
         pretrained.verify_file(target, pretrained.FILES["mobilenet_v2_quant_tflite"])
-    with pytest.warns(UserWarning, match=f"skipping .*{V2_TFLITE} from the offline mirror.*fails its checksum"):
+    with pytest.warns(UserWarning, match=f"ignoring the copy of {V2_TFLITE} in the offline data folder: .*fails its checksum"):
         with pytest.raises(WeightsUnavailableError, match="fails its checksum") as error:
             pretrained.load_classifier("mobilenet_v2_quant")
     assert "truncated or corrupted" in str(error.value)
@@ -249,9 +249,9 @@ def test_auto_offline_picks_tflite_mobilenet_v2_and_says_why(data_dir, monkeypat
     clf = pretrained.load_classifier("auto")
     lines = capsys.readouterr().out.strip().splitlines()
     assert clf.name == "mobilenet_v2_quant" and len(lines) == 1
-    assert "mobilenet_v2_quant" in lines[0] and "offline mirror" in lines[0]
-    assert "no local weights for inception_v3, xception, resnet50, mobilenet_v2" in lines[0]
-    assert clf.source.startswith("MobileNet v2, 8-bit TFLite, ImageNet weights from the offline mirror")
+    assert "mobilenet_v2_quant" in lines[0] and "the offline data folder" in lines[0] and "downloads are off here (CNNLAB_OFFLINE=1)" in lines[0]
+    assert "the default, inception_v3 (Inception v3, Keras), is not on this machine" in lines[0]
+    assert clf.source.startswith("MobileNet v2, 8-bit TFLite, ImageNet weights from the offline data folder")
 
 
 def test_missing_default_model_offline_raises_one_clear_error(isolated):
@@ -260,9 +260,11 @@ def test_missing_default_model_offline_raises_one_clear_error(isolated):
     message = str(error.value)
     assert isinstance(error.value, DataUnavailableError)
     assert "inception_v3_weights_tf_dim_ordering_tf_kernels.h5 is not available" in message
-    assert str(isolated / "inception_v3_weights_tf_dim_ordering_tf_kernels.h5") in message
-    assert "CNNLAB_DATA_DIR" in message and "online" in message and '"auto"' in message
-    with pytest.raises(WeightsUnavailableError, match="found no model on this machine"):
+    assert "the offline data folder (pretrained/inception_v3_weights_tf_dim_ordering_tf_kernels.h5): not there" in message
+    assert "downloads are off (CNNLAB_OFFLINE=1)" in message
+    assert "CNNLAB_DATA_DIR" in message and "online" in message and "load_classifier('auto')" in message
+    assert str(isolated) not in message, "no path of this machine in the message"
+    with pytest.raises(WeightsUnavailableError, match=r"A model for load_classifier\('auto'\) \(inception_v3, or any of xception, .*\) is not available"):
         pretrained.load_classifier("auto")
 
 
@@ -271,7 +273,7 @@ def test_weights_in_the_keras_cache_are_found(data_dir, isolated, tmp_path):
     _copy(data_dir, V1_TFLITE, tmp_path / "keras" / "models")
     assert pretrained.keras_cache_dir() == tmp_path / "keras" / "models"
     clf = pretrained.load_classifier("mobilenet_v1_025_quant")
-    assert "the Keras cache" in clf.source and str(tmp_path / "keras" / "models") in clf.source
+    assert "the Keras cache" in clf.source and str(tmp_path) not in clf.source
 
 
 def test_download_is_verified_and_cached(data_dir, isolated, tmp_path, monkeypatch, local_server, online):
@@ -287,8 +289,8 @@ def test_download_is_verified_and_cached(data_dir, isolated, tmp_path, monkeypat
                             dataclasses.replace(file, url=f"{base}/good.tflite"))
         path, source = pretrained.locate("mobilenet_v1_025_quant_tflite")
     assert path == tmp_path / "cache" / "pretrained" / V1_TFLITE and path.read_bytes() == good
-    assert source.startswith("downloaded from http://127.0.0.1")
-    assert pretrained.locate("mobilenet_v1_025_quant_tflite")[1].startswith("the cnnlab cache")
+    assert source == "downloaded from 127.0.0.1"
+    assert pretrained.locate("mobilenet_v1_025_quant_tflite")[1] == "the cache"
 
 
 # ----------------------------------------------------------------------------- feature extractor
@@ -305,7 +307,7 @@ def test_feature_extractor_auto_uses_the_mirror_mobilenet(data_dir, monkeypatch,
     assert batch.shape == (2, 224, 224, 3) and batch.min() == -1.0 and batch.max() == 1.0
     features = extractor(images)
     assert features.shape == (2, 256) and np.isfinite(features).all()
-    assert "offline mirror" in extractor.source
+    assert "the offline data folder" in extractor.source
 
 
 # ----------------------------------------------------------------------------- bad arguments

@@ -93,7 +93,7 @@ def test_a_non_image_upload_is_shown_in_the_widget_which_keeps_its_picture(widge
 
 
 def test_the_readout_names_the_model_and_its_source(widget, classifier):
-    assert classifier.name in widget.readout.value and "offline mirror" in widget.readout.value
+    assert classifier.name in widget.readout.value and "the offline data folder" in widget.readout.value
     assert repr(widget) == "<PhotoClassifier widget: mobilenet_v2_quant on 'parrot'>"
 
 
@@ -128,3 +128,15 @@ def test_model_view_is_the_centre_square(data_dir):
     assert model_view(tall, 100).min() == 255
     with pytest.raises(ValueError, match="size must be a positive integer"):
         model_view(tall, 0)
+
+
+def test_a_course_photo_is_credited_under_the_picture_and_an_upload_is_not(classifier):
+    from cnnlab import datasets, widgets
+
+    widget = widgets.PhotoClassifier(classifier, datasets.load_photos(max_size=96), top=3)
+    widget.photo.value = "parrot"
+    assert widget.credit.value == "<small>Photo: Open Images (CC BY 2.0), via Coral&#x27;s test data</small>"
+    widget.photo.value = "temple"
+    assert "danielbuechele on Flickr (CC BY 2.0)" in widget.credit.value
+    widget.add_photo("upload: mine.jpg", datasets.load_photos(max_size=96)["owl"])
+    assert widget.credit.value == ""

@@ -92,14 +92,16 @@ class PhotoClassifier(WidgetBase):
     classifier : cnnlab.pretrained.Classifier, optional
         Any classifier from :func:`cnnlab.pretrained.load_classifier`. None loads
         ``load_classifier("auto")``: the best ImageNet model on this machine
-        (Inception v3 if its weights are there; offline, a MobileNet).
+        (Inception v3 if it is here or can be downloaded; otherwise the best model available).
     images : mapping of str to array, or array, optional
         Photos to choose from (RGB floats in [0, 1]); by default the chapter's
-        sample photos and, with ``CNNLAB_DATA_DIR`` set, the offline mirror's
-        photos (:func:`cnnlab.datasets.load_photos`). The **Upload** button adds
-        your own.
+        sample photos and the course's photos (:func:`cnnlab.datasets.load_photos`).
+        The **Upload** button adds your own.
     top : int
         How many classes to show.
+    credits : mapping of str to str, optional
+        The credit shown under each named photo (default: the course's,
+        :data:`cnnlab.datasets.PHOTO_CREDITS`); uploads and other names get none.
 
     Attributes
     ----------
@@ -132,7 +134,7 @@ class PhotoClassifier(WidgetBase):
     'macaw'
     """
 
-    def __init__(self, classifier=None, images=None, *, top: int = 5) -> None:
+    def __init__(self, classifier=None, images=None, *, top: int = 5, credits=None) -> None:
         super().__init__()
         top = check_positive_int("top", top, hint="Show at least one class, for example top=5.")
         if classifier is None:
@@ -153,6 +155,11 @@ class PhotoClassifier(WidgetBase):
             if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in (1, 3, 4)):
                 raise ValueError(f"images[{name!r}] must be an image of shape (H, W) or (H, W, 3), "
                                  f"received shape {image.shape}.")
+        if credits is None:
+            from ..datasets import PHOTO_CREDITS as credits
+        if not hasattr(credits, "get"):
+            raise ValueError(f"credits must be a mapping of photo names to credits, received credits={credits!r:.80}.")
+        self.credits = dict(credits)
         self.predictions: list[tuple[str, float]] = []
         self.input_array = np.zeros((1, 1, 3), np.uint8)
 
@@ -170,7 +177,8 @@ class PhotoClassifier(WidgetBase):
         self.photo.observe(self._on_change, names="value")
         self.upload.observe(self._on_upload, names="value")
 
-        picture = w.VBox([w.HTML(f"<b>What the network sees</b> (centre {size}×{size})"), self.view])
+        self.credit = w.HTML()
+        picture = w.VBox([w.HTML(f"<b>What the network sees</b> (centre {size}×{size})"), self.view, self.credit])
         answer = w.VBox([w.HTML(f"<b>Top {top}</b>"), self.answer, self.bars], layout=w.Layout(margin="0 0 0 24px"))
         self.root = w.VBox([w.HBox([self.photo, self.upload]), w.HBox([picture, answer]), self.readout,
                             self.error_box])
@@ -218,6 +226,8 @@ class PhotoClassifier(WidgetBase):
         best, p = predictions[0]
         self.answer.value = f"The network says <b>{html.escape(best)}</b> ({100 * p:.1f}%)."
         self.bars.value = top_k_bars(predictions)
+        credit = self.credits.get(self.photo.value)
+        self.credit.value = f"<small>Photo: {html.escape(credit)}</small>" if credit else ""
 
     def __repr__(self) -> str:
         return f"<PhotoClassifier widget: {self.classifier.name} on {self.photo.value!r}>"

@@ -45,7 +45,7 @@ import pytest
 
 import cnnlab
 from cnnlab import _download, _validation, config, course, datasets, digits, evaluation, exercises, kernels
-from cnnlab import memory, ops, plotting
+from cnnlab import _quiet, _serve, _store, memory, ops, plotting
 
 pytestmark = pytest.mark.reliability("bad-input")
 
@@ -797,7 +797,7 @@ CASES: list[Case] = [
          rf"IDX data of shape \(100000, 100000, 100000\) should be {BYTES} long but is 16 bytes"),
     Case("datasets.fetch/unknown", "unknown-name",
          lambda: datasets.fetch("cifar10"),
-         ValueError, r"name must be one of 'mnist', 'fashion_mnist', 'flowers', received name='cifar10'"),
+         ValueError, r"name must be one of 'mnist', 'fashion_mnist', 'photos', 'pretrained', 'flowers', 'all', received name='cifar10'"),
     Case("datasets.fetch/not-a-str", "wrong-type",
          lambda: datasets.fetch(10), (TypeError, ValueError), r"name must be one of .*received name=10"),
     Case("datasets.load_sample_image/unknown", "unknown-name",
@@ -864,6 +864,37 @@ CASES: list[Case] = [
     Case("_download.download/retries-zero", "non-positive-size",
          lambda: _download.download(["https://example.org/x"], "/tmp/cnnlab-never/x", retries=0), ValueError,
          r"retries must .*received retries=0"),
+    Case("_download.download_from/empty", "empty",
+         lambda: _download.download_from([], "/tmp/cnnlab-never/x"), ValueError, r"urls is empty"),
+    Case("_store.find/entry-str", "wrong-type",
+         lambda: _store.find("mnist"), ValueError, r"entry must be an Entry .*received entry='mnist'"),
+    Case("_store.describe_path/int", "wrong-type",
+         lambda: _store.describe_path(3), ValueError, r"path must be a path .*received path=3"),
+    Case("_store.format_size/negative", "non-positive-size",
+         lambda: _store.format_size(-1), ValueError, r"nbytes must .*received nbytes=-1"),
+    Case("_store.format_size/str", "wrong-type",
+         lambda: _store.format_size("9 MB"), ValueError, r"nbytes must .*received nbytes='9 MB'"),
+    Case("_store.mirror_path/ftp", "unknown-name",
+         lambda: _store.mirror_path("ftp://x/y"), ValueError, r"url must be an https:// address, received url='ftp://x/y'"),
+    Case("_serve.mirror_server/not-a-folder", "unknown-name",
+         lambda: _serve.mirror_server("/tmp/cnnlab-never/data"), ValueError,
+         r"data_dir='/tmp/cnnlab-never/data' is not a folder"),
+    Case("_serve.serve/not-a-folder", "unknown-name",
+         lambda: _serve.serve("/tmp/cnnlab-never/data"), ValueError, r"DATA_DIR='/tmp/cnnlab-never/data' is not a folder"),
+    Case("_serve.serve/int", "wrong-type",
+         lambda: _serve.serve(8765), ValueError, r"DATA_DIR=8765 is not a folder"),
+    Case("_quiet.is_noise/bytes", "wrong-type",
+         lambda: _quiet.is_noise(b"W0000 x"), ValueError, r"line must be a str .*received line=b'W0000 x'"),
+    Case("_quiet.filter_noise/one-string", "wrong-type",
+         lambda: _quiet.filter_noise("a\nb"), ValueError, r"lines must be a list of lines, received one str"),
+    Case("config.mirror_url/no-scheme", "unknown-name",
+         lambda: config.mirror_url({"CNNLAB_MIRROR_URL": "teacher:8765"}), ValueError,
+         r"CNNLAB_MIRROR_URL='teacher:8765' is not an http:// or https:// address"),
+    Case("config.mirror_url/environ-list", "wrong-type",
+         lambda: config.mirror_url(["CNNLAB_MIRROR_URL"]), ValueError, r"environ must be a mapping"),
+    Case("datasets.photo_credits/unknown", "unknown-name",
+         lambda: datasets.photo_credits(["unicorn"]), ValueError,
+         r"names must be photos of the course .*received 'unicorn'"),
     Case("_download.safe_extract/not-an-archive", "wrong-type",
          lambda: _download.safe_extract(text_file(), text_file().parent / "out"), ValueError,
          r"neither a tar nor a zip.*notes\.txt|notes\.txt.*neither a tar nor a zip"),
@@ -1073,6 +1104,9 @@ TF_CASES: list[Case] = [
          lambda: tfmod("deepdream").dream_base("vgg16"),
          ValueError, r"name must be one of 'auto', 'inception_v3', 'mobilenet_025', received name='vgg16'"),
     # ------------------------------------------------------------------ transfer
+    Case("transfer.base_for_this_machine/gpus-int", "wrong-type",
+         lambda: tfmod("transfer").base_for_this_machine(gpus=2), ValueError,
+         r"gpus must be a list of the GPUs found .*received gpus=2"),
     Case("transfer.scaling_layer/unknown", "unknown-name",
          lambda: tfmod("transfer").scaling_layer("torch"),
          ValueError, r"preprocessing must be one of 'inception', 'caffe', received preprocessing='torch'"),
@@ -1472,6 +1506,9 @@ WIDGET_CASES: list[Case] = [
          lambda: W("MemoryCalculator")(kernel_size="5"),
          ValueError, r"kernel_size must .*received kernel_size='5'"),
     # PhotoClassifier and helpers
+    Case("widgets.PhotoClassifier/credits-int", "wrong-type",
+         lambda: W("PhotoClassifier")(FakeClassifier(), {"x": RGB}, top=1, credits=3), ValueError,
+         r"credits must be a mapping of photo names to credits, received credits=3"),
     Case("widgets.PhotoClassifier/top-zero", "non-positive-size",
          lambda: W("PhotoClassifier")(FakeClassifier(), {"x": RGB}, top=0), ValueError, r"top must .*received top=0"),
     Case("widgets.PhotoClassifier/classifier-str", "wrong-type",
@@ -1741,6 +1778,8 @@ NO_ARGUMENTS = {
     "kernels.prewitt_x", "kernels.prewitt_y", "kernels.laplacian", "kernels.names", "kernels.sized_names",
     "plotting.setup", "pretrained.imagenet_class_names", "pretrained.keras_cache_dir",
     "widgets._kernel.can_poll", "widgets._base.WidgetBase",
+    "_store.registry", "datasets.entries", "_quiet.install", "_quiet.uninstall", "_quiet.installed",
+    "_quiet.quiet_stderr",
 }
 
 #: Exception classes: raised by the package, never called with user input.
@@ -1753,7 +1792,7 @@ EXCEPTIONS = {"datasets.DataUnavailableError", "datasets.ChecksumError", "datase
 RESULTS = {"ops.ReceptiveField", "evaluation.Mistakes", "exercises.CheckResult", "exercises.Amount",
            "datasets.FlowerData", "device.DeviceReport", "device.GpuInfo", "models.inspect.LayerTable",
            "transfer.FlipPredictions", "widgets.conv_geometry.ConvGeometry", "widgets.conv_geometry.Window",
-           "widgets.receptive_field.FieldRow"}
+           "widgets.receptive_field.FieldRow", "_store.Entry", "_store.Found"}
 
 ALLOWED_WITHOUT_ROW = NO_ARGUMENTS | EXCEPTIONS | RESULTS
 

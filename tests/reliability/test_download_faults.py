@@ -303,7 +303,7 @@ def test_wrong_bytes_from_every_mnist_mirror_name_the_file_and_both_sha256(tmp_p
     assert len(hits(server)) == 2, "each mirror once: wrong bytes are not retried"
     assert f"{file.name}.gz" in message
     assert file.sha256 in message and received in message, message
-    assert "To work offline, set CNNLAB_DATA_DIR" in message
+    assert "set CNNLAB_DATA_DIR to a folder that holds mnist/train-labels-idx1-ubyte.gz" in message
     assert listing(tmp_path / "cache" / "mnist") == []
 
 
