@@ -37,6 +37,8 @@ not bound the size, which safe_extract refuses.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import hashlib
 import os
@@ -131,6 +133,7 @@ class Found:
 
     path: Path
     origin: str
+    content: bytes | None = field(default=None, repr=False, compare=False)  # the verified gunzipped bytes, if read
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -243,8 +246,13 @@ _VERIFIED: dict[tuple[str, str, int, int], bool] = {}
 _HASH_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
 
 
-def read_content(path: Path) -> bytes:
-    """The bytes of a file, gunzipped if it starts with gzip's magic bytes.
+def read_content(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a file, gunzipped if it starts with gzip's magic bytes, never more than ``limit``.
+
+    The file is decompressed in chunks and reading stops as soon as the
+    content exceeds ``limit`` bytes (a gzip bomb is refused after ``limit``
+    bytes, not after all of them); a plain file larger than ``limit`` is
+    refused before it is read.
 
     Examples
     --------
@@ -254,14 +262,38 @@ def read_content(path: Path) -> bytes:
     >>> _ = path.write_bytes(gzip.compress(b"IDX"))
     >>> read_content(path)
     b'IDX'
+    >>> read_content(path, limit=2)
+    Traceback (most recent call last):
+    ...
+    cnnlab._download.ChecksumError: a.gz decompresses to more than 2 bytes, the size of its content (a gzip bomb, or another file?)
     """
-    raw = Path(path).read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as error:
-        raise ChecksumError(f"{Path(path).name} is not a complete gzip file ({error})") from error
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit must be a number of bytes (an int >= 0) or None, received limit={limit!r}.")
+    name = Path(path).name
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        if not gzipped:
+            size = os.fstat(f.fileno()).st_size
+            if limit is not None and size > limit:
+                raise ChecksumError(f"{name} is {size:,} bytes, expected at most {limit:,} (another file?)")
+            return f.read()
+        try:
+            return _gunzip_bounded(f, name, limit)
+        except (EOFError, OSError, zlib.error) as error:
+            raise ChecksumError(f"{name} is not a complete gzip file ({error})") from error
+
+
+def _gunzip_bounded(f, name: str, limit: int | None) -> bytes:
+    """Decompress the gzip stream ``f`` 1 MiB at a time, refusing it once it exceeds ``limit`` bytes."""
+    out = bytearray()
+    with gzip.GzipFile(fileobj=f) as unzipped:
+        while chunk := unzipped.read(1 << 20):
+            out += chunk
+            if limit is not None and len(out) > limit:
+                raise ChecksumError(f"{name} decompresses to more than {limit:,} bytes, the size of its content "
+                                    "(a gzip bomb, or another file?)")
+    return bytes(out)
 
 
 def _digest(path: Path, algorithm: str) -> str:
@@ -295,12 +327,19 @@ def verify(path: str | os.PathLike, entry: Entry) -> Path:
     cnnlab._download.ChecksumError: hello.txt fails its checksum: SHA-256 is 04a6f55face2f46be8c23f627d539827615851e10751b63ec59db6d2c706b770, expected 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 (truncated or corrupted?)
     """
     path = Path(path)
+    _verify(path, entry)
+    return path
+
+
+def _verify(path: Path, entry: Entry) -> bytes | None:
+    """Check ``path`` against ``entry``; return the gunzipped content if it had to be read (else None)."""
     stat = path.stat()
     memo = (entry.key, str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if _VERIFIED.get(memo):
-        return path
+        return None
+    content = None
     if entry.gzipped:
-        content = read_content(path)
+        content = read_content(path, limit=entry.content_size)
         if entry.content_size is not None and len(content) != entry.content_size:
             raise ChecksumError(f"{path.name} holds {len(content):,} bytes of data, expected "
                                 f"{entry.content_size:,} (truncated?)")
@@ -323,7 +362,22 @@ def verify(path: str | os.PathLike, entry: Entry) -> Path:
         if entry.check is not None:
             entry.check(path)
     _VERIFIED[memo] = True
-    return path
+    return content
+
+
+def load_content(entry: Entry, **find_options) -> bytes:
+    """Find ``entry`` (see :func:`find`) and return its verified content, gunzipped, read once.
+
+    Examples
+    --------
+    >>> from cnnlab import datasets
+    >>> len(load_content(datasets.entries()["mnist/t10k-labels-idx1-ubyte"]))   # with CNNLAB_DATA_DIR set
+    10008
+    """
+    found = find(entry, **find_options)
+    if found.content is not None:
+        return found.content
+    return read_content(found.path, limit=entry.content_size)
 
 
 # --------------------------------------------------------------------------- the chain
@@ -340,39 +394,165 @@ def _local_places(entry: Entry) -> list[tuple[str, Path, bool]]:
     return places
 
 
-def find_local(entry: Entry, notes: list[str] | None = None) -> Found | None:
+def _data_dir_note() -> str:
+    """Why the offline data folder gives nothing, in one note ("" if it is a folder)."""
+    root = config.data_dir()
+    if root is None:
+        return f"{config.DATA_DIR_ENV} is not set (no offline data folder)"
+    try:
+        if root.is_dir():
+            return ""
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+    except OSError as error:  # a name too long, a folder that cannot be read
+        what = f"cannot be read ({os.strerror(error.errno or 0)})"
+    return f"{config.DATA_DIR_ENV}={str(root)!r} {what}; set it to the course's offline data folder, or unset it"
+
+
+def _try_place(entry: Entry, where: str, path: Path, ours: bool, notes: list[str]) -> Found | None:
+    """A verified copy at ``path``, or None with a note; a corrupted copy of ours is removed (if still the same)."""
+    shown = describe_path(path)
+    try:
+        if not path.is_file():
+            notes.append(f"{shown}: " + ("a folder, where a file is expected" if path.is_dir() else "not there"))
+            return None
+        before = path.stat()
+        content = _verify(path, entry)
+    except FileNotFoundError:  # another process removed or replaced it meanwhile
+        notes.append(f"{shown}: not there")
+        return None
+    except ChecksumError as error:
+        if ours:
+            warnings.warn(f"the cached copy of {entry.title} is corrupted and is fetched again: {error}",
+                          UserWarning, stacklevel=4)
+            _unlink_if_unchanged(path, before)
+            notes.append(f"{shown}: corrupted ({error}); removed")
+        else:
+            warnings.warn(f"ignoring the copy of {entry.title} in {where}: {error}", UserWarning, stacklevel=4)
+            notes.append(f"{shown}: corrupted ({error})")
+        return None
+    except OSError as error:  # a name too long, no permission to read
+        notes.append(f"{shown}: cannot be read ({os.strerror(error.errno or 0)})")
+        return None
+    return Found(path, where, content)
+
+
+def _unlink_if_unchanged(path: Path, before: os.stat_result) -> None:
+    """Remove ``path`` unless another process has replaced it since ``before`` (then it is theirs, and good)."""
+    try:
+        now = path.stat()
+        if (now.st_ino, now.st_size, now.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns):
+            path.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+
+
+def find_local(entry: Entry, notes: list[str] | None = None, *, cache: bool = True) -> Found | None:
     """A verified local copy of ``entry`` (offline data folder, other caches, the cache), or None.
 
     Never downloads. A corrupted copy is skipped with a warning (and deleted
     if it is in the cache, so that it is fetched again); ``notes`` collects
-    what was looked at, for the error message.
+    what was looked at, for the error message. ``cache=False`` leaves the
+    cache out (:func:`find` looks at it under its lock).
     """
     notes = [] if notes is None else notes
-    if config.data_dir() is None:
-        notes.append(f"{config.DATA_DIR_ENV} is not set (no offline data folder)")
+    note = _data_dir_note()
+    if note:
+        notes.append(note)
     for where, path, ours in _local_places(entry):
-        shown = describe_path(path)
-        if not path.is_file():
-            notes.append(f"{shown}: not there")
+        if ours and not cache:
             continue
-        try:
-            verify(path, entry)
-        except ChecksumError as error:
-            if ours:
-                warnings.warn(f"the cached copy of {entry.title} is corrupted and is fetched again: {error}",
-                              UserWarning, stacklevel=3)
-                path.unlink(missing_ok=True)
-                notes.append(f"{shown}: corrupted ({error}); removed")
-            else:
-                warnings.warn(f"ignoring the copy of {entry.title} in {where}: {error}", UserWarning, stacklevel=3)
-                notes.append(f"{shown}: corrupted ({error})")
-            continue
-        return Found(path, where)
+        found = _try_place(entry, where, path, ours, notes)
+        if found is not None:
+            return found
     return None
+
+
+def _cache_problem(target: Path, error: OSError) -> ValueError:
+    """One clear message for a cache that cannot be written: it names the setting and the fix."""
+    root = config.cache_dir()
+    setting = (f"{config.CACHE_DIR_ENV}={str(root)!r}" if os.environ.get(config.CACHE_DIR_ENV, "").strip()
+               else f"the cache folder {str(root)!r} (the default; {config.CACHE_DIR_ENV} is not set)")
+    code = error.errno
+    if code == errno.ENAMETOOLONG:
+        what = "makes file names too long for this file system"
+        fix = f"set {config.CACHE_DIR_ENV} to a folder with a shorter path"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "cannot be written (read-only, or no permission)"
+        fix = f"set {config.CACHE_DIR_ENV} to a folder you can write to"
+    elif code in (errno.ENOTDIR, errno.EEXIST) or _first_file_on(target, root):
+        what = "is a file, or lies inside one, not a folder"
+        fix = f"set {config.CACHE_DIR_ENV} to a folder (or remove that file)"
+    else:
+        what = f"cannot be used ({os.strerror(code or 0)})"
+        fix = f"set {config.CACHE_DIR_ENV} to another folder"
+    default = ", or unset it to use the default" if os.environ.get(config.CACHE_DIR_ENV, "").strip() else ""
+    return ValueError(f"{setting} {what}; {fix}{default}.")
+
+
+def _first_file_on(target: Path, root: Path) -> bool:
+    """True if ``root`` or a folder between it and ``target`` is a file."""
+    for folder in [root, *[p for p in target.parents if root in p.parents]]:
+        with contextlib.suppress(OSError):
+            if folder.exists() and not folder.is_dir():
+                return True
+    return False
+
+
+def _lock_path(target: Path) -> Path:
+    """The lock file of ``target``: in the temporary folder, so the cache holds only the course's files."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"cnnlab-locks-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:32]
+    return folder / f"{name}.lock"
+
+
+@contextlib.contextmanager
+def cache_lock(target: Path, *, folder: bool = False):
+    """Hold an exclusive lock on ``target`` in the cache (a ``.lock`` file in the temporary folder) while repairing or writing it.
+
+    ``folder=True``: ``target`` is a folder the course extracts (the flowers), not a file.
+
+    Other processes of the course that want the same file wait, then find it
+    ready. The folder is created here, so a cache that cannot be written is
+    reported once, naming ``CNNLAB_CACHE_DIR`` (a ``ValueError``). Where
+    ``fcntl`` does not exist (Windows), downloads still rename atomically into place.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with cache_lock(Path(tempfile.mkdtemp()) / "mnist" / "x.gz"):
+    ...     pass
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not folder and target.is_dir():
+            raise ValueError(f"{describe_path(target)} is a folder where the course keeps a file; remove it "
+                             "(nothing of the course is in it) and try again.")
+        handle = open(_lock_path(target), "a+b")
+    except OSError as error:
+        raise _cache_problem(target, error) from None
+    with handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progress: bool = True) -> Found:
     """Return a verified local copy of ``entry``, downloading it into the cache if needed and allowed.
+
+    The cache is looked at, repaired and written under a lock (:func:`cache_lock`),
+    so processes sharing one cache never see each other's half-done work.
 
     Parameters
     ----------
@@ -396,6 +576,8 @@ def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progres
     ------
     DataUnavailableError
         Listing what was looked at, why nothing was downloaded, and how to fix it.
+    ValueError
+        If the cache is needed and cannot be written (naming ``CNNLAB_CACHE_DIR``).
 
     Examples
     --------
@@ -408,10 +590,13 @@ def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progres
         raise ValueError(f"entry must be an Entry of the registry (for example registry()['mnist/t10k-labels-idx1-"
                          f"ubyte']), received entry={entry!r:.80}.")
     notes: list[str] = []
-    found = find_local(entry, notes)
+    found = find_local(entry, notes, cache=False)
     if found is not None:
         return found
     target = config.cache_dir() / entry.cache
+    cached = _try_place(entry, "the cache", target, True, notes)
+    if cached is not None:  # a ready copy needs no lock (a read-only classroom cache works too)
+        return cached
     if not allow_download:
         reason = "only local copies were asked for"
     elif config.offline():
@@ -419,14 +604,22 @@ def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progres
     elif not entry.urls:
         reason = "it has no public download; it comes with the offline data folder"
     else:
-        try:
-            _, url = download_from(_sources(entry), target, verify=lambda path: verify(path, entry),
-                                   retries=retries, progress=progress,
-                                   description=f"{entry.title} ({format_size(entry.size)})")
-            return Found(target, _origin_of(url))
-        except DownloadError as error:
-            notes.append(str(error).split("\nWithout a connection")[0].replace("\n  ", "\n    "))
-            reason = "it could not be downloaded"
+        with cache_lock(target):
+            found = _try_place(entry, "the cache", target, True, [])  # another process may have fetched it
+            if found is not None:
+                return found
+            try:
+                content: list[bytes | None] = [None]
+
+                def check(path: Path) -> None:
+                    content[0] = _verify(path, entry)
+
+                _, url = download_from(_sources(entry), target, verify=check, retries=retries, progress=progress,
+                                       description=f"{entry.title} ({format_size(entry.size)})")
+                return Found(target, _origin_of(url), content[0])
+            except DownloadError as error:
+                notes.append(str(error).split("\nWithout a connection")[0].replace("\n  ", "\n    "))
+                reason = "it could not be downloaded"
     raise unavailable(entry.title, notes, reason, entry.fix, names=[entry.offline[0]], key=entry.key)
 
 

@@ -304,16 +304,46 @@ def check_finite_array(name: str, array) -> None:
     ValueError: x contains 2 NaN or infinite values (the first at x[1, 0] = nan); give finite numbers.
     """
     array = np.asarray(array)
-    if array.dtype.kind not in "fc":
+    if array.dtype.kind not in "fc" or array.size == 0:
         return
-    finite = np.isfinite(array)
-    if finite.all():
+    count, first = 0, None
+    for lead, start, block in _scan_blocks(array) if array.ndim else [((), 0, array[None])]:
+        bad = ~np.isfinite(block)  # at most _SCAN_BLOCK booleans: a huge or broadcast array is never copied whole
+        found = int(np.count_nonzero(bad))
+        if found and first is None:
+            inside = tuple(int(i) for i in np.argwhere(bad)[0])
+            first = (*lead, start + inside[0], *inside[1:])[: array.ndim]
+        count += found
+    if first is None:
         return
-    bad = np.argwhere(~finite)
-    first = tuple(int(i) for i in bad[0])
     where = ", ".join(str(i) for i in first)
-    raise ValueError(f"{name} contains {len(bad):,} NaN or infinite values (the first at {name}[{where}] = "
+    raise ValueError(f"{name} contains {count:,} NaN or infinite values (the first at {name}[{where}] = "
                      f"{array[first].item()!r}); give finite numbers.")
+
+
+#: :func:`check_finite_array` tests at most this many values at a time (2 MiB of booleans).
+_SCAN_BLOCK = 2**21
+
+
+def _scan_blocks(array: np.ndarray, lead: tuple = ()):
+    """Views of at most :data:`_SCAN_BLOCK` values that cover ``array`` (not empty, 1-D or more) in order.
+
+    Yields ``(lead, start, block)`` with ``block = array[lead][start:start + len(block)]``: the
+    leading indices fixed so far, and where the block starts along the next axis. No value is copied.
+
+    Examples
+    --------
+    >>> [(lead, start, block.shape) for lead, start, block in _scan_blocks(np.zeros((3, 2)))]
+    [((), 0, (3, 2))]
+    """
+    row = array[0].size
+    if row > _SCAN_BLOCK and array.ndim > 1:
+        for index in range(array.shape[0]):
+            yield from _scan_blocks(array[index], (*lead, index))
+        return
+    step = max(1, _SCAN_BLOCK // max(row, 1))
+    for start in range(0, array.shape[0], step):
+        yield lead, start, array[start:start + step]
 
 
 #: The most any single request may allocate when the machine's RAM cannot be read.
@@ -547,3 +577,92 @@ def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") 
                    f"{format_nbytes(limit)} allowed for one request (memory_limit()).")
         raise ValueError(message + (f" {fix}" if fix else ""))
     return nbytes
+
+
+# ----------------------------------------------------------------------------- images and labels (issue 17)
+
+#: The channel counts an image may have: greyscale, RGB, RGBA.
+_CHANNEL_COUNTS = (1, 3, 4)
+
+
+def check_channels_last(name: str, value, *, batch: bool = False) -> None:
+    """Refuse an image given channels first, ``(C, H, W)`` (or a batch ``(N, C, H, W)``), as PyTorch stores them.
+
+    cnnlab, like Keras, takes images channels last: ``(H, W, C)`` and ``(N, H, W, C)``.
+    The rule: the axis where channels would come first holds 1, 3 or 4 entries and the
+    last axis does not. Such an array is refused rather than read as three grey images
+    (or as an image three pixels high). Works on anything with a ``shape``, or a shape.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the caller wrote it.
+    value : array-like or tuple
+        The image or batch (or its shape).
+    batch : bool
+        Whether ``value`` is a batch (the channel axis would then be axis 1).
+
+    Examples
+    --------
+    >>> check_channels_last("image", np.zeros((64, 64, 3)))
+    >>> check_channels_last("image", np.zeros((3, 64, 64)))
+    Traceback (most recent call last):
+    ...
+    ValueError: image has shape (3, 64, 64), which looks channels-first (3 channels on axis 0, as PyTorch stores images); cnnlab takes images channels last, (H, W, C): pass np.moveaxis(image, 0, -1). If it is a batch of greyscale images, add a channel axis: image[..., None].
+    """
+    shape = tuple(int(d) for d in (value.shape if hasattr(value, "shape") else value))
+    axis = 1 if batch else 0
+    if len(shape) != axis + 3 or shape[axis] not in _CHANNEL_COUNTS or shape[-1] in _CHANNEL_COUNTS:
+        return
+    layout = "(N, H, W, C)" if batch else "(H, W, C)"
+    message = (f"{name} has shape {shape}, which looks channels-first ({shape[axis]} channel"
+               f"{'s' * (shape[axis] != 1)} on axis {axis}, as PyTorch stores images); cnnlab takes images "
+               f"channels last, {layout}: pass np.moveaxis({name}, {axis}, -1).")
+    if not batch:
+        message += f" If it is a batch of greyscale images, add a channel axis: {name}[..., None]."
+    raise ValueError(message)
+
+
+def check_class_labels(name: str, labels, num_classes: int | None = None) -> np.ndarray:
+    """Return ``labels`` as int64 if they are whole numbers in ``[0, num_classes)``, else raise naming the first bad one.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the caller wrote it.
+    labels : array-like
+        Class indices, of any shape (usually ``(n,)``); integers or whole floats.
+    num_classes : int, optional
+        The number of classes (the model's outputs); without it only ``>= 0`` is checked.
+
+    Examples
+    --------
+    >>> check_class_labels("y", [0, 2, 1.0], 3)
+    array([0, 2, 1])
+    >>> check_class_labels("y", [0, 3, 1], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: y must hold class labels in [0, 3) (the model has 3 outputs), received y[1] = 3; give labels 0 to 2, or a model with more outputs.
+    """
+    array = np.asarray(labels)
+    if array.dtype.kind not in "iuf" or array.dtype == bool:
+        raise ValueError(f"{name} must hold integer class labels, received dtype {array.dtype}.")
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array != np.round(np.nan_to_num(array)))
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            where = ", ".join(str(i) for i in first)
+            raise ValueError(f"{name} must hold integer class labels, received {name}[{where}] = "
+                             f"{array[first].item()!r}; give whole class numbers 0, 1, 2, ...")
+    array = array.astype(np.int64)
+    high = num_classes if num_classes is not None else None
+    bad = (array < 0) if high is None else ((array < 0) | (array >= high))
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = ", ".join(str(i) for i in first)
+        if high is None:
+            raise ValueError(f"{name} must hold class labels >= 0, received {name}[{where}] = {array[first].item()}.")
+        raise ValueError(f"{name} must hold class labels in [0, {high}) (the model has {high} output"
+                         f"{'s' * (high != 1)}), received {name}[{where}] = {array[first].item()}; give labels 0 to "
+                         f"{high - 1}, or a model with more outputs.")
+    return array

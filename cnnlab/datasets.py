@@ -21,6 +21,7 @@ archive is checked against :data:`FLOWERS` and unpacked by
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import importlib.util
@@ -305,9 +306,11 @@ def entries() -> dict[str, _store.Entry]:
 
 
 def _fetch_idx(dataset: IdxDataset, file: IdxFile) -> np.ndarray:
-    """Find, verify and parse one IDX file through the course's one door (offline folder, cache, download)."""
-    found = _store.find(_idx_entry(_key_of(dataset), dataset, file))
-    return read_idx(_store.read_content(found.path))
+    """Find, verify and parse one IDX file through the course's one door (offline folder, cache, download).
+
+    The gzipped file is decompressed once (verification and parsing share the bytes), never beyond its known size.
+    """
+    return read_idx(_store.load_content(_idx_entry(_key_of(dataset), dataset, file)))
 
 
 def _key_of(dataset: IdxDataset) -> str:
@@ -962,16 +965,20 @@ def _flowers_folder(source: str) -> tuple[Path, str]:
                 names=[f"{mirror}/<class>/*.jpg for the classes {', '.join(FLOWERS.classes)}"])
 
     cached = config.cache_dir() / "flowers" / FLOWERS.root
-    if cached.is_dir():
-        try:
-            _flower_class_files(cached, FLOWERS.classes, FLOWERS.min_per_class)
-            return cached, "cache"
-        except ChecksumError as error:
-            warnings.warn(f"the cached flowers are incomplete and are replaced: {error}", stacklevel=3)
-            notes.append(f"the cached copy was incomplete ({error})")
-    else:
-        notes.append("the cache (flowers/): not there")
-    return _install_flowers(notes), "download"
+    with contextlib.suppress(ChecksumError, OSError):  # a complete copy needs no lock (a read-only cache works)
+        _flower_class_files(cached, FLOWERS.classes, FLOWERS.min_per_class)
+        return cached, "cache"
+    with _store.cache_lock(config.cache_dir() / "flowers", folder=True):  # one process extracts, the others wait
+        if cached.is_dir():
+            try:
+                _flower_class_files(cached, FLOWERS.classes, FLOWERS.min_per_class)
+                return cached, "cache"
+            except ChecksumError as error:
+                warnings.warn(f"the cached flowers are incomplete and are replaced: {error}", stacklevel=3)
+                notes.append(f"the cached copy was incomplete ({error})")
+        else:
+            notes.append("the cache (flowers/): not there")
+        return _install_flowers(notes), "download"
 
 
 def _split_counts(n: int, fractions: tuple[float, float, float]) -> list[int]:

@@ -39,7 +39,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from ._validation import check_finite_array, check_positive_int, check_positive_number  # noqa: E402
+from ._validation import (  # noqa: E402
+    check_channels_last,
+    check_finite_array,
+    check_positive_int,
+    check_positive_number,
+)
 
 __all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream", "smallest_input_side", "dream_base", "DREAM_BASES", "DREAM_LAYERS"]
 
@@ -142,6 +147,7 @@ def tiled_gradients(model, weights, image: tf.Tensor, tile_size: int = 512, seed
     if not isinstance(weights, Mapping) or not weights:
         raise ValueError(f"weights must be a non-empty dict {{layer name: weight}} (as dream_model returns), "
                          f"received weights={weights!r:.80}.")
+    check_channels_last("image", tuple(image.shape))
     if len(image.shape) != 3 or image.shape[-1] != 3:
         raise ValueError(f"image must have shape (height, width, 3), received shape {tuple(image.shape)}.")
     rng = np.random.default_rng(seed)
@@ -254,6 +260,7 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
     if array.dtype.kind not in "biuf":
         raise ValueError(f"image must hold numbers, received an array of dtype {array.dtype}.")
     array = array.astype(np.float32)
+    check_channels_last("image", array)
     if array.ndim != 3 or array.shape[-1] != 3:
         raise ValueError(f"image must have shape (height, width, 3) with values in [0, 1], received shape "
                          f"{array.shape}; drop an alpha channel with image[..., :3].")

@@ -2,7 +2,11 @@
 
 Everything is checked in the kernel: nothing is sent anywhere, and the
 learner's text is only ever matched against regular expressions (numbers are
-parsed with a regex, never evaluated).
+parsed with a regex, never evaluated), each in time linear in the text's
+length; answers longer than :data:`MAX_NUMBER_LENGTH` (a number) or
+:data:`MAX_ANSWER_LENGTH` (free text) characters get a message instead of a
+grade. A model whose predictions hold NaN or infinite values fails the coding
+checks, with a message that says so.
 
 Questions (each a widget with a **Check** and a **Hint** button):
 
@@ -52,6 +56,9 @@ from .widgets._base import WidgetBase
 __all__ = [
     "Amount",
     "CheckResult",
+    "KEY_IDEA_WINDOW",
+    "MAX_ANSWER_LENGTH",
+    "MAX_NUMBER_LENGTH",
     "Exercise",
     "FreeText",
     "KeyIdea",
@@ -154,13 +161,28 @@ class Amount(NamedTuple):
     unit: str
 
 
+#: The longest answer :func:`parse_number` and :class:`NumericAnswer` read, in characters; a longer one
+#: gets a message asking for just the number (no number a learner means is anywhere near this long).
+MAX_NUMBER_LENGTH = 2_000
+
+# Read after _squeeze (ends stripped, every run of white space one plain space), so that a space is one
+# optional " ?" and no two quantifiers next to each other can share characters: matching time is linear
+# in the length of the text (tests/reliability/test_text_inputs.py), where "\s*" side by side with an
+# optional unit between them backtracked cubically ("1" + 4,000 spaces + "!" took minutes).
 _NUMBER = re.compile(
-    r"""^\s*(?:~|≈|about|approx\.?|approximately|around|roughly)?\s*
-    (?P<number>[+-]?(?:\d{1,3}(?:[,_\x20\u00a0\u202f\u2009']\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)
-    (?:\s*[eE](?P<exponent>[+-]?\d+))?
-    \s*(?P<unit>[^\W\d_]+)?\s*\.?\s*$""",
+    r"""^(?:(?:~|≈|about|approx\.?|approximately|around|roughly)\x20?)?
+    (?P<number>[+-]?(?:\d{1,3}(?:[,_\x20']\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)
+    (?:\x20?[eE](?P<exponent>[+-]?\d+))?
+    (?:\x20?(?P<unit>[^\W\d_]+))?\x20?\.?$""",
     re.VERBOSE,
 )
+_SPACES = re.compile(r"\s+")
+
+
+def _squeeze(text: str) -> str:
+    """``text`` with its ends stripped and every run of white space (non-breaking and thin spaces too) one space."""
+    return _SPACES.sub(" ", text).strip()
+
 
 # unit: (factor, alternative factor or None). Decimal units (kB, MB, GB) read as binary are the alternative, and back.
 _BYTE_UNITS: dict[str, tuple[float, float | None]] = {"": (1, None), "b": (1, None), "byte": (1, None),
@@ -188,20 +210,28 @@ _FORMATS = {
 
 
 def _parse(text: str, units: str | None) -> Amount | None:
-    text = text.strip()
+    text = _squeeze(text)
     match = _NUMBER.match(text)
     if match is None and text.count(",") == 1 and "." not in text:      # a decimal comma: "12,6 MB"
         match = _NUMBER.match(text.replace(",", "."))
     if match is None:
         return None
     digits = re.sub(r"[,_\s']", "", match["number"])
-    number = float(digits) * 10.0 ** int(match["exponent"] or 0)
+    number = float(f"{digits}e{match['exponent'] or 0}")          # 1e999 is inf (then refused), not an OverflowError
     unit = (match["unit"] or "").lower()
     table = _BYTE_UNITS if units == "bytes" else {key: (factor, None) for key, factor in _PLAIN_UNITS.items()}
     if unit not in table or not math.isfinite(number):
         return None
     factor, alternative = table[unit]
     return Amount(number * factor, None if alternative is None else number * alternative, unit)
+
+
+def _too_long(text: str, limit: int, what: str) -> str:
+    """The message for an answer longer than ``limit`` characters, or "" when it is not."""
+    if len(text) <= limit:
+        return ""
+    return (f"Your answer is {len(text):,} characters long; {what} is read up to {limit:,} characters. "
+            f"Shorten it, then check again.")
 
 
 def parse_number(text: str, units: str | None = None) -> Amount:
@@ -227,7 +257,8 @@ def parse_number(text: str, units: str | None = None) -> Amount:
     Raises
     ------
     ValueError
-        If ``text`` is not a number in one of these forms.
+        If ``text`` is not a number in one of these forms, or is longer than
+        :data:`MAX_NUMBER_LENGTH` characters.
 
     Examples
     --------
@@ -244,6 +275,9 @@ def parse_number(text: str, units: str | None = None) -> Amount:
     """
     units = None if units is None else check_one_of("units", units, ("bytes",))
     _check_text("text", text, allow_empty=True)
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"text is {len(text):,} characters long, received text={_describe(text)}; a number is "
+                         f"read up to MAX_NUMBER_LENGTH={MAX_NUMBER_LENGTH:,} characters. {_FORMATS[units]}")
     amount = _parse(text, units)
     if amount is None:
         raise ValueError(f"text={text!r} is not a number. {_FORMATS[units]}")
@@ -418,7 +452,8 @@ class NumericAnswer(_Question):
     Attributes
     ----------
     text : ipywidgets.Text
-        Where the learner types.
+        Where the learner types. An answer longer than
+        :data:`MAX_NUMBER_LENGTH` characters gets a message, not a grade.
     value : float or None
         The last answer read, in base units.
 
@@ -462,9 +497,13 @@ class NumericAnswer(_Question):
         if not text:
             self._ask("Type your answer in the box first, then click Check.")
             return
+        too_long = _too_long(text, MAX_NUMBER_LENGTH, "a number")
+        if too_long:
+            self._ask(f"{too_long} {_FORMATS[self.units]}")
+            return
         amount = _parse(text, self.units)
         if amount is None:
-            self._ask(f"I could not read {text!r} as a number. {_FORMATS[self.units]}")
+            self._ask(f"I could not read {_describe(text)} as a number. {_FORMATS[self.units]}")
             return
         self.value = amount.value
         # The unit as typed first (right, then a known mistake), then the other reading of MB/MiB.
@@ -646,8 +685,13 @@ class KeyIdea:
     name : str
         Shown to the learner once their answer mentions it.
     patterns : str or sequence of str
-        Regular expressions, matched case-insensitively anywhere in the answer:
-        one match is enough.
+        Regular expressions, matched case-insensitively anywhere in the answer
+        (after its white space is made single spaces): one match is enough. A
+        long answer is searched in overlapping windows of
+        :data:`KEY_IDEA_WINDOW` characters, so a match must fit in half of one
+        (a phrase of a sentence or two); that keeps the time linear in the
+        answer's length whatever the pattern. Prefer bounded gaps, such as
+        ``(?:[^\\s.-]{1,30}[\\s-]){0,8}`` (up to 8 words), to ``[^.]*``.
     hint : str
         A nudge towards the idea that does not name it, shown when it is missing.
 
@@ -691,11 +735,46 @@ def _check_key_ideas(key_ideas) -> tuple[tuple[KeyIdea, tuple[re.Pattern, ...]],
     return tuple(checked)
 
 
+#: The longest free-text answer :class:`FreeText` checks, in characters (about 3,000 words, ten times a
+#: long answer to any of the chapter's questions); a longer one gets a message asking to shorten it.
+MAX_ANSWER_LENGTH = 20_000
+#: A long answer is searched for key ideas in windows of this many characters (``pattern.search(text,
+#: start, end)``, no copies), each starting half a window after the one before: any phrase up to half a
+#: window long (about 40 words) lies whole in one of them. Each window costs a bounded time, so the total
+#: is linear in the answer's length even for a pattern that backtracks over all the text it is given
+#: (``[^.]*`` after a word that repeats, say), where one search of the whole answer could be quadratic
+#: or worse.
+KEY_IDEA_WINDOW = 500
+_WORD_END_SLACK = 40  # a window's end moves up to this far to the end of a word, so that \b there is real
+
+
 def _normalise(text: str) -> str:
     """Typographic dashes, quotes and spaces made plain, so that patterns need not list them."""
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
     text = re.sub(r"[\u2018\u2019]", "'", text)
     return re.sub(r"\s+", " ", text)
+
+
+def _windows(text: str, size: int = KEY_IDEA_WINDOW) -> list[tuple[int, int]]:
+    """``(start, end)`` of overlapping windows of ``text``, about ``size`` long, ``size // 2`` apart.
+
+    A search from ``start`` still sees the characters before it (``\\b`` and look-behinds are right
+    there); each window's end is moved to the end of a word when one is near, so ``\\b`` is right there
+    too. A match at most ``size // 2`` long lies whole in at least one window.
+
+    >>> _windows("A short answer.")
+    [(0, 15)]
+    >>> _windows("words " * 150, 500)           # 900 characters; 503: the end of the word at 500
+    [(0, 503), (250, 750), (500, 900)]
+    """
+    if len(text) <= size:
+        return [(0, len(text))]
+    step, windows = size // 2, []
+    for start in range(0, len(text) - step, step):
+        end = min(start + size, len(text))
+        space = text.find(" ", end, end + _WORD_END_SLACK)
+        windows.append((start, space if space != -1 and not text[end - 1].isspace() else end))
+    return windows
 
 
 class FreeText(_Question):
@@ -720,6 +799,9 @@ class FreeText(_Question):
     hints : sequence of str
         General hints, revealed one at a time by the Hint button (after
         them, the button points at a missing idea).
+
+    An answer longer than :data:`MAX_ANSWER_LENGTH` characters gets a message
+    asking to shorten it, not a grade.
 
     Examples
     --------
@@ -775,7 +857,9 @@ class FreeText(_Question):
         ['cats', 'dogs']
         """
         text = _normalise(text)
-        return tuple(idea for idea, patterns in self._ideas if any(p.search(text) for p in patterns))
+        windows = _windows(text)
+        return tuple(idea for idea, patterns in self._ideas
+                     if any(p.search(text, start, end) for p in patterns for start, end in windows))
 
     def toggle_model_answer(self) -> bool:
         """Show the model answer, or hide it if it is shown; return whether it is shown now."""
@@ -808,6 +892,10 @@ class FreeText(_Question):
         if not text.strip():
             self._ask("Write your answer in the box first, then click Check.")
             return
+        too_long = _too_long(text, MAX_ANSWER_LENGTH, "an answer")
+        if too_long:
+            self._ask(f"{too_long} A few sentences are enough.")
+            return
         found = self.mentions(text)
         self.mentioned = tuple(idea.name for idea in found)
         total = len(self.key_ideas)
@@ -833,8 +921,13 @@ class FreeText(_Question):
         if self.hints_shown < len(self.hints):
             self.hints_shown += 1
             return
-        missing = [idea for idea in self.key_ideas if idea not in self.mentions(self.text.value)]
-        nudge = self._missing_hint(missing) if self.text.value.strip() else ""
+        text = self.text.value
+        too_long = _too_long(text, MAX_ANSWER_LENGTH, "an answer")
+        if too_long:
+            self._note = f"{too_long} A few sentences are enough."
+            return
+        missing = [idea for idea in self.key_ideas if idea not in self.mentions(text)]
+        nudge = self._missing_hint(missing) if text.strip() else ""
         if nudge:
             self._note = f"💡 Think about this: {nudge}"
         else:
@@ -950,6 +1043,16 @@ def exercise2_answers() -> dict:
     }
 
 
+# Pieces of the course's key-idea patterns, bounded so that each try at a position costs a bounded time
+# (``\w*`` after a stem, or ``[^.]*`` between two words, backtracked over the rest of the answer from
+# every place the stem occurs: "build " * 4,000 took seconds). _STEM: the end of a word after its stem
+# ("reduc" + "ing"); _WORD: one word; _GAP: up to 12 words of the same sentence (a word holds no space,
+# full stop or hyphen, so the text splits into words in one way only).
+_STEM = r"\w{0,12}"
+_WORD = r"\w{1,30}"
+_GAP = r"(?:[^\s.-]{1,30}[\s-]){0,12}"
+
+
 def _both(n: int) -> str:
     return f"{_number(n)} bytes = {format_bytes(n, binary=False)} = {format_bytes(n)}"
 
@@ -959,11 +1062,11 @@ def _exercise1() -> Exercise:
         KeyIdea("far fewer parameters, thanks to partial connections and weight sharing", [
             r"(fewer|less|smaller number of|reduced?( number of)?|lower number of)\s+(trainable\s+)?"
             r"(parameters|params|weights|connections)",
-            r"(parameters|params|weights|connections)\s+(is|are)?\s*(much\s+|far\s+|a lot\s+)?"
+            r"(parameters|params|weights|connections)\s+((is|are)\s+)?(much\s+|far\s+|a lot\s+)?"
             r"(fewer|less|reduced|smaller|lower)",
             r"(weights?|parameters?|kernels?|filters?)[\s-]+(is\s+|are\s+)?(shar|reus)",
-            r"(shar|reus)\w*\s+(of\s+)?(the\s+)?(same\s+)?(weights?|parameters?|kernels?|filters?)",
-            r"(partial|local|sparse)\w*[\s-]+connect", r"not\s+fully[\s-]+connected"],
+            r"(shar|reus)" + _STEM + r"\s+(of\s+)?(the\s+)?(same\s+)?(weights?|parameters?|kernels?|filters?)",
+            r"(partial|local|sparse)" + _STEM + r"[\s-]+connect", r"not\s+fully[\s-]+connected"],
             "Count the weights: how many does a convolutional layer need, compared with a dense layer with as "
             "many neurons, and why? What does that change for training time, overfitting and the amount of data?"),
         KeyIdea("a feature learned once is detected anywhere in the image", [
@@ -976,11 +1079,13 @@ def _exercise1() -> Exercise:
             "training images. What happens when an eye shows up in the bottom-right corner: for a CNN, and for "
             "a fully connected network?"),
         KeyIdea("built-in prior knowledge of how pixels are organised: local patterns combined into larger ones", [
-            r"(spatial|local|2-?d|two-dimensional|neighbou?r\w*|nearby|adjacent)\s+(structure|information|"
-            r"relation\w*|correlation\w*|pixels|patterns?|features?|organi[sz]ation|context|topology|arrangement)",
+            r"(spatial|local|2-?d|two-dimensional|neighbou?r" + _STEM + r"|nearby|adjacent)\s+(structure|information|"
+            r"relation" + _STEM + r"|correlation" + _STEM
+            + r"|pixels|patterns?|features?|organi[sz]ation|context|topology|arrangement)",
             r"prior", r"inductive bias", r"hierarch", r"receptive field",
-            r"(combin|assembl|build)\w*\s[^.]*\b(larger|bigger|higher[\s-]level|more complex|complex)",
-            r"pixels?\s[^.]*\b(close|near|next to)", r"flatten\w*\s[^.]*\b(los[et]|destroy|throw|ignor|discard)"],
+            r"(combin|assembl|build)" + _STEM + r"\s" + _GAP + r"(larger|bigger|higher[\s-]level|more complex|complex)",
+            r"pixels?\s" + _GAP + r"(close|near|next to)",
+            r"flatten" + _STEM + r"\s" + _GAP + r"(los[et]|destroy|throw|ignor|discard)"],
             "What does a fully connected layer know about which pixels are neighbours? If you shuffled the "
             "pixels of every image in the same way, which kind of network would not notice?"),
     ]
@@ -1101,21 +1206,23 @@ def _exercise2() -> Exercise:
 def _exercise3() -> Exercise:
     ideas = [
         KeyIdea("reduce the mini-batch size", [
-            r"(smaller|reduc\w*|decreas\w*|lower\w*|shrink\w*|cut\w*|halv\w*)\s+(the\s+)?(mini[\s-]?)?batch",
+            r"(smaller|(reduc|decreas|lower|shrink|cut|halv)" + _STEM + r")\s+(the\s+)?(mini[\s-]?)?batch",
             r"(mini[\s-]?)?batch(\s+size)?\s+(is\s+)?(smaller|reduc|decreas|lower|down)",
             r"fewer\s+(images|instances|samples|examples)\s+(per|in each|in a)\s+(mini[\s-]?)?batch"],
             "What is the RAM for training multiplied by, in exercise 2?"),
         KeyIdea("reduce dimensionality, e.g. a larger stride", [
             r"stride", r"dimensionality",
-            r"(reduc|lower|decreas|shrink)\w*\s+(the\s+)?(dimension|resolution|image size|input size|size of the)",
-            r"(smaller|downsampl\w*|downscal\w*|resiz\w*)\s+(the\s+)?(input\s+)?(images?|inputs?|feature maps?)",
-            r"(more|extra|add\w*)\s+(\w+\s+)?pooling", r"lower resolution"],
+            r"(reduc|lower|decreas|shrink)" + _STEM
+            + r"\s+(the\s+)?(dimension|resolution|image size|input size|size of the)",
+            r"(smaller|(downsampl|downscal|resiz)" + _STEM + r")\s+(the\s+)?(input\s+)?(images?|inputs?|feature maps?)",
+            r"(more|extra|add" + _STEM + r")\s+(" + _WORD + r"\s+)?pooling", r"lower resolution"],
             "The lowest layers have the largest feature maps. Which setting of a layer makes its output smaller?"),
         KeyIdea("remove layers (a smaller network)", [
-            r"(remov|drop|delet|cut)\w*\s+(\w+\s+){0,4}layers?", r"layers?\s+(removed|dropped|deleted)",
-            r"(fewer|less)\s+(\w+\s+)?layers", r"shallower",
+            r"(remov|drop|delet|cut)" + _STEM + r"\s+(" + _WORD + r"\s+){0,4}layers?",
+            r"layers?\s+(removed|dropped|deleted)",
+            r"(fewer|less)\s+(" + _WORD + r"\s+)?layers", r"shallower",
             r"(fewer|less)\s+(feature maps|filters|channels|neurons|units)",
-            r"(reduc|decreas|lower)\w*\s+(the\s+)?(number of|depth|layers|feature maps|filters)"],
+            r"(reduc|decreas|lower)" + _STEM + r"\s+(the\s+)?(number of|depth|layers|feature maps|filters)"],
             "Training keeps every layer's output for backpropagation. What could you change in the network "
             "itself?"),
         KeyIdea("use 16-bit floats instead of 32-bit", [
@@ -1125,7 +1232,8 @@ def _exercise3() -> Exercise:
         KeyIdea("distribute the CNN across multiple devices", [
             r"(multiple|several|more|two|many|other|additional|extra)\s+(gpus|devices|machines|cards|servers|"
             r"graphics cards|tpus)", r"more than one (gpu|device|machine)", r"distribut", r"parallel",
-            r"multi[\s-]?gpu", r"cluster", r"split\w*\s[^.]*\b(across|between|over|among)\b[^.]*\b(gpus|devices)"],
+            r"multi[\s-]?gpu", r"cluster",
+            r"split" + _STEM + r"\s" + _GAP + r"(across|between|over|among)\s" + _GAP + r"(gpus|devices)"],
             "One GPU is not enough for the whole network. What if you had more than one?"),
     ]
     model = ("The book's five answers, other than buying a GPU with more RAM:\n"
@@ -1331,6 +1439,37 @@ class CheckResult:
                 f"{_escape(self.message)}{f'<ul>{details}</ul>' if details else ''}</div>")
 
 
+class _BadAnswer(Exception):
+    """The learner's code returned something the check cannot grade (its message says why, for the learner)."""
+
+
+def _non_finite(array: np.ndarray) -> tuple[int, str]:
+    """How many rows of ``array`` (one per example; one value for 0-d) hold NaN or infinity, and which kind."""
+    if not np.issubdtype(array.dtype, np.inexact):
+        return 0, ""
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return 0, ""
+    rows = int(bad.reshape(len(array), -1).any(axis=1).sum()) if array.ndim else 1
+    return rows, "NaN (not a number)" if np.isnan(array).any() else "infinite values"
+
+
+def _check_scores(scores, where: str = "") -> np.ndarray:
+    """The model's predictions as an array; raise :class:`_BadAnswer` if any is NaN or infinite.
+
+    The largest of NaN scores is meaningless (``argmax`` says class 0), so such a model must not pass.
+    """
+    array = np.asarray(scores)
+    rows, kind = _non_finite(array)
+    if rows:
+        total = len(array) if array.ndim else 1
+        raise _BadAnswer(f"Your model's predictions hold {kind} for {rows:,} of the {total:,} test "
+                         f"example{'s' if total != 1 else ''}{where}, so they cannot be graded. Its training has "
+                         "probably diverged (a learning rate too high, or NaN in the training images): check that "
+                         "the images hold no NaN, retrain the model, then run this cell again.")
+    return array
+
+
 _SUGGESTIONS = {
     7: "training longer (20 or 30 epochs of the one-cycle schedule), wider blocks such as filters=(48, 96, 192), "
        "or averaging several models",
@@ -1370,6 +1509,11 @@ def _predict(model, x, batch_size: int):
 def _as_labels(values, name: str) -> np.ndarray:
     """Class labels from labels, one-hot rows, probabilities or a single sigmoid column."""
     array = np.asarray(values)
+    rows, kind = _non_finite(array)
+    if rows:
+        raise ValueError(f"{name} must be class labels (whole numbers, or one-hot rows), but it holds {kind} in "
+                         f"{rows:,} of its {len(array) if array.ndim else 1:,} entries: give the labels of the test "
+                         "examples as they were loaded.")
     if array.ndim == 2 and array.shape[1] == 1:
         array = (array[:, 0] > 0.5).astype(np.int64) if np.issubdtype(array.dtype, np.floating) else array[:, 0]
     elif array.ndim == 2:
@@ -1414,6 +1558,8 @@ def check_accuracy(model, x, y=None, *, reference, exercise: int, batch_size: in
     Returns
     -------
     CheckResult
+        Not passed, with ``accuracy`` None and a message, when the model's
+        predictions hold NaN or infinite values (whose argmax means nothing).
 
     Examples
     --------
@@ -1439,17 +1585,10 @@ def check_accuracy(model, x, y=None, *, reference, exercise: int, batch_size: in
     _check_model("model", model)
     if y is None and isinstance(x, tuple) and len(x) == 2:
         x, y = x
-    if _is_dataset(x):
-        if y is not None:
-            raise ValueError("y must be None when x is a dataset of (images, labels) batches, "
-                             f"received y of type {type(y).__name__}.")
-        predicted, labels = _predict_dataset(model, x)
-    else:
-        if y is None:
-            raise ValueError("y is None: give the labels of x, or x as a pair (images, labels) or a dataset of "
-                             "(images, labels) batches.")
-        labels = _as_labels(y, "y")
-        predicted = _as_labels(_predict(model, x, batch_size), "the predictions")
+    try:
+        predicted, labels = _predictions_and_labels(model, x, y, batch_size)
+    except _BadAnswer as problem:
+        return CheckResult(None, reference, str(problem), False)
     if len(labels) == 0:
         raise ValueError("x is empty: give at least one test example.")
     if len(predicted) != len(labels):
@@ -1458,6 +1597,20 @@ def check_accuracy(model, x, y=None, *, reference, exercise: int, batch_size: in
     accuracy = float(np.mean(predicted == labels))
     return CheckResult(accuracy, reference, _accuracy_message(accuracy, reference, len(labels), exercise),
                        accuracy >= reference)
+
+
+def _predictions_and_labels(model, x, y, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted and true labels of ``x`` (array or dataset); NaN or infinite scores raise _BadAnswer."""
+    if _is_dataset(x):
+        if y is not None:
+            raise ValueError("y must be None when x is a dataset of (images, labels) batches, "
+                             f"received y of type {type(y).__name__}.")
+        return _predict_dataset(model, x)
+    if y is None:
+        raise ValueError("y is None: give the labels of x, or x as a pair (images, labels) or a dataset of "
+                         "(images, labels) batches.")
+    labels = _as_labels(y, "y")
+    return _as_labels(_check_scores(_predict(model, x, batch_size)), "the predictions"), labels
 
 
 def _predict_dataset(model, dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -1470,7 +1623,7 @@ def _predict_dataset(model, dataset) -> tuple[np.ndarray, np.ndarray]:
                              f"{type(element).__name__}, not a pair.")
         images, batch_labels = element[0], element[1]
         scores = on_batch(images) if callable(on_batch) else _predict(model, images, len(images))
-        predicted.append(_as_labels(scores, "the predictions"))
+        predicted.append(_as_labels(_check_scores(scores, f" of batch {i}"), "the predictions"))
         labels.append(_as_labels(batch_labels, "the dataset's labels"))
     if not labels:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -1486,10 +1639,6 @@ def _accuracy_message(accuracy: float, reference: float, n: int, exercise: int) 
     if accuracy == reference:
         return f"{start}: level with it. Well done!"
     return f"{start}: {-points:.2f} points short; try {_SUGGESTIONS.get(exercise, _GENERIC_SUGGESTION)}."
-
-
-class _BadAnswer(Exception):
-    """A classify function returned something that is not a top-k list."""
 
 
 def _top_list(answer, k: int, who: str, image_name: str) -> list[tuple[str, str, float]]:
@@ -1510,6 +1659,10 @@ def _top_list(answer, k: int, who: str, image_name: str) -> list[tuple[str, str,
         if not isinstance(name, str) or isinstance(probability, bool) or not isinstance(probability, numbers.Real):
             raise _BadAnswer(f"{who} must return (class name, probability) pairs; for {image_name!r} one of its "
                              f"items is {_describe(tuple(item))}.")
+        if not math.isfinite(float(probability)):
+            raise _BadAnswer(f"{who} must return probabilities between 0 and 1; for {image_name!r} it returned "
+                             f"{float(probability)} for {name!r}: the model's scores hold NaN or infinite values, "
+                             "so the classes cannot be ranked (check the preprocessing and the weights).")
         if not 0 <= float(probability) <= 1:
             raise _BadAnswer(f"{who} must return probabilities between 0 and 1; for {image_name!r} it returned "
                              f"{float(probability):g} for {name!r} (a percentage?).")
@@ -1679,17 +1832,26 @@ def check_dream(fn, base, image, layers, *, steps: int = 20, step_size: float = 
                                       "again.", False)
     if not callable(fn):
         raise ValueError(f"fn must be a function image -> dreamed image, or None, received fn={_describe(fn)}.")
-    from .deepdream import deepdream
-
     start = np.asarray(image, np.float32)
+    if _non_finite(start.reshape(1, -1))[0]:
+        raise ValueError(f"image must hold pixel values in [0, 1], received an image of shape {start.shape} with "
+                         f"{int(np.count_nonzero(~np.isfinite(start))):,} NaN or infinite values; load it again "
+                         "(datasets.load_image gives values in [0, 1]).")
     mine = np.asarray(fn(start.copy()), dtype=np.float32)
     if mine.shape != start.shape:
         return CheckResult(None, 0.0, f"Your function returned an image of shape {mine.shape}; it must keep the "
                                       f"photo's shape {start.shape}.", False)
+    if _non_finite(mine.reshape(1, -1))[0]:
+        bad = int(np.count_nonzero(~np.isfinite(mine)))
+        return CheckResult(None, 0.0, f"Your function returned an image with {bad:,} NaN (not a number) or infinite "
+                                      "values: the gradient step probably divided by a standard deviation of 0; add "
+                                      "a small epsilon (1e-8) to it, and clip the pixels to [0, 1].", False)
     if mine.min() < -1e-6 or mine.max() > 1 + 1e-6:
         return CheckResult(None, 0.0, f"Your function returned values from {mine.min():.2f} to {mine.max():.2f}; "
                                       "return pixels in [0, 1] (the network's [-1, 1] values are (x + 1) / 2).",
                            False)
+    from .deepdream import deepdream
+
     reference, _ = deepdream(base, start, layers, steps=steps, step_size=step_size, octaves=1)
     before = _dream_score(base, layers, start)
     gain, reference_gain = _dream_score(base, layers, mine) - before, _dream_score(base, layers, reference) - before

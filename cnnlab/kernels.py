@@ -700,8 +700,10 @@ def filter_bank(*kernels, channels: int = 3) -> np.ndarray:
     arrays = []
     for index, kernel in enumerate(kernels):
         name = f"kernels[{index}]"
-        try:
-            array = np.asarray(kernel, dtype=np.float32)
+        try:  # an array is taken as it is (no copy yet: it may be a huge broadcast view)
+            array = np.asarray(kernel)
+            if array.dtype.kind not in "biuf":
+                array = np.asarray(kernel, dtype=np.float32)
         except (TypeError, ValueError):
             raise ValueError(
                 f"{name} must be a 2-D array of numbers, received {name}={_short(kernel)}."
@@ -711,8 +713,6 @@ def filter_bank(*kernels, channels: int = 3) -> np.ndarray:
                 f"{name} must be a non-empty 2-D array (height, width), received an array of shape {array.shape}. "
                 "Give each filter as its own 2-D argument."
             )
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must contain only finite numbers, received {name}={_short(kernel)}.")
         if arrays and array.shape != arrays[0].shape:
             raise ValueError(
                 f"all kernels must have the same shape, received kernels[0] of shape {arrays[0].shape} "
@@ -720,9 +720,15 @@ def filter_bank(*kernels, channels: int = 3) -> np.ndarray:
                 "for example gaussian(size=7) next to vertical_line(size=7)."
             )
         arrays.append(array)
+    # Before any value is converted or scanned: the float32 copies, their stack, the result, the scan's booleans.
     check_memory(f"channels={channels} with {len(arrays)} kernels of shape {arrays[0].shape}",
-                 arrays[0].size * len(arrays) * (channels + 1) * 4,
+                 arrays[0].size * len(arrays) * ((channels + 2) * 4 + 1),
                  fix="channels is the number of input channels: 3 for RGB images, 1 for greyscale.")
+    arrays = [array.astype(np.float32, copy=False) for array in arrays]
+    for index, (kernel, array) in enumerate(zip(kernels, arrays)):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"kernels[{index}] must contain only finite numbers, "
+                             f"received kernels[{index}]={_short(kernel)}.")
     stacked = np.stack(arrays, axis=-1)  # (fh, fw, c_out)
     return np.ascontiguousarray(np.repeat(stacked[:, :, np.newaxis, :], channels, axis=2))
 

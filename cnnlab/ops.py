@@ -80,12 +80,12 @@ def _pair(name: str, value) -> tuple[int, int]:
 _SMALLER = "Use fewer images (for example x[:8]) or smaller ones."
 
 
-def _images(name: str, x, *, finite: bool = True) -> tuple[np.ndarray, bool]:
-    """Return ``x`` as a float batch ``(n, h, w, c)`` and whether it was a single image.
+def _image_batch(name: str, x) -> tuple[np.ndarray, bool]:
+    """Return ``x`` as a batch ``(n, h, w, c)`` of numbers, as given, and whether it was a single image.
 
-    Refuses non-numbers, other ranks, empty arrays, arrays too large to check and convert
-    (see :func:`cnnlab._validation.check_memory`) and, if ``finite``, NaN and infinities (a
-    caller that checks the memory its result needs first passes False and checks them after).
+    Refuses non-numbers, other ranks and empty arrays. Nothing is converted or scanned yet, and an
+    array is not copied: the caller checks the memory its request needs first (with
+    :func:`_conversion_bytes`), then calls :func:`_as_float`.
     """
     array = np.asarray(x)
     if array.dtype.kind not in "fiub":
@@ -97,14 +97,31 @@ def _images(name: str, x, *, finite: bool = True) -> tuple[np.ndarray, bool]:
         )
     if array.size == 0:
         raise ValueError(f"{name} is empty, received shape {array.shape}.")
-    # The finiteness check holds one bool per value; integers are converted to float32.
-    check_memory(f"{name} of shape {array.shape}", array.size * (1 + 4 * (array.dtype.kind != "f")), fix=_SMALLER)
-    if array.dtype.kind != "f":
-        array = array.astype(np.float32)
-    if finite:
-        check_finite_array(name, array)
     single = array.ndim == 3
     return (array[None] if single else array), single
+
+
+def _conversion_bytes(batch: np.ndarray) -> int:
+    """What :func:`_as_float` allocates: a float32 copy of integers (floats are used as they are)."""
+    return 0 if batch.dtype.kind == "f" else 4 * batch.size
+
+
+def _float_itemsize(batch: np.ndarray) -> int:
+    """Bytes per value of ``batch`` once :func:`_as_float` has converted it."""
+    return batch.dtype.itemsize if batch.dtype.kind == "f" else 4
+
+
+def _as_float(name: str, batch: np.ndarray, single: bool, *, finite: bool = True) -> np.ndarray:
+    """``batch`` in floating point (integers become float32), refusing NaN and infinities if ``finite``.
+
+    The scan tests a block of values at a time (see :func:`cnnlab._validation.check_finite_array`),
+    so it allocates nothing of the array's size; integers, always finite, are not scanned.
+    """
+    if batch.dtype.kind != "f":
+        return batch.astype(np.float32)
+    if finite:
+        check_finite_array(name, batch[0] if single else batch)
+    return batch
 
 
 def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str = "VALID") -> int:
@@ -206,7 +223,7 @@ def _pad(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:
 
 
 def _check_conv(x, filters, bias, strides, padding):
-    batch, single = _images("x", x, finite=False)
+    batch, single = _image_batch("x", x)
     w = np.asarray(filters)
     if w.dtype.kind not in "fiub":
         raise ValueError(f"filters must hold numbers, received an array of dtype {w.dtype}.")
@@ -233,7 +250,7 @@ def _check_conv(x, filters, bias, strides, padding):
             raise ValueError(
                 f"bias must have shape ({w.shape[3]},), one value per output channel, received shape {bias.shape}."
             )
-    dtype = np.result_type(batch.dtype, w.dtype, np.float32)
+    dtype = np.result_type(batch.dtype if batch.dtype.kind == "f" else np.float32, w.dtype, np.float32)
     # What conv2d allocates: the padded (contiguous) input, the stride-1 wide output or the output
     # plus one strided slice per tap, and the output once more when the bias is added.
     (top, bottom), (left, right) = pads
@@ -244,9 +261,9 @@ def _check_conv(x, filters, bias, strides, padding):
     values += n * out_h * out_w * (maps + (channels if (sh, sw) != (1, 1) else 0) + (maps if bias is not None else 0))
     check_memory(f"x of shape {np.shape(x)} and filters of shape {w.shape} (an output of shape "
                  f"{(n, out_h, out_w, maps) if not single else (out_h, out_w, maps)})",
-                 values * np.dtype(dtype).itemsize, fix="Use fewer images (for example x[:8]), smaller images, "
-                 "fewer filters or a larger stride.")
-    check_finite_array("x", batch[0] if single else batch)
+                 values * np.dtype(dtype).itemsize + _conversion_bytes(batch),
+                 fix="Use fewer images (for example x[:8]), smaller images, fewer filters or a larger stride.")
+    batch = _as_float("x", batch, single)
     check_finite_array("filters", w)
     if bias is not None:
         check_finite_array("bias", bias)
@@ -385,7 +402,7 @@ def conv2d(x, filters, bias=None, strides=1, padding="VALID") -> np.ndarray:
 
 
 def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
-    batch, single = _images("x", x, finite=False)
+    batch, single = _image_batch("x", x)
     kh, kw = _pair("pool_size", pool_size)
     sh, sw = _pair("strides", (kh, kw) if strides is None else strides)
     padding = _padding(padding)
@@ -393,14 +410,16 @@ def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
     pads = padding_amounts(batch.shape[1:3], (kh, kw), (sh, sw), padding)
     out_h = output_size(batch.shape[1], kh, sh, padding)
     out_w = output_size(batch.shape[2], kw, sw, padding)
-    # The padded input (a copy when there is padding) and the output, twice for an average (sum, then mean).
+    # The padded input (or the input itself) and the output, twice for an average (sum, then mean).
     (top, bottom), (left, right) = pads
     n, height, width, channels = batch.shape
-    padded = n * (height + top + bottom) * (width + left + right) * channels if top + bottom + left + right else 0
+    # Without padding the input itself counts: the finiteness scan reads all of it, so a broadcast view of
+    # 10^12 values is refused here rather than scanned.
+    padded = n * (height + top + bottom) * (width + left + right) * channels
     check_memory(f"x of shape {np.shape(x)} with pool_size={pool_size!r}",
-                 (padded + (1 if reduce == "max" else 2) * n * out_h * out_w * channels) * batch.dtype.itemsize,
-                 fix=_SMALLER)
-    check_finite_array("x", batch[0] if single else batch)
+                 (padded + (1 if reduce == "max" else 2) * n * out_h * out_w * channels) * _float_itemsize(batch)
+                 + _conversion_bytes(batch), fix=_SMALLER)
+    batch = _as_float("x", batch, single)
 
     def window(array, u, v):
         return array[:, u : u + sh * (out_h - 1) + 1 : sh, v : v + sw * (out_w - 1) + 1 : sw, :]
@@ -488,7 +507,7 @@ def depth_max_pool(x, pool_size: int) -> np.ndarray:
     >>> depth_max_pool(x, 3)
     array([[[5., 3.]]])
     """
-    batch, single = _images("x", x)
+    batch, single = _image_batch("x", x)
     p = check_positive_int("pool_size", pool_size)
     channels = batch.shape[3]
     if channels % p:
@@ -497,7 +516,9 @@ def depth_max_pool(x, pool_size: int) -> np.ndarray:
             f"channels in blocks of pool_size, so use a divisor of {channels}."
         )
     # Grouping the channels may copy the input; the output has a p-th of its values.
-    check_memory(f"x of shape {np.shape(x)}", batch.size * batch.dtype.itemsize * (p + 1) // p, fix=_SMALLER)
+    check_memory(f"x of shape {np.shape(x)}", batch.size * _float_itemsize(batch) * (p + 1) // p
+                 + _conversion_bytes(batch), fix=_SMALLER)
+    batch = _as_float("x", batch, single)
     out = batch.reshape(*batch.shape[:3], channels // p, p).max(axis=-1)
     return out[0] if single else out
 
@@ -510,7 +531,12 @@ def global_avg_pool(x) -> np.ndarray:
     >>> global_avg_pool(np.arange(8.0).reshape(1, 2, 2, 2))
     array([[3., 4.]])
     """
-    batch, single = _images("x", x)
+    batch, single = _image_batch("x", x)
+    # The input itself, in floating point: an array larger than any request may be (a broadcast view
+    # of 10^10 values, say) is refused before the finiteness scan, which would read every value.
+    check_memory(f"x of shape {np.shape(x)}", batch.size * _float_itemsize(batch) + _conversion_bytes(batch),
+                 fix=_SMALLER)
+    batch = _as_float("x", batch, single)
     out = batch.mean(axis=(1, 2))
     return out[0] if single else out
 
@@ -542,7 +568,7 @@ def local_response_normalization(x, depth_radius: int = 2, bias: float = 1.0, al
     >>> local_response_normalization(a, depth_radius=1, bias=1.0, alpha=1e-4, beta=0.75).round(4)
     array([[[[ 0.5946, 59.4559,  0.5946]]]])
     """
-    batch, single = _images("x", x)
+    batch, single = _image_batch("x", x)
     r = depth_radius
     if isinstance(r, bool) or not isinstance(r, numbers.Integral) or r < 0:
         raise ValueError(f"depth_radius must be a non-negative integer, received depth_radius={r!r}.")
@@ -552,7 +578,9 @@ def local_response_normalization(x, depth_radius: int = 2, bias: float = 1.0, al
         raise ValueError(f"alpha must be a non-negative number, received alpha={alpha!r}.")
     beta = check_finite_number("beta", beta, hint="AlexNet used beta=0.75.")
     # Squares, their running sum, each window's sum, the denominator and the output: five copies of x.
-    check_memory(f"x of shape {np.shape(x)}", 5 * batch.size * batch.dtype.itemsize, fix=_SMALLER)
+    check_memory(f"x of shape {np.shape(x)}", 5 * batch.size * _float_itemsize(batch) + _conversion_bytes(batch),
+                 fix=_SMALLER)
+    batch = _as_float("x", batch, single)
     squares = np.square(batch)
     channels = batch.shape[3]
     # Sum of squares over channels [d - r, d + r] via a cumulative sum with a leading zero.

@@ -33,6 +33,69 @@ SEQUENTIAL_CMAP = "gray"
 DIVERGING_CMAP = "RdBu_r"
 
 
+#: Bytes that drawing an image in a figure takes, per pixel of a 2-D image and per value of an RGB(A) one.
+_BYTES_PER_GREY_PIXEL, _BYTES_PER_COLOUR_VALUE = 64, 24
+
+#: About how many characters of a title fit in one inch at the course's font size (10 points).
+_CHARS_PER_INCH = 12
+#: A longer title is cut to this many lines (the rest becomes "…").
+_TITLE_LINES = 3
+
+
+def _parses_as_math(text: str) -> bool:
+    """Whether matplotlib can draw ``text`` with math on: it has no ``$...$`` part, or its parts parse as mathtext."""
+    from matplotlib import cbook, mathtext
+
+    if not cbook.is_math_text(text):
+        return True
+    try:
+        mathtext.MathTextParser("path").parse(text)
+    except ValueError:  # a class name such as "x^$" or "$\frac$"
+        return False
+    return True
+
+
+def _text(text, width_inches: float | None = None, *, math: bool = True) -> dict:
+    r"""Keyword arguments that draw ``text`` as a title or label whatever it holds.
+
+    ``text`` becomes a string (a class number, a numpy string). ``$...$`` is
+    drawn as mathematics only when ``math`` and it parses; anything else
+    (``"x^$"``, a data set's class name) is drawn literally, instead of a
+    figure that fails to draw. With ``width_inches``, a long literal text is
+    wrapped to that width and cut after three lines with "…", so the layout
+    still fits.
+
+    Examples
+    --------
+    >>> _text(r"$\sigma=1$")["parse_math"], _text("$x^$")["parse_math"], _text("$x$", math=False)["parse_math"]
+    (True, False, False)
+    >>> _text("word " * 40, width_inches=2)["text"].count("\n")
+    2
+    """
+    import textwrap
+
+    from matplotlib import cbook
+
+    text = "" if text is None else str(text)
+    parse_math = math and _parses_as_math(text)
+    width = None if width_inches is None else max(8, int(width_inches * _CHARS_PER_INCH))
+    formula = parse_math and cbook.is_math_text(text)  # wrapping could cut a formula in two: left as written
+    if width is not None and not formula and len(text) > width:
+        lines = [piece for line in text.splitlines() or [""]
+                 for piece in (textwrap.wrap(line, width) or [""])]
+        if len(lines) > _TITLE_LINES:
+            lines = lines[:_TITLE_LINES]
+            lines[-1] = lines[-1][: width - 2] + " …"
+        text = "\n".join(lines)
+    return {"text": text, "parse_math": parse_math}
+
+
+def _title(text, width_inches: float, key: str = "label") -> dict:
+    """:func:`_text` as keyword arguments of ``Axes.set_title`` (``key="label"``) or ``Figure.suptitle`` (``"t"``)."""
+    drawn = _text(text, width_inches)
+    return {key: drawn["text"], "parse_math": drawn["parse_math"]}
+
+
 def setup() -> None:
     """Apply the course's matplotlib style (call once at the top of a notebook).
 
@@ -196,6 +259,13 @@ def _check_pictures(name: str, images) -> list[np.ndarray]:
         if picture.ndim not in (2, 3) or (picture.ndim == 3 and picture.shape[-1] not in (3, 4)) or picture.size == 0:
             raise ValueError(f"{name}[{i}] must be an image of shape (height, width), (height, width, 3) or "
                              f"(height, width, 4), received shape {picture.shape}.")
+    # What drawing takes, measured with tracemalloc: matplotlib normalises a 2-D image in float64 with a
+    # mask and resamples it (about 60 bytes per pixel); an RGB(A) image is clipped and resampled (about 21).
+    needed = sum(picture.size * (_BYTES_PER_GREY_PIXEL if picture.ndim == 2 else _BYTES_PER_COLOUR_VALUE)
+                 for picture in pictures)
+    shapes = ", ".join(str(picture.shape) for picture in pictures[:3]) + (", ..." if len(pictures) > 3 else "")
+    check_memory(f"{name} of shape{'s' if len(pictures) > 1 else ''} {shapes}", needed,
+                 fix="Show a part of each image, or a smaller version (for example image[::4, ::4]).")
     return pictures
 
 
@@ -310,9 +380,9 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
         else:
             ax.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
         if titles is not None:
-            ax.set_title(titles[i])
+            ax.set_title(**_title(titles[i], size))
     if suptitle:
-        fig.suptitle(suptitle)
+        fig.suptitle(**_title(suptitle, size * cols, "t"))
     fig.tight_layout()
     return fig
 
@@ -382,12 +452,13 @@ def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: f
         image = np.asarray(image)
         photo.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
         if titles is not None:
-            photo.set_title(titles[i])
-        names, probabilities = [str(n) for n, _ in top], [100 * float(p) for _, p in top]
+            photo.set_title(**_title(titles[i], size))
+        names = [_text(n, 2 * size, math=False)["text"] for n, _ in top]  # class names are data: drawn literally
+        probabilities = [100 * float(p) for _, p in top]
         bars.axis("on")
         positions = np.arange(len(top))[::-1]
         bars.barh(positions, probabilities, color=["#1f77b4"] + ["#9ecae1"] * (len(top) - 1))
-        bars.set_yticks(positions, names)
+        bars.set_yticks(positions, names, parse_math=False)
         bars.set_xlim(0, 100)
         bars.set_xlabel("probability (%)")
         bars.set_ylabel("class")
@@ -397,6 +468,6 @@ def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: f
             bars.text(value - 2 if inside else value + 2, y, f"{value:.1f}%", va="center", fontsize=9,
                       ha="right" if inside else "left", color="white" if inside else "black")
     if suptitle:
-        fig.suptitle(suptitle)
+        fig.suptitle(**_title(suptitle, 2.7 * size * cols, "t"))
     fig.tight_layout()
     return fig

@@ -56,7 +56,7 @@ import numpy as np
 from . import _quiet, _store, config
 from ._download import ChecksumError
 from ._store import DataUnavailableError, keras_cache_dir
-from ._validation import check_memory, check_positive_int
+from ._validation import check_channels_last, check_memory, check_positive_int
 
 __all__ = [
     "load_classifier",
@@ -486,13 +486,17 @@ def _image_list(images) -> list:
             raise ValueError(
                 f"images must be an image array or a list of them, received a flat list of {len(images)} numbers."
             )
+        for i, image in enumerate(images):
+            check_channels_last(f"images[{i}]", np.shape(image))
         return list(images)
     array = np.asarray(images)
     if array.ndim == 2:
         return [array]
     if array.ndim == 3:
+        check_channels_last("images", array)
         return [array] if array.shape[-1] in (1, 3, 4) else list(array)
     if array.ndim == 4:
+        check_channels_last("images", array, batch=True)
         if array.shape[0] == 0:
             raise ValueError("images is an empty batch (shape starts with 0); give at least one image.")
         return list(array)
@@ -515,7 +519,10 @@ def preprocess(images, size: int, mode: str = "inception") -> np.ndarray:
         a batch ``(N, H, W, C)``, or a list of images of different sizes.
         uint8 pixels 0-255, or floats in [0, 1]. A 3-D array is one image
         when its last axis has 1, 3 or 4 entries, and a batch of greyscale
-        images otherwise.
+        images otherwise, except that an array that looks channels-first
+        (``(3, H, W)``, ``(N, 3, H, W)``; also 1 or 4 channels) is refused: pass
+        ``np.moveaxis(images, 0, -1)``, or ``images[..., None]`` for greyscale
+        images (:func:`cnnlab._validation.check_channels_last`).
     size : int
         Side of the square the network expects.
     mode : {"inception", "caffe", "unit", "none", "uint8"}
@@ -954,7 +961,10 @@ class Classifier:
         For a 1,001-output model the "background" column is dropped and each
         row renormalised to sum to 1, so column ``i`` is always
         ``class_names[i]``. Outputs that are not probabilities (logits) go
-        through a softmax.
+        through a softmax. A model with one output (a sigmoid unit) is a binary
+        classifier: its two columns are ``1 - p`` and ``p`` (a logit outside
+        [0, 1] goes through a sigmoid first), for ``class_names[0]`` and
+        ``class_names[1]``. NaN or infinite outputs raise ``ValueError``.
 
         Examples
         --------
@@ -965,6 +975,12 @@ class Classifier:
         """
         batch = self.preprocess(images)
         outputs, quantized = self._raw_outputs(batch)
+        if not np.isfinite(outputs).all():
+            rows = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+            raise ValueError(f"{self.name} gave NaN or infinite outputs for {rows.size} of the {len(outputs)} images "
+                             f"(the first is image {rows[0]}); its weights may have diverged in training.")
+        if outputs.shape[1] == 1 and len(self.class_names) == 2:  # a sigmoid unit: p for class 1, 1 - p for class 0
+            return _binary_probabilities(outputs)
         if not quantized:  # dequantized uint8 softmax is a probability up to rounding
             outputs = _softmax_if_logits(outputs)
         if self._background_first:
@@ -1167,7 +1183,15 @@ def _read_labels(labels) -> tuple[str, ...]:
 
 
 def _class_mapping(outputs: int, labels, where: str) -> tuple[tuple[str, ...], bool]:
-    """Return (class names, whether output 0 is an extra background class to drop)."""
+    """Return (class names, whether output 0 is an extra background class to drop).
+
+    A model with one output is a binary classifier (a sigmoid unit, as Keras' binary
+    cross-entropy trains it): its two classes are the one for outputs near 0 and the one
+    for outputs near 1, in that order (``labels=["cat", "dog"]``); a single name
+    ``labels=["dog"]`` stands for ``["not dog", "dog"]``.
+    """
+    if outputs == 1:
+        return _binary_names(labels, where), False
     if labels is None:
         if outputs == 1000:
             return imagenet_class_names(), False
@@ -1185,6 +1209,37 @@ def _class_mapping(outputs: int, labels, where: str) -> tuple[tuple[str, ...], b
     origin = f" (from {str(labels)!r})" if isinstance(labels, (str, os.PathLike)) else ""
     raise ValueError(f"labels has {len(names)} names{origin} but {where} has {outputs} outputs; "
                      "give one name per output.")
+
+
+def _binary_names(labels, where: str) -> tuple[str, str]:
+    """The two class names of a one-output (sigmoid) model: for outputs near 0, then near 1."""
+    if labels is None:
+        raise ValueError(f"{where} has 1 output, a binary (sigmoid) classifier; pass its two class names, the one "
+                         "for outputs near 0 first: labels=['cat', 'dog'] (or one name, labels=['dog'], for "
+                         "'not dog' and 'dog').")
+    names = _read_labels(labels)
+    if len(names) == 1:
+        return f"not {names[0]}", names[0]
+    if len(names) == 2:
+        return names[0], names[1]
+    raise ValueError(f"labels has {len(names)} names but {where} has 1 output (a binary classifier): give two names, "
+                     "the class for outputs near 0 first, e.g. labels=['cat', 'dog'].")
+
+
+def _binary_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """One output per image → ``(n, 2)`` probabilities ``[1 - p, p]``; outputs outside [0, 1] are logits (sigmoid).
+
+    Examples
+    --------
+    >>> _binary_probabilities(np.array([[0.9], [0.2]], np.float32)).astype(float).round(2).tolist()
+    [[0.1, 0.9], [0.8, 0.2]]
+    >>> _binary_probabilities(np.array([[0.0], [3.0]], np.float32))[:, 1].astype(float).round(3).tolist()
+    [0.5, 0.953]
+    """
+    p = outputs[:, 0].astype(np.float64)
+    if p.min() < 0.0 or p.max() > 1.0:  # logits: no sigmoid at the end of the model
+        p = 1.0 / (1.0 + np.exp(-p))
+    return np.stack([1.0 - p, p], axis=1).astype(np.float32)
 
 
 @contextlib.contextmanager

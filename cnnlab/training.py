@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import io
+import numbers
 import os
 import time
 from collections.abc import Callable
@@ -37,8 +38,11 @@ from ._validation import (  # noqa: E402
     check_finite_array,
     check_finite_number,
     check_non_negative_int,
+    check_channels_last,
+    check_class_labels,
     check_one_of,
     check_positive_int,
+    check_positive_number,
 )
 from .datasets import _prefetched_without_autotuner  # noqa: E402
 from .widgets._base import WidgetBase  # noqa: E402
@@ -211,14 +215,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, max_lr: float, total_steps: int, warmup: float = 0.2, start_factor: float = 25.0,
                  end_factor: float = 1e4) -> None:
-        if isinstance(max_lr, bool) or not isinstance(max_lr, (int, float)) or not max_lr > 0:
-            raise ValueError(f"max_lr must be a positive number, received max_lr={max_lr!r}.")
+        max_lr = check_positive_number("max_lr", max_lr, hint="For Adam, about 3e-3; for SGD with momentum, about 0.1.")
         total_steps = check_positive_int("total_steps", total_steps, hint="Give epochs × batches per epoch.")
-        if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 < warmup < 1:
+        if isinstance(warmup, bool) or not isinstance(warmup, numbers.Real) or not 0 < warmup < 1:
             raise ValueError(f"warmup must be a fraction of the steps in (0, 1), received warmup={warmup!r}.")
         for name, value in (("start_factor", start_factor), ("end_factor", end_factor)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 1:
-                raise ValueError(f"{name} must be a number >= 1 (the rate is max_lr / {name}), "
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 1
+                    or value == float("inf")):
+                raise ValueError(f"{name} must be a finite number >= 1 (the rate is max_lr / {name}), "
                                  f"received {name}={value!r}.")
         self.max_lr, self.total_steps, self.warmup = float(max_lr), total_steps, float(warmup)
         self.start_factor, self.end_factor = float(start_factor), float(end_factor)
@@ -461,6 +465,8 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     if strategy is not None and not isinstance(strategy, tf.distribute.Strategy):
         raise ValueError(f"strategy must be a tf.distribute.Strategy or None, received strategy={strategy!r}.")
 
+    train = _checked_data("train", train)
+    val = None if val is None else _checked_data("val", val)
     all_callbacks = _standard_callbacks(val, early_stopping, checkpoint, tensorboard) + list(callbacks)
     augmenter = _augmenter(augment, seed)  # seeded layers: they draw nothing from the global generator
 
@@ -474,6 +480,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     else:
         raise ValueError(f"model must be a keras.Model or a function that builds one, received model={model!r:.80}.")
     _check_train_shape(model, train)
+    for name, data in (("train", train), ("val", val)):
+        _check_labels(model, name, data)
+    _check_learning_rate(model)
 
     while True:
         for callback in all_callbacks:
@@ -494,6 +503,89 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
             print(f"out of memory with batch_size={batch_size}: retrying with batch_size={smaller}")
             batch_size = smaller
             keras.utils.set_random_seed(seed)
+
+
+def _checked_data(name: str, data):
+    """``data`` checked once at the edge: a non-empty Dataset, or an ``(x, y)`` pair of finite numeric arrays.
+
+    Returns a Dataset as it is, and a pair as ``(x, y)`` numpy arrays. The checks that need
+    the model (label range, input shape) follow in :func:`fit` once it is built.
+    """
+    if isinstance(data, tf.data.Dataset):
+        if int(data.cardinality()) == 0:
+            raise ValueError(f"{name} is an empty tf.data.Dataset (cardinality 0: no batch at all); check the "
+                             "filter, take or split that made it, or give a larger data set.")
+        return data
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"{name} must be an (x, y) pair of arrays or a tf.data.Dataset, received {name}={data!r:.80}.")
+    x, y = (np.asarray(a) for a in data)
+    for part, array in (("x", x), ("y", y)):
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"{name}=(x, y): {part} must hold numbers, received dtype {array.dtype}; "
+                             f"convert it with np.asarray({part}, dtype='float32').")
+        if array.ndim == 0:
+            raise ValueError(f"{name}=(x, y): {part} must be an array with one entry per example, received "
+                             f"a single number {part}={array.item()!r}.")
+    if len(x) != len(y):
+        raise ValueError(f"{name} has {len(x)} inputs but {len(y)} labels; give as many of each "
+                         f"(len(x) == len(y)).")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty: x of shape {x.shape} and y of shape {y.shape} hold no example; "
+                         "give at least one.")
+    for part, array in (("x", x), ("y", y)):
+        try:
+            check_finite_array(part, array)
+        except ValueError as error:
+            raise ValueError(f"{name}=(x, y): {error} Training on them would make every weight NaN.") from None
+    return x, y
+
+
+def _output_classes(model) -> int | None:
+    """The size of the model's last output axis (its number of classes), or None if it has no single fixed one."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, TypeError, ValueError, RuntimeError):
+        return None
+    if not isinstance(shape, tuple) or not shape or not isinstance(shape[-1], int):
+        return None
+    return shape[-1]
+
+
+def _check_labels(model, name: str, data) -> None:
+    """Class-index labels (``(n,)`` or ``(n, 1)``) must be whole numbers in [0, classes) for a multi-class output."""
+    if not isinstance(data, tuple):
+        return
+    y = data[1]
+    classes = _output_classes(model)
+    if classes is None or classes < 2 or not (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+        return
+    try:
+        check_class_labels("y", y, classes)
+    except ValueError as error:
+        raise ValueError(f"{name}=(x, y): {error}") from None
+
+
+def _check_learning_rate(model) -> None:
+    """The compiled optimizer's learning rate must be a finite number > 0 (a schedule: finite and >= 0 where it starts)."""
+    optimizer = getattr(model, "optimizer", None)
+    rate = getattr(optimizer, "_learning_rate", None)
+    if rate is None:
+        return
+    fix = "compile with a finite positive rate, for example keras.optimizers.Adam(1e-3)."
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        for step in sorted({0, int(optimizer.iterations)}):
+            value = float(rate(step))
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"the optimizer's learning-rate schedule {type(rate).__name__} gives "
+                                 f"learning_rate={value!r} at step {step}; check its parameters, or {fix}")
+        return
+    try:
+        value = float(np.asarray(rate))
+    except (TypeError, ValueError):
+        return
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"the optimizer's learning_rate={value!r} cannot train (every step would be "
+                         f"{'NaN' if not np.isfinite(value) else 'zero or uphill'}); {fix}")
 
 
 def _check_train_shape(model, train) -> None:

@@ -73,6 +73,9 @@ def _check_dataset(name: str, dataset) -> None:
     if not isinstance(dataset, tf.data.Dataset):
         raise ValueError(f"{name} must be a batched tf.data.Dataset of (images, labels), as load_flowers gives, "
                          f"received {name} of type {type(dataset).__name__}.")
+    if int(dataset.cardinality()) == 0:
+        raise ValueError(f"{name} is an empty tf.data.Dataset (cardinality 0: no batch at all); check the "
+                         "filter, take or split that made it, or give a larger data set.")
 
 __all__ = ["base_for_this_machine", "scaling_layer", "transfer_model", "set_fine_tuning", "train_transfer", "predict_with_flips",
            "FlipPredictions", "plot_phases"]

@@ -347,7 +347,7 @@ def test_one_cycle_warms_up_to_the_peak_then_anneals_to_almost_zero():
     ({"max_lr": 0, "total_steps": 10}, "max_lr must be a positive number, received max_lr=0"),
     ({"max_lr": 1e-3, "total_steps": 0}, "total_steps"),
     ({"max_lr": 1e-3, "total_steps": 10, "warmup": 1.0}, "warmup must be a fraction"),
-    ({"max_lr": 1e-3, "total_steps": 10, "end_factor": 0.5}, "end_factor must be a number >= 1"),
+    ({"max_lr": 1e-3, "total_steps": 10, "end_factor": 0.5}, "end_factor must be a finite number >= 1"),
 ])
 def test_one_cycle_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

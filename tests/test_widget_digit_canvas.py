@@ -197,3 +197,13 @@ def test_on_draw_feeds_each_new_digit_to_a_feature_map_viewer():
     assert not np.allclose(viewer.output_array, before)
     with pytest.raises(ValueError, match="on_draw must be"):
         DigitCanvas(on_draw=3)
+
+
+def test_closing_one_canvas_leaves_the_next_one_working():
+    """ipycanvas talks through one shared manager widget: closing a DigitCanvas must not close it."""
+    first = DigitCanvas()
+    first.close()
+    second = DigitCanvas()
+    second.draw_stroke(SEVEN)
+    assert second.digit is not None and second.preview.value[:4] == b"\x89PNG"
+    second.close()

@@ -12,11 +12,18 @@ import numpy as np
 
 import ipywidgets as w
 
+from .._validation import check_memory
+
 __all__ = ["WidgetBase", "named_images", "close_widgets"]
 
 
 def _widget_tree(roots) -> list:
-    """Every ipywidget reachable from ``roots`` through their synced traits (children, layout, style...)."""
+    """Every ipywidget reachable from ``roots`` through their public synced traits (children, layout, style...).
+
+    Private traits are not followed: they hold a library's shared widgets, such as the one
+    ``_canvas_manager`` that every ipycanvas canvas of the kernel talks through (closing it
+    with one widget would break every canvas made afterwards).
+    """
     found, seen, stack = [], set(), list(roots)
     while stack:
         widget = stack.pop()
@@ -25,6 +32,8 @@ def _widget_tree(roots) -> list:
         seen.add(id(widget))
         found.append(widget)
         for name in widget.keys:
+            if name.startswith("_"):
+                continue
             value = getattr(widget, name, None)
             stack.extend(value if isinstance(value, (tuple, list)) else (value,))
     return found
@@ -78,6 +87,9 @@ def named_images(images, default: Callable[[], dict]) -> dict:
         if array.dtype.kind not in "biuf":
             raise ValueError(f"images[{name!r}] must be an array of numbers (an image), received {image!r:.80} "
                              f"(dtype {array.dtype}).")
+        if array.dtype != np.float32:  # the float32 copy, refused before it is made if it is too large
+            check_memory(f"images[{name!r}] of shape {array.shape}", 4 * array.size,
+                         fix="Use a smaller image (for example image[::4, ::4]).")
         arrays[str(name)] = array.astype(np.float32, copy=False)
     return arrays
 

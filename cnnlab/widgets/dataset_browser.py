@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import ipywidgets as w
@@ -118,7 +119,7 @@ class DatasetBrowser(WidgetBase):
         self.class_filter.observe(self._on_filter, names="value")
         self.slider.observe(self._on_change, names="value")
         self.root = w.VBox([
-            w.HTML(f"<b>{title}</b>"),
+            w.HTML(f"<b>{html.escape(str(title))}</b>"),
             w.HBox([self.class_filter, self.slider]),
             w.HBox([self.image, self.caption]),
             self.error_box,
@@ -145,7 +146,7 @@ class DatasetBrowser(WidgetBase):
         shape = "×".join(map(str, array.shape))
         caption = (
             f"<div style='padding-left:12px'>image #{index:,} of {len(self.images):,}<br>"
-            f"label <b>{label}: {self.class_names[label]}</b><br>"
+            f"label <b>{label}: {html.escape(str(self.class_names[label]))}</b><br>"
             f"{shape} pixels, values {array.min()}–{array.max()}<br>"
             f"{len(positions):,} images in this selection</div>"
         )

@@ -15,7 +15,7 @@ import time
 import ipywidgets as w
 import numpy as np
 
-from .._validation import check_positive_int, check_positive_number
+from .._validation import check_memory, check_positive_int, check_positive_number
 from ..plotting import encode_image
 from ._base import WidgetBase
 
@@ -104,10 +104,13 @@ class DeepDreamExplorer(WidgetBase):
 
     def set_image(self, image) -> None:
         """Dream on another photo from now on (the dreamed picture is cleared)."""
-        array = np.asarray(image, dtype=np.float32)
+        array = np.asarray(image)  # the shape and the size first: a huge image is refused before any copy
         if array.ndim != 3 or array.shape[-1] != 3:
             raise ValueError(f"image must have shape (height, width, 3) in [0, 1], received shape {array.shape}; "
                              "load photos with cnnlab.datasets.load_image.")
+        check_memory(f"image of shape {array.shape}", 4 * array.size * (array.dtype != np.float32),
+                     fix="Use a smaller photo: cnnlab.datasets.load_image(..., max_size=512).")
+        array = np.asarray(image, dtype=np.float32)
         self.image = array
         self.before.value = encode_image(array, "jpeg")
         self.after.value = self.before.value

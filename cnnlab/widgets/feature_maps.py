@@ -17,6 +17,7 @@ A ``(height, width)`` greyscale image gets a channel axis for one-channel models
 
 from __future__ import annotations
 
+import html
 import math
 import weakref
 from collections.abc import Mapping
@@ -134,10 +135,12 @@ def prepare_image(image, model=None, *, name: str = "image") -> np.ndarray:
     if array.ndim not in (2, 3) or array.size == 0:
         raise ValueError(f"{name} must have shape (height, width) or (height, width, channels), "
                          f"received shape {array.shape}.")
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold numbers, received dtype {array.dtype}.")
+    if array.dtype != np.float32:  # the float32 copy (and, from uint8, its scaled copy), before it is made
+        check_memory(f"{name} of shape {array.shape}", 8 * array.size, fix="Use a smaller image.")
     if array.dtype == np.uint8:
         array = array.astype(np.float32) / 255.0
-    elif array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold numbers, received dtype {array.dtype}.")
     array = array.astype(np.float32, copy=False)
     check_finite_array(name, array)
     if array.ndim == 2:
@@ -332,7 +335,7 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
             ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
     shown = f"{count} of {filters}" if count < filters else f"{count}"
     colour = "RGB" if in_channels == 3 else "input channel 0"
-    fig.suptitle(f"{layer_name}: {shown} learned {kh}×{kw} kernels ({colour})")
+    fig.suptitle(f"{layer_name}: {shown} learned {kh}×{kw} kernels ({colour})", parse_math=False)  # names are data
     return fig
 
 
@@ -468,7 +471,7 @@ class FeatureMapViewer(WidgetBase):
         self.output_array, self.grid_array = maps, grid
         if photo is not None:
             self.input_view.value, self._shown_image = photo, self.image_choice.value
-        self.readout.value = f"layer {layer}: {c} map{'s' if c != 1 else ''} of {h}×{wd}"
+        self.readout.value = f"layer {html.escape(str(layer))}: {c} map{'s' if c != 1 else ''} of {h}×{wd}"
 
     def __repr__(self) -> str:
         return f"<FeatureMapViewer widget: layer {self.layer_choice.value} of {getattr(self.model, 'name', 'model')}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Mapping
 
@@ -224,9 +225,10 @@ class KernelExplorer(WidgetBase):
 
     @kernel.setter
     def kernel(self, value) -> None:
-        array = np.asarray(value, dtype=np.float32)
+        array = np.asarray(value)  # the shape first: a huge array is refused before any copy of it
         if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] not in _SIZES:
             raise ValueError(f"kernel must be a square array of size 3, 5 or 7, received shape {array.shape}.")
+        array = np.asarray(value, dtype=np.float32)
         if not np.all(np.isfinite(array)):
             raise ValueError("kernel holds NaN or infinite values; give finite numbers.")
         self._syncing = True
@@ -419,7 +421,7 @@ class KernelExplorer(WidgetBase):
         if len(views) != len(self.stack):
             replaced = self.stack_box.children  # closed below: a widget only dropped lives on in the kernel
             views[:] = [w.Image(format="jpeg", layout=w.Layout(width="200px")) for _ in self.stack]
-            labels = [w.VBox([w.HTML(f"<small>{label}</small>"), view]) for (label, _), view in zip(self.stack, views)]
+            labels = [w.VBox([w.HTML(f"<small>{html.escape(str(label))}</small>"), view]) for (label, _), view in zip(self.stack, views)]
             if labels:
                 title = w.HTML("<b>Stacked feature maps</b> (one per kernel, as a convolutional layer outputs them):",
                                layout=w.Layout(width="100%"))

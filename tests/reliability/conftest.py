@@ -41,7 +41,7 @@ import pytest
 
 #: The categories of issue #9, in the order the summary lists them (others follow, sorted).
 CATEGORIES = ("property", "bad-input", "hostile-files", "download-faults", "widget-stress", "training-faults",
-              "reproducibility", "security")
+              "reproducibility", "security", "resources", "concurrency")
 #: Categories counted but left out of the line (the tests of the summary itself).
 HIDDEN = ("meta",)
 SUMMARY_FILE = Path("artifacts") / "reliability-summary.txt"
