@@ -665,14 +665,14 @@ def _read_source(source, max_pixels: int = 100_000_000) -> tuple[bytes, str]:
     )
 
 
-def _to_float_array(img, background) -> np.ndarray:
+def _to_float_array(img, background, described: str = "source") -> np.ndarray:
     """Convert a loaded PIL image of any mode to float32 RGB in [0, 1]."""
     mode = img.mode
     if mode.startswith("I;16") or mode in ("I", "F"):
         values = np.asarray(img, dtype=np.float32)
         if mode != "F":
             values = values / 65535.0  # 16-bit samples (PNG stores greyscale 16-bit as I;16 or I)
-        grey = np.clip(values, 0.0, 1.0)
+        grey = _unit_range(values, described)
         return np.repeat(grey[..., None], 3, axis=-1)
     # Transparency is an alpha channel, or (palette, greyscale and RGB PNGs, GIFs) a transparent colour.
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode in ("P", "L", "RGB") and "transparency" in img.info)
@@ -681,6 +681,43 @@ def _to_float_array(img, background) -> np.ndarray:
         alpha = rgba[..., 3:4]
         return rgba[..., :3] * alpha + np.asarray(background, np.float32) * (1.0 - alpha)
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def _unit_range(values: np.ndarray, described: str) -> np.ndarray:
+    """Greyscale samples of a float or 32-bit image, checked and brought into [0, 1].
+
+    NaN or infinite samples are refused (they would spread through every
+    convolution). Samples outside [0, 1] (a float TIFF saved in 0-255, a depth
+    map, a 32-bit scan) are rescaled from their own minimum and maximum, as
+    matplotlib's ``imshow`` would show them, with a warning that says so;
+    clipping them would silently turn the picture white.
+
+    Examples
+    --------
+    >>> _unit_range(np.array([[0.0, 0.5, 1.0]], np.float32), "x").tolist()
+    [[0.0, 0.5, 1.0]]
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     _unit_range(np.array([[0.0, 127.5, 255.0]], np.float32), "x").tolist()
+    [[0.0, 0.5, 1.0]]
+    """
+    finite = np.isfinite(values)
+    if not finite.all():
+        raise ValueError(
+            f"source={described} holds {int(values.size - finite.sum()):,} NaN or infinite pixel values "
+            f"(a {values.shape[1]}×{values.shape[0]} float image); replace them before saving "
+            "(e.g. numpy.nan_to_num), or give an 8-bit image."
+        )
+    low, high = float(values.min()), float(values.max())
+    if low >= 0.0 and high <= 1.0:
+        return values
+    warnings.warn(
+        f"source={described} has pixel values from {low:g} to {high:g}, outside [0, 1]; they were rescaled "
+        "so that the smallest is black and the largest white (as matplotlib's imshow shows them).",
+        UserWarning, stacklevel=4,
+    )
+    span = high - low
+    return ((values - low) / span if span > 0 else np.zeros_like(values)).astype(np.float32)
 
 
 def _resize_float(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -825,7 +862,7 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
         ) from None
     except (OSError, SyntaxError) as error:
         raise ValueError(f"source={described} could not be decoded ({error}); the file may be truncated.") from None
-    array = _to_float_array(img, background)
+    array = _to_float_array(img, background, described)
     height, width = array.shape[:2]
     if max_size is not None and max(height, width) > max_size:
         scale = max_size / max(height, width)

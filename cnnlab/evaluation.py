@@ -18,14 +18,23 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import check_memory, check_positive_int
-from .plotting import SEQUENTIAL_CMAP
+from .plotting import SEQUENTIAL_CMAP, _text
 
-__all__ = ["confusion_matrix", "confusion_matrix_plot", "misclassified", "misclassified_gallery", "Mistakes"]
+__all__ = ["binary_probabilities", "confusion_matrix", "confusion_matrix_plot", "misclassified",
+           "misclassified_gallery", "Mistakes"]
 
 
 def _labels(name: str, values) -> np.ndarray:
     """Integer class labels from labels, one-hot rows or probability rows (argmax)."""
     array = np.asarray(values)
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # argmax would call NaN rows class 0
+        raise ValueError(f"{name} holds {int(array.size - np.isfinite(array).sum())} NaN or infinite values; "
+                         "labels and scores must be finite (a model that outputs NaN has diverged: check its inputs "
+                         "and its training loss).")
+    if array.ndim == 2 and array.shape[1] == 1:  # a column of labels, or one sigmoid output per example
+        column = array[:, 0]
+        scores = column.dtype.kind == "f" and not np.all(column == np.round(column))
+        array = binary_probabilities(array).argmax(axis=1) if scores else column
     if array.ndim == 2:
         if array.shape[1] == 0:
             raise ValueError(f"{name} has shape {array.shape}; give labels (n,) or probabilities (n, classes).")
@@ -36,13 +45,48 @@ def _labels(name: str, values) -> np.ndarray:
     if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
         raise ValueError(f"{name} must hold integer class labels, received dtype {array.dtype}.")
     if array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
+        if not np.all(array == np.round(array)):
             raise ValueError(f"{name} must hold integer class labels, received non-integer values "
-                             f"such as {array[~np.isfinite(array) | (array != np.round(array))][:1].tolist()}.")
+                             f"such as {array[array != np.round(array)][:1].tolist()}.")
     array = array.astype(np.int64)
     if array.size and array.min() < 0:
         raise ValueError(f"{name} must hold class labels >= 0, received {int(array.min())}.")
     return array
+
+
+def binary_probabilities(outputs) -> np.ndarray:
+    """The ``(n, 2)`` probabilities ``[1 - p, p]`` of a binary classifier with one output per example.
+
+    A Keras binary classifier ends in ``Dense(1, activation="sigmoid")``; its
+    ``predict`` returns one column, the probability of class 1. A softmax or
+    an argmax over that single column would call every example class 0 with
+    certainty. Outputs outside [0, 1] are taken as logits (a model without the
+    final sigmoid) and passed through one.
+
+    Parameters
+    ----------
+    outputs : array_like
+        Shape ``(n, 1)``, finite.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(n, 2)``, each row summing to 1.
+
+    Examples
+    --------
+    >>> binary_probabilities([[0.9], [0.2]]).round(2).tolist()
+    [[0.1, 0.9], [0.8, 0.2]]
+    >>> binary_probabilities([[0.0], [3.0]])[:, 1].round(3).tolist()  # logits: 3.0 is outside [0, 1]
+    [0.5, 0.953]
+    """
+    p = np.asarray(outputs, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 1:
+        raise ValueError(f"outputs must have shape (n, 1), one output per example, received shape {p.shape}.")
+    p = p[:, 0]
+    if p.size and (p.min() < 0.0 or p.max() > 1.0):  # logits: no sigmoid at the end of the model
+        p = 1.0 / (1.0 + np.exp(-p))
+    return np.stack([1.0 - p, p], axis=1)
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
@@ -163,8 +207,10 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
                     color="white" if values[i, j] > threshold else "black")
     ticks = names if names else [str(i) for i in range(n)]
     long_names = max(map(len, ticks)) > 3
-    ax.set_xticks(range(n), ticks, rotation=45 if long_names else 0, ha="right" if long_names else "center")
-    ax.set_yticks(range(n), ticks)
+    ticks = [_text(t, 1.5, math=False)["text"] for t in ticks]  # class names are data: drawn literally
+    ax.set_xticks(range(n), ticks, rotation=45 if long_names else 0, ha="right" if long_names else "center",
+                  parse_math=False)
+    ax.set_yticks(range(n), ticks, parse_math=False)
     ax.set_xlabel("Predicted class")
     ax.set_ylabel("True class")
     suffix = ", rows sum to 1" if normalize else ""
@@ -216,6 +262,8 @@ def _probabilities(model, x) -> np.ndarray:
         raise ValueError(f"the model returned NaN or infinite probabilities for {rows.size} of the {len(x)} examples "
                          f"of x (the first is x[{rows[0]}]); check x for NaN values and the model for a diverged "
                          "training (a loss of nan).")
+    if probabilities.shape[1] == 1:  # a binary classifier with one sigmoid output
+        probabilities = binary_probabilities(probabilities)
     return probabilities
 
 
@@ -333,8 +381,9 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
             ax.imshow(picture, cmap=SEQUENTIAL_CMAP)
         else:
             ax.imshow(np.clip(picture, 0, 1) if picture.dtype.kind == "f" else picture)
-        ax.set_title(f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})",
-                     fontsize=9)
+        caption = f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})"
+        # 2 inches per column, at fontsize 9 rather than 10: about 2.2 inches of 10-point text
+        ax.set_title(_text(caption, 2.2, math=False)["text"], parse_math=False, fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

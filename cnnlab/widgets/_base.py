@@ -12,7 +12,7 @@ import numpy as np
 
 import ipywidgets as w
 
-from .._validation import check_memory
+from .._validation import check_channels_last, check_memory
 
 __all__ = ["WidgetBase", "named_images", "close_widgets"]
 
@@ -87,6 +87,7 @@ def named_images(images, default: Callable[[], dict]) -> dict:
         if array.dtype.kind not in "biuf":
             raise ValueError(f"images[{name!r}] must be an array of numbers (an image), received {image!r:.80} "
                              f"(dtype {array.dtype}).")
+        check_channels_last(f"images[{name!r}]", array)  # a (3, H, W) photo is not a 3-pixel-high one
         if array.dtype != np.float32:  # the float32 copy, refused before it is made if it is too large
             check_memory(f"images[{name!r}] of shape {array.shape}", 4 * array.size,
                          fix="Use a smaller image (for example image[::4, ::4]).")

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import ipywidgets as w
 import numpy as np
 
-from .._validation import check_finite_array, check_memory, check_non_negative_int, check_positive_int
+from .._validation import check_channels_last, check_finite_array, check_memory, check_non_negative_int, check_positive_int
 from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, encode_image
 from ._base import WidgetBase
 
@@ -137,6 +137,7 @@ def prepare_image(image, model=None, *, name: str = "image") -> np.ndarray:
                          f"received shape {array.shape}.")
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold numbers, received dtype {array.dtype}.")
+    check_channels_last(name, array)
     if array.dtype != np.float32:  # the float32 copy (and, from uint8, its scaled copy), before it is made
         check_memory(f"{name} of shape {array.shape}", 8 * array.size, fix="Use a smaller image.")
     if array.dtype == np.uint8:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_bool
+from .._validation import check_bool, check_channels_last
 from ..plotting import DIVERGING_CMAP, encode_image
 from ._base import WidgetBase, close_widgets, named_images
 
@@ -55,6 +55,7 @@ def channel_planes(image) -> dict:
     if array.ndim != 3 or array.size == 0:
         raise ValueError(f"image must have shape (height, width) or (height, width, channels), "
                          f"received shape {array.shape}.")
+    check_channels_last("image", array)
     planes = {None: np.ascontiguousarray(array.sum(axis=-1, keepdims=True))}
     for c in range(array.shape[-1]):
         planes[c] = np.ascontiguousarray(array[..., c : c + 1])

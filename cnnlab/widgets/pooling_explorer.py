@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_positive_int
+from .._validation import check_channels_last, check_positive_int
 from ..plotting import encode_image
 from ._base import WidgetBase, named_images
 
@@ -28,6 +28,7 @@ def pool(image, mode: str = "max", pool_size: int = 2, stride: int | None = None
     """
     if mode not in ("max", "average"):
         raise ValueError(f"mode must be one of 'max', 'average', received mode={mode!r}.")
+    check_channels_last("image", np.shape(image))
     function = ops.max_pool2d if mode == "max" else ops.avg_pool2d
     return function(image, pool_size, stride, padding)
 
@@ -73,6 +74,7 @@ def orientation_maps(image) -> np.ndarray:
     if image.ndim not in (2, 3):
         raise ValueError(f"image must have shape (height, width) or (height, width, channels), "
                          f"received shape {image.shape}.")
+    check_channels_last("image", image)
     grey = image.mean(axis=-1, keepdims=True) if image.ndim == 3 else image[..., None]
     bank = K.filter_bank(*[K.gabor(7, theta=np.deg2rad(a)) for a in ORIENTATIONS], channels=1)
     return np.maximum(ops.conv2d(grey, bank, padding="SAME"), 0.0)

@@ -616,7 +616,7 @@ CASES: list[Case] = [
     Case("evaluation.confusion_matrix/empty", "empty",
          lambda: evaluation.confusion_matrix([], []), ValueError, r"y_true is empty"),
     Case("evaluation.confusion_matrix/nan", "nan-inf",
-         lambda: evaluation.confusion_matrix([0.0, math.nan], [0, 1]), ValueError, r"y_true must hold integer .*nan"),
+         lambda: evaluation.confusion_matrix([0.0, math.nan], [0, 1]), ValueError, r"y_true holds 1 NaN or infinite values"),
     Case("evaluation.confusion_matrix/strings", "wrong-type",
          lambda: evaluation.confusion_matrix(["cat", "dog"], [0, 1]),
          ValueError, r"y_true must hold integer class labels, received dtype <U3"),
