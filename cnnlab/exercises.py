@@ -50,6 +50,7 @@ import ipywidgets as w
 import numpy as np
 
 from ._validation import check_finite_number, check_one_of, check_positive_int
+from .evaluation import binary_probabilities
 from .memory import conv2d_layer, format_bytes, stack
 from .widgets._base import WidgetBase
 
@@ -1515,7 +1516,9 @@ def _as_labels(values, name: str) -> np.ndarray:
                          f"{rows:,} of its {len(array) if array.ndim else 1:,} entries: give the labels of the test "
                          "examples as they were loaded.")
     if array.ndim == 2 and array.shape[1] == 1:
-        array = (array[:, 0] > 0.5).astype(np.int64) if np.issubdtype(array.dtype, np.floating) else array[:, 0]
+        scores = np.issubdtype(array.dtype, np.floating) and not np.all(array == np.round(array))
+        # a sigmoid column (or logits, outside [0, 1]) becomes [1 - p, p]; a column of labels stays labels
+        array = binary_probabilities(array).argmax(axis=1) if scores else array[:, 0]
     elif array.ndim == 2:
         array = array.argmax(axis=1)
     if array.ndim != 1:
