@@ -5,11 +5,20 @@ Every byte the course fetches from the internet passes through
 
 * only HTTPS (plain HTTP is accepted for loopback addresses, which the tests
   use for a local server), with the system's certificate checks - always, even
-  if some other code turned them off for the whole process - and a redirect is
-  followed only to an address :func:`check_url` accepts;
-* each URL is tried in order; transient failures (time-outs, dropped
-  connections, HTTP 5xx, 408, 429) are retried with exponential back-off,
-  permanent ones (other 4xx) move on to the next mirror at once;
+  if some other code turned them off for the whole process;
+* a redirect is followed only if :func:`check_redirect` accepts it: never from
+  HTTPS down to plain HTTP, and never to a loopback, private, link-local or
+  otherwise non-public address (unless the target lies under the classroom
+  mirror, or stays on the host the request was already going to);
+* each URL is tried in order; only network failures are transient (time-outs,
+  refused or dropped connections, broken HTTP, HTTP 5xx, 408, 429) and are
+  retried with exponential back-off; anything else (other 4xx, a refused
+  redirect, a response too large, bytes that ``verify`` rejects, a local
+  error) moves on to the next mirror at once;
+* every try has an overall ``deadline`` (default :func:`default_deadline`:
+  at least 5 minutes, longer for big files), so a server that trickles bytes
+  just fast enough to beat the per-read ``timeout`` cannot hold a download
+  forever; missing it counts as a transient failure;
 * ``max_bytes`` stops a server that sends more than the file can be;
 * the bytes go to a temporary file beside the destination, are checked by the
   caller's ``verify`` function, and only then renamed onto the final name, so
@@ -36,6 +45,7 @@ import ipaddress
 import lzma
 import os
 import shutil
+import socket
 import ssl
 import stat
 import tarfile
@@ -48,12 +58,19 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from time import monotonic  # imported by name: the tests replace this module's ``time`` to record back-off sleeps
 
 from . import config
 
-__all__ = ["download", "download_from", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError", "check_url"]
+__all__ = ["download", "download_from", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError",
+           "check_url", "check_redirect", "default_deadline"]
 
 _CHUNK = 1 << 16
+#: The shortest overall deadline per try, in seconds, and the slowest throughput (bytes per second) the
+#: default deadline of a file of known size allows; without a known size the deadline is _DEADLINE_UNKNOWN_SIZE.
+_MIN_DEADLINE = 300.0
+_MIN_RATE = 50_000
+_DEADLINE_UNKNOWN_SIZE = 3600.0
 _USER_AGENT = "cnnlab (+https://github.com/; educational CNN course)"
 
 
@@ -124,13 +141,22 @@ def _certificate_error(error: BaseException) -> bool:
 
 
 def _transient(error: BaseException) -> bool:
+    """True for a network failure that another try may not meet again.
+
+    Those are time-outs (including a missed ``deadline``), refused, reset or
+    dropped connections, DNS and TLS hand-shake failures (a ``URLError`` whose
+    reason is a socket error), broken HTTP (``http.client.HTTPException``, such
+    as ``IncompleteRead``) and HTTP 5xx, 408 and 429. Everything else is
+    permanent for that address: other HTTP errors, a certificate nobody trusts,
+    a refused redirect, too many bytes, a local error such as a full disk.
+    """
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
     if _certificate_error(error):
         return False  # the same certificate comes back on every try
-    return isinstance(
-        error, (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError)
-    )
+    if isinstance(error, urllib.error.URLError):
+        return isinstance(error.reason, OSError)  # not e.g. "unknown url type"
+    return isinstance(error, (TimeoutError, ConnectionError, http.client.HTTPException, ssl.SSLError))
 
 
 def _describe(error: BaseException) -> str:
@@ -140,16 +166,137 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def _host_address(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``host`` stands for without asking DNS, or None for a host name.
+
+    IP literals count, including the old IPv4 spellings the system resolver
+    accepts (``127.1``, ``2130706433``, ``0x7f000001``) and IPv4 addresses
+    mapped into IPv6; ``localhost`` and names under ``.localhost`` are loopback.
+    """
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return ipaddress.IPv4Address("127.0.0.1")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address
+
+
+def _non_public(address) -> str | None:
+    """What kind of non-public address ``address`` is (None: a public, global one)."""
+    kinds = (("is_loopback", "a loopback address (this machine)"),
+             ("is_link_local", "a link-local address (where cloud machines keep their credentials)"),
+             ("is_unspecified", "the unspecified address"),
+             ("is_multicast", "a multicast address"),
+             ("is_private", "a private-network address"),
+             ("is_reserved", "a reserved address"))
+    for test, kind in kinds:
+        if getattr(address, test):
+            return kind
+    return None if address.is_global else "not a public address"
+
+
+def _same_host(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    first, second = _host_address(a), _host_address(b)
+    if first is not None and second is not None:
+        return first == second
+    return a.lower().rstrip(".") == b.lower().rstrip(".")
+
+
+def _redirect_refusal(origin: str, target: str) -> str | None:
+    """Why a download may not follow a redirect from ``origin`` to ``target`` (None: it may)."""
+    before, after = urllib.parse.urlsplit(origin), urllib.parse.urlsplit(target)
+    mirror = _under_mirror(target)  # named by the teacher, and every file is verified
+    if before.scheme == "https" and after.scheme == "http" and not mirror:
+        return "would go down from HTTPS to plain HTTP"
+    try:
+        check_url(target)
+    except ValueError:
+        return "is not an HTTPS address"
+    if mirror:
+        return None
+    address = _host_address(after.hostname)
+    kind = None if address is None else _non_public(address)
+    if kind is None or _same_host(before.hostname, after.hostname):
+        return None
+    return f"is {kind}, {address}; only public addresses (or the classroom mirror) are followed"
+
+
+def check_redirect(origin: str, target: str) -> str:
+    """Return the absolute address of a redirect from ``origin`` to ``target`` if a download may follow it.
+
+    A redirect is followed only to an address :func:`check_url` accepts, and
+    never from HTTPS down to plain HTTP, nor to a loopback, private,
+    link-local or otherwise non-public IP address: a server on the internet
+    must not be able to send the course's requests into the learner's machine
+    or network (a router's page, a cloud machine's credentials at
+    169.254.169.254). Two exceptions: a target under the classroom mirror
+    (``CNNLAB_MIRROR_URL``), and a target on the same host as ``origin`` (a
+    local server redirecting within itself reaches nothing new).
+
+    Parameters
+    ----------
+    origin : str
+        The address that answered with the redirect.
+    target : str
+        Its ``Location``, absolute or relative to ``origin``.
+
+    Returns
+    -------
+    str
+        The absolute target.
+
+    Raises
+    ------
+    ValueError
+        Naming the target and why it is refused.
+
+    Notes
+    -----
+    Host names are not looked up (a name that resolves to a private address
+    is followed; the downloaded bytes are still verified), so the check needs
+    no DNS; IP literals in every spelling the system accepts, and
+    ``localhost``, are checked.
+
+    Examples
+    --------
+    >>> check_redirect("https://example.org/a", "https://cdn.example.net/a")
+    'https://cdn.example.net/a'
+    >>> check_redirect("http://127.0.0.1:8000/a", "/b")
+    'http://127.0.0.1:8000/b'
+    >>> check_redirect("https://example.org/a", "https://169.254.169.254/latest")
+    Traceback (most recent call last):
+    ...
+    ValueError: the redirect from 'https://example.org/a' to 'https://169.254.169.254/latest' is refused: the target is a link-local address (where cloud machines keep their credentials), 169.254.169.254; only public addresses (or the classroom mirror) are followed.
+    """
+    if not isinstance(origin, str) or not isinstance(target, str):
+        raise ValueError(f"origin and target must be strings, received origin={origin!r}, target={target!r}.")
+    absolute = urllib.parse.urljoin(origin, target)
+    why = _redirect_refusal(origin, absolute)
+    if why is not None:
+        raise ValueError(f"the redirect from {origin!r} to {absolute!r} is refused: the target {why}.")
+    return absolute
+
+
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to an address :func:`check_url` accepts (never from HTTPS down to plain HTTP)."""
+    """Follow a redirect only where :func:`check_redirect` allows (never down to HTTP, never to a private address)."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         target = urllib.parse.urljoin(req.full_url, newurl)
-        try:
-            check_url(target)
-        except ValueError:
-            raise ValueError(f"the server redirected (HTTP {code}) to {target!r}, which is not an HTTPS address; "
-                             "the redirect was not followed.") from None
+        why = _redirect_refusal(req.full_url, target)
+        if why is not None:
+            raise ValueError(f"the server redirected (HTTP {code}) to {target!r}, which {why}; "
+                             "the redirect was not followed.")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -174,19 +321,54 @@ def _progress_bar(total: int | None, description: str, enabled: bool):
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=description, leave=False)
 
 
+def default_deadline(max_bytes: int | None) -> float:
+    """The seconds one try of a download may take in all when ``deadline`` is not given.
+
+    At least 5 minutes; a file of up to ``max_bytes`` gets as long as it takes
+    at 50 kB/s (400 kbit/s, a poor classroom Wi-Fi shared by many); a file of
+    unknown size gets one hour.
+
+    Examples
+    --------
+    >>> default_deadline(1_000_000)
+    300.0
+    >>> default_deadline(228_813_984)  # the flowers archive: 76 minutes
+    4576.27968
+    >>> default_deadline(None)
+    3600.0
+    """
+    if max_bytes is None:
+        return _DEADLINE_UNKNOWN_SIZE
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise ValueError(f"max_bytes must be a whole number of bytes >= 0 or None (size unknown), "
+                         f"received max_bytes={max_bytes!r}.")
+    return max(_MIN_DEADLINE, max_bytes / _MIN_RATE)
+
+
+def _check_deadline(stop: float, deadline: float, url: str, received: int) -> None:
+    if monotonic() > stop:
+        raise TimeoutError(f"no complete download within {deadline:g} s from {url} ({received:,} bytes received; "
+                           "the server is too slow, or sends on purpose just fast enough not to time out)")
+
+
 def _fetch_once(url: str, target, timeout: float, description: str, progress: bool,
-                max_bytes: int | None = None) -> None:
+                max_bytes: int | None = None, deadline: float | None = None) -> None:
+    deadline = default_deadline(max_bytes) if deadline is None else deadline
+    stop = monotonic() + deadline
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     with _opener().open(request, timeout=timeout) as response:
+        _check_deadline(stop, deadline, url, 0)
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if max_bytes is not None and total is not None and total > max_bytes:
             raise _TooLarge(f"the server announces {total:,} bytes, more than max_bytes={max_bytes:,}; not downloaded")
+        # read1 returns what has arrived (read would wait for a whole chunk), so the deadline is checked often.
+        read = getattr(response, "read1", response.read)
         bar = _progress_bar(total, description, progress)
         received = 0
         try:
             while True:
-                chunk = response.read(_CHUNK)
+                chunk = read(_CHUNK)
                 if not chunk:
                     break
                 received += len(chunk)
@@ -195,11 +377,35 @@ def _fetch_once(url: str, target, timeout: float, description: str, progress: bo
                 target.write(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
+                _check_deadline(stop, deadline, url, received)
         finally:
             if bar is not None:
                 bar.close()
         if total is not None and received != total:
             raise http.client.IncompleteRead(b"", total - received)
+
+
+class _Rejected(Exception):
+    """``verify`` refused the downloaded bytes: that address would send them again, so it is not retried."""
+
+
+def _attempt(url: str, dest: Path, verify: Callable[[Path], None] | None, *fetch_options) -> None:
+    """One try: fetch ``url`` into a temporary sibling of ``dest``, verify it, rename it onto ``dest``."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as target:
+            _fetch_once(url, target, *fetch_options)
+        if verify is not None:
+            try:
+                verify(tmp)
+            except Exception as error:  # noqa: BLE001 - any refusal by verify is about these bytes
+                detail = str(error) if isinstance(error, ChecksumError) else _describe(error)
+                raise _Rejected(detail.replace(tmp.name, dest.name)) from error  # named after the file
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def download(urls: Sequence[str], dest: str | os.PathLike, **options) -> Path:
@@ -226,6 +432,7 @@ def download_from(
     progress: bool = True,
     description: str | None = None,
     max_bytes: int | None = None,
+    deadline: float | None = None,
 ) -> tuple[Path, str]:
     """Fetch the first verified copy of a file from ``urls`` into ``dest``.
 
@@ -234,15 +441,17 @@ def download_from(
     urls : sequence of str
         Mirrors, tried in order. Each must be HTTPS (HTTP only on loopback).
     dest : path-like
-        The final file name. Its folder is created if needed.
+        The final file name (not a folder). Its folder is created if needed.
     verify : callable, optional
         Called with the path of the complete temporary file; it raises
         (typically :class:`ChecksumError`) if the bytes are wrong. Wrong bytes
-        count as a failure of that mirror, and the next one is tried.
+        (whatever ``verify`` raises) count as a failure of that mirror, which
+        is not tried again: the next one is tried at once.
     timeout : float
-        Seconds to wait for the server before a try counts as timed out.
+        Seconds to wait for the server, at each connection and each read,
+        before a try counts as timed out.
     retries : int
-        Tries per mirror for transient failures.
+        Tries per mirror for transient (network) failures.
     backoff : float
         Seconds before the second try; doubled after each further failure.
     progress : bool
@@ -253,6 +462,10 @@ def download_from(
         The most bytes the file can have. A server that announces or sends
         more fails at once (no retry) and the next mirror is tried, so an
         endless or oversized response cannot fill the disk.
+    deadline : float, optional
+        Seconds one try may take in all, checked after every chunk received;
+        missing it is a transient failure, so it is retried. Default:
+        :func:`default_deadline` of ``max_bytes`` (at least 5 minutes).
 
     Returns
     -------
@@ -266,7 +479,8 @@ def download_from(
         a verified copy; the message lists what each mirror answered, and how
         to put the file in place without a connection.
     ValueError
-        If an address is not HTTPS (:func:`check_url`).
+        If an address is not HTTPS (:func:`check_url`), ``dest`` is a folder,
+        or another argument is out of range; nothing is downloaded then.
 
     Notes
     -----
@@ -300,6 +514,13 @@ def download_from(
         raise ValueError(f"retries must be a positive integer (tries per mirror), received retries={retries!r}.")
     if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or not 0 <= backoff < float("inf"):
         raise ValueError(f"backoff must be a number of seconds >= 0, received backoff={backoff!r}.")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, (int, float))
+                                 or not 0 < deadline < float("inf")):
+        raise ValueError(f"deadline must be a positive number of seconds or None (the default for the size), "
+                         f"received deadline={deadline!r}.")
+    if dest.is_dir():
+        raise ValueError(f"dest={str(dest)!r} is a folder; give the name of the file to write, for example "
+                         f"{str(dest / 'file.bin')!r}.")
     if config.offline():
         raise DownloadError(
             f"not downloading {dest.name}: downloads are turned off ({config.OFFLINE_ENV}=1)."
@@ -309,26 +530,17 @@ def download_from(
     failures: list[str] = []
     for url in urls:
         for attempt in range(retries):
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-            tmp = Path(tmp_name)
             try:
-                with os.fdopen(fd, "wb") as target:
-                    _fetch_once(url, target, timeout, description, progress, max_bytes)
-                if verify is not None:
-                    verify(tmp)
-                os.replace(tmp, dest)
+                _attempt(url, dest, verify, timeout, description, progress, max_bytes, deadline)
                 return dest, url
-            except ChecksumError as error:  # named after the file, not its temporary copy
-                failures.append(f"{url}: wrong content ({str(error).replace(tmp.name, dest.name)})")
+            except _Rejected as error:
+                failures.append(f"{url}: wrong content ({error})")
                 break
             except Exception as error:  # noqa: BLE001 - reported in the final message
                 failures.append(f"{url}: {_describe(error)}")
                 if not _transient(error) or attempt + 1 == retries:
                     break
                 time.sleep(backoff * (2**attempt))
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
     tried = "\n  ".join(failures)
     raise DownloadError(
         f"could not download {dest.name}; every source failed:\n  {tried}\n"

@@ -42,6 +42,7 @@ import errno
 import gzip
 import hashlib
 import os
+import stat
 import urllib.parse
 import warnings
 import zlib
@@ -269,6 +270,11 @@ def read_content(path: Path, limit: int | None = None) -> bytes:
     """
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be a number of bytes (an int >= 0) or None, received limit={limit!r}.")
+    return _read_content(check_file(path), limit)
+
+
+def _read_content(path: Path, limit: int | None) -> bytes:
+    """:func:`read_content` without the checks of its arguments (for paths the store has just looked at)."""
     name = Path(path).name
     with open(path, "rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
@@ -287,8 +293,8 @@ def read_content(path: Path, limit: int | None = None) -> bytes:
 def _gunzip_bounded(f, name: str, limit: int | None) -> bytes:
     """Decompress the gzip stream ``f`` 1 MiB at a time, refusing it once it exceeds ``limit`` bytes."""
     out = bytearray()
-    with gzip.GzipFile(fileobj=f) as unzipped:
-        while chunk := unzipped.read(1 << 20):
+    with gzip.GzipFile(fileobj=f) as unzipped:  # never more than limit + 1 bytes in memory
+        while chunk := unzipped.read(1 << 20 if limit is None else min(1 << 20, limit + 1 - len(out))):
             out += chunk
             if limit is not None and len(out) > limit:
                 raise ChecksumError(f"{name} decompresses to more than {limit:,} bytes, the size of its content "
@@ -326,9 +332,100 @@ def verify(path: str | os.PathLike, entry: Entry) -> Path:
     ...
     cnnlab._download.ChecksumError: hello.txt fails its checksum: SHA-256 is 04a6f55face2f46be8c23f627d539827615851e10751b63ec59db6d2c706b770, expected 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 (truncated or corrupted?)
     """
-    path = Path(path)
+    if not isinstance(entry, Entry):
+        raise ValueError(f"entry must be an Entry of the registry, received entry={entry!r:.80}.")
+    path = check_file(path)
     _verify(path, entry)
     return path
+
+
+def check_file(path, name: str = "path") -> Path:
+    """Return ``path`` as a Path if it names a readable regular file; otherwise say why, naming the argument.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is there.
+    ValueError
+        If it is a folder or a special file, lies inside a file, has a name too long for the file
+        system, or cannot be read.
+
+    Examples
+    --------
+    >>> check_file("/")
+    Traceback (most recent call last):
+    ...
+    ValueError: path='/' is a folder, not a file; give the path of a file (one inside that folder?).
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
+    shown = f"{name}={_short(path)}"
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{shown} does not exist; give the path of a file.") from None
+    except OSError as error:
+        raise ValueError(f"{shown} {_path_problem(error)}; give the path of a file.") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"{shown} is a folder, not a file; give the path of a file (one inside that folder?).")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{shown} is a special file (a device, FIFO or socket), not a file; give the path of a file.")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{shown} cannot be read (no permission); give the path of a file you can read.")
+    return path
+
+
+def check_folder(path, name: str = "path") -> Path:
+    """Return ``path`` as a Path if it names a folder; otherwise a ValueError naming the argument and why.
+
+    Examples
+    --------
+    >>> check_folder("/nonexistent/cnnlab-data", "data_dir")
+    Traceback (most recent call last):
+    ...
+    ValueError: data_dir='/nonexistent/cnnlab-data' does not exist; give the path of a folder.
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
+    shown = f"{name}={_short(path)}"
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ValueError(f"{shown} does not exist; give the path of a folder.") from None
+    except OSError as error:
+        raise ValueError(f"{shown} {_path_problem(error)}; give the path of a folder.") from None
+    if not stat.S_ISDIR(mode):
+        raise ValueError(f"{shown} is a file, not a folder; give the path of a folder (the one that holds it?).")
+    return path
+
+
+def _short(path) -> str:
+    """``repr`` of a path for a message, its middle left out if it is long (a 300-character name).
+
+    Examples
+    --------
+    >>> _short("/tmp/" + "a" * 300)
+    "'/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...aaaaaaaaaaaaaaaaaaaaaaaaa' (305 characters)"
+    """
+    text = str(path)
+    if len(text) <= 100:
+        return repr(text)
+    return f"{repr(text[:60])[:-1]}...{repr(text[-25:])[1:]} ({len(text)} characters)"
+
+
+def _path_problem(error: OSError) -> str:
+    """What an OSError of ``stat`` says about a path, in words."""
+    if error.errno == errno.ENAMETOOLONG:
+        return "has a name too long for this file system (at most 255 characters per name)"
+    if error.errno == errno.ENOTDIR:
+        return "lies inside a file, not a folder"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be read (no permission)"
+    if error.errno == errno.ELOOP:
+        return "is a loop of symbolic links"
+    return f"cannot be used ({os.strerror(error.errno) if error.errno else error})"
 
 
 def _verify(path: Path, entry: Entry) -> bytes | None:
@@ -339,7 +436,7 @@ def _verify(path: Path, entry: Entry) -> bytes | None:
         return None
     content = None
     if entry.gzipped:
-        content = read_content(path, limit=entry.content_size)
+        content = _read_content(path, entry.content_size)
         if entry.content_size is not None and len(content) != entry.content_size:
             raise ChecksumError(f"{path.name} holds {len(content):,} bytes of data, expected "
                                 f"{entry.content_size:,} (truncated?)")
@@ -377,7 +474,7 @@ def load_content(entry: Entry, **find_options) -> bytes:
     found = find(entry, **find_options)
     if found.content is not None:
         return found.content
-    return read_content(found.path, limit=entry.content_size)
+    return _read_content(found.path, entry.content_size)
 
 
 # --------------------------------------------------------------------------- the chain
@@ -455,9 +552,9 @@ def find_local(entry: Entry, notes: list[str] | None = None, *, cache: bool = Tr
     cache out (:func:`find` looks at it under its lock).
     """
     notes = [] if notes is None else notes
-    note = _data_dir_note()
-    if note:
-        notes.append(note)
+    for note in (_data_dir_note(), cache_dir_problem()):
+        if note:
+            notes.append(note)
     for where, path, ours in _local_places(entry):
         if ours and not cache:
             continue
@@ -470,7 +567,7 @@ def find_local(entry: Entry, notes: list[str] | None = None, *, cache: bool = Tr
 def _cache_problem(target: Path, error: OSError) -> ValueError:
     """One clear message for a cache that cannot be written: it names the setting and the fix."""
     root = config.cache_dir()
-    setting = (f"{config.CACHE_DIR_ENV}={str(root)!r}" if os.environ.get(config.CACHE_DIR_ENV, "").strip()
+    setting = (f"{config.CACHE_DIR_ENV}={_short(root)}" if os.environ.get(config.CACHE_DIR_ENV, "").strip()
                else f"the cache folder {str(root)!r} (the default; {config.CACHE_DIR_ENV} is not set)")
     code = error.errno
     if code == errno.ENAMETOOLONG:
@@ -487,6 +584,42 @@ def _cache_problem(target: Path, error: OSError) -> ValueError:
         fix = f"set {config.CACHE_DIR_ENV} to another folder"
     default = ", or unset it to use the default" if os.environ.get(config.CACHE_DIR_ENV, "").strip() else ""
     return ValueError(f"{setting} {what}; {fix}{default}.")
+
+
+def cache_dir_problem() -> str:
+    """Why the cache folder cannot hold the course's files, in one sentence naming the setting ("" if it can).
+
+    Only what no cache can survive is reported (a file in the way, a name too long, a place that cannot be
+    read); a cache that exists and is read-only is fine for reading (a classroom cache).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> os.environ["CNNLAB_CACHE_DIR"] = folder; cache_dir_problem()
+    ''
+    >>> open(f"{folder}/file", "w").close()
+    >>> os.environ["CNNLAB_CACHE_DIR"] = f"{folder}/file"; cache_dir_problem()  # doctest: +ELLIPSIS
+    "CNNLAB_CACHE_DIR='.../file' is a file, or lies inside one, not a folder; set CNNLAB_CACHE_DIR to a folder (or remove that file), or unset it to use the default."
+    >>> del os.environ["CNNLAB_CACHE_DIR"]
+    """
+    root = config.cache_dir()
+    try:
+        if root.is_dir():
+            return ""
+        if root.exists():
+            return str(_cache_problem(root, OSError(errno.ENOTDIR, "not a folder")))
+        folder = root
+        while not folder.exists() and folder != folder.parent:  # the first folder that exists must be a folder
+            folder = folder.parent
+        if not folder.is_dir():
+            return str(_cache_problem(root, OSError(errno.ENOTDIR, "not a folder")))
+        os.stat(root)  # a name too long raises here (ENAMETOOLONG), before anything is written
+    except FileNotFoundError:
+        return ""
+    except OSError as error:
+        return str(_cache_problem(root, error))
+    return ""
 
 
 def _first_file_on(target: Path, root: Path) -> bool:
@@ -614,8 +747,14 @@ def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progres
                 def check(path: Path) -> None:
                     content[0] = _verify(path, entry)
 
+                # The most bytes a copy can have: mirrors gzip the same content differently (another size),
+                # but deflate never grows data by more than a few bytes per 16 KiB; ``size`` is for listings.
+                if entry.content_size is not None:
+                    limit = entry.content_size + (entry.content_size // 1000 + 1024 if entry.gzipped else 0)
+                else:
+                    limit = None if entry.size is None else entry.size + entry.size // 100 + 1024
                 _, url = download_from(_sources(entry), target, verify=check, retries=retries, progress=progress,
-                                       description=f"{entry.title} ({format_size(entry.size)})")
+                                       description=f"{entry.title} ({format_size(entry.size)})", max_bytes=limit)
                 return Found(target, _origin_of(url), content[0])
             except DownloadError as error:
                 notes.append(str(error).split("\nWithout a connection")[0].replace("\n  ", "\n    "))
@@ -680,7 +819,7 @@ def mirror_layout(data_dir: str | os.PathLike) -> dict[str, Path]:
     Only files that the offline data folder holds and that pass their checksum
     are listed, so a mirror never serves a corrupted copy.
     """
-    root = Path(data_dir)
+    root = check_folder(data_dir, "data_dir")
     layout = {}
     for entry in registry().values():
         for relative in entry.offline:
@@ -762,10 +901,12 @@ def fetch(names=(), *, out=print) -> int:
     for group in groups:
         if group == "flowers":
             here = datasets._flowers_here()
+            archive = None if here else find_local(datasets._flowers_entry())
             plan.append((None, here))
-            total += 0 if here else datasets.FLOWERS.size
+            total += 0 if here or archive else datasets.FLOWERS.size
             out(f"the flowers (TensorFlow's flower_photos, {format_size(datasets.FLOWERS.size)}): "
-                + (f"here, in {here}" if here else "to download"))
+                + (f"here, in {here}" if here else f"the archive is here, in {archive.origin}; to unpack into "
+                   "the cache" if archive else "to download"))
             continue
         for entry in _group_entries(group):
             found = find_local(entry)
@@ -780,11 +921,11 @@ def fetch(names=(), *, out=print) -> int:
             continue
         try:
             if entry is None:
-                datasets._flowers_folder("auto")
-                out("the flowers: downloaded and unpacked into the cache")
+                out(_fetched_flowers(datasets))
             else:
                 found = find(entry)
-                out(f"{entry.title}: {found.origin}, into the cache")
+                out(f"{entry.title}: " + (f"{found.origin}, into the cache" if found.origin.startswith("downloaded")
+                                          else f"here, in {found.origin}"))  # another process was quicker
         except DataUnavailableError as error:
             preferred = entry is not None and entry.key.split("/", 1)[1] in pretrained.PREFERRED
             missing += 0 if preferred else 1
@@ -793,3 +934,14 @@ def fetch(names=(), *, out=print) -> int:
     out("ready: every file the notebooks need is here" if missing == 0 else
         f"{missing} file(s) the notebooks need could not be fetched; see above")
     return missing
+
+
+def _fetched_flowers(datasets) -> str:
+    """Unpack the flowers into the cache, and say from where the archive came (never "downloaded" if it was not)."""
+    archive = find_local(datasets._flowers_entry())
+    _, source = datasets._flowers_folder("auto")
+    if source == "cache":
+        return "the flowers: here, in the cache"
+    if archive is not None:
+        return f"the flowers: unpacked into the cache from the archive in {archive.origin}"
+    return "the flowers: downloaded and unpacked into the cache"

@@ -652,9 +652,10 @@ def _read_source(source, max_pixels: int = 100_000_000) -> tuple[bytes, str]:
                 ) from None
         return target.read_bytes(), repr(source)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"source={str(source)!r}: no such image file.")
+        try:  # a folder, a name too long, a path through a file: one ValueError naming source
+            path = _store.check_file(Path(source).expanduser(), "source")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"source={str(source)!r}: no such image file.") from None
         size = path.stat().st_size
         if size > limit:
             raise _too_large(repr(str(source)), size, max_pixels)
@@ -801,7 +802,9 @@ def load_image(source, max_size: int | None = 1024, *, max_pixels: int = 100_000
     -------
     numpy.ndarray
         float32, 3 channels, values in [0, 1]. Greyscale, palette, RGBA,
-        CMYK and 16-bit images are all converted; EXIF orientation is applied,
+        CMYK, 16-bit, 32-bit and float images are all converted (float or 32-bit
+        values outside [0, 1] are rescaled from their own range, with a warning;
+        NaN or infinite pixels are refused); EXIF orientation is applied,
         so a photo taken with a rotated phone comes out upright; an animated
         GIF gives its first frame.
 

@@ -83,6 +83,9 @@ def binary_probabilities(outputs) -> np.ndarray:
     p = np.asarray(outputs, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != 1:
         raise ValueError(f"outputs must have shape (n, 1), one output per example, received shape {p.shape}.")
+    if not np.isfinite(p).all():
+        raise ValueError(f"outputs holds {int(p.size - np.isfinite(p).sum())} NaN or infinite values; a model that "
+                         "outputs NaN has diverged (check its inputs and its training loss).")
     p = p[:, 0]
     if p.size and (p.min() < 0.0 or p.max() > 1.0):  # logits: no sigmoid at the end of the model
         p = 1.0 / (1.0 + np.exp(-p))

@@ -57,6 +57,7 @@ from . import _quiet, _store, config
 from ._download import ChecksumError
 from ._store import DataUnavailableError, keras_cache_dir
 from ._validation import check_channels_last, check_memory, check_positive_int
+from .evaluation import binary_probabilities
 
 __all__ = [
     "load_classifier",
@@ -980,7 +981,7 @@ class Classifier:
             raise ValueError(f"{self.name} gave NaN or infinite outputs for {rows.size} of the {len(outputs)} images "
                              f"(the first is image {rows[0]}); its weights may have diverged in training.")
         if outputs.shape[1] == 1 and len(self.class_names) == 2:  # a sigmoid unit: p for class 1, 1 - p for class 0
-            return _binary_probabilities(outputs)
+            return binary_probabilities(outputs).astype(np.float32)  # [1 - p, p]; logits pass a sigmoid
         if not quantized:  # dequantized uint8 softmax is a probability up to rounding
             outputs = _softmax_if_logits(outputs)
         if self._background_first:
@@ -1224,22 +1225,6 @@ def _binary_names(labels, where: str) -> tuple[str, str]:
         return names[0], names[1]
     raise ValueError(f"labels has {len(names)} names but {where} has 1 output (a binary classifier): give two names, "
                      "the class for outputs near 0 first, e.g. labels=['cat', 'dog'].")
-
-
-def _binary_probabilities(outputs: np.ndarray) -> np.ndarray:
-    """One output per image → ``(n, 2)`` probabilities ``[1 - p, p]``; outputs outside [0, 1] are logits (sigmoid).
-
-    Examples
-    --------
-    >>> _binary_probabilities(np.array([[0.9], [0.2]], np.float32)).astype(float).round(2).tolist()
-    [[0.1, 0.9], [0.8, 0.2]]
-    >>> _binary_probabilities(np.array([[0.0], [3.0]], np.float32))[:, 1].astype(float).round(3).tolist()
-    [0.5, 0.953]
-    """
-    p = outputs[:, 0].astype(np.float64)
-    if p.min() < 0.0 or p.max() > 1.0:  # logits: no sigmoid at the end of the model
-        p = 1.0 / (1.0 + np.exp(-p))
-    return np.stack([1.0 - p, p], axis=1).astype(np.float32)
 
 
 @contextlib.contextmanager

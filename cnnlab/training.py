@@ -23,6 +23,7 @@ import importlib.util
 import io
 import numbers
 import os
+import re
 import time
 from collections.abc import Callable
 
@@ -399,7 +400,10 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     train, val : (x, y) pair of numpy arrays, or tf.data.Dataset
         Arrays become a pipeline: shuffle (seeded), batch, augment, prefetch.
         A Dataset is used as it is (already batched; ``batch_size``, ``shuffle``
-        and ``augment`` do not apply to it).
+        and ``augment`` do not apply to it). Both are refused (``ValueError``) when
+        empty, when x or y hold NaN or infinite values, or when class labels are not
+        whole numbers in ``[0, outputs)``: arrays at once, a Dataset batch by batch as
+        training reads it (see :func:`_guarded`).
     epochs, batch_size : int
         ``batch_size`` is the global batch: a strategy splits it over its replicas.
     seed : int
@@ -483,6 +487,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     for name, data in (("train", train), ("val", val)):
         _check_labels(model, name, data)
     _check_learning_rate(model)
+    train, val = (None if data is None else _guarded(data, name, _output_classes(model))
+                  for name, data in (("train", train), ("val", val)))
+    all_callbacks.append(counter := _BatchCounter(val is not None))
 
     while True:
         for callback in all_callbacks:
@@ -491,10 +498,12 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         train_data = _dataset(train, "train", batch_size, shuffle=shuffle, seed=seed, augment=augmenter)
         val_data = None if val is None else _dataset(val, "val", batch_size, shuffle=False, seed=seed)
         try:
-            return model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=all_callbacks,
-                             shuffle=False, verbose=verbose)  # the pipeline shuffles
+            history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=all_callbacks,
+                                shuffle=False, verbose=verbose)  # the pipeline shuffles
         except BaseException as error:  # KeyboardInterrupt too: the monitor must not be left "running"
             _wind_up(model, all_callbacks, error)
+            if isinstance(error, tf.errors.InvalidArgumentError) and _GUARD in (error.message or ""):
+                raise _guard_error(error) from None
             if not isinstance(error, tf.errors.ResourceExhaustedError):
                 raise
             if on_oom == "raise" or batch_size == 1 or isinstance(train, tf.data.Dataset):
@@ -503,6 +512,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
             print(f"out of memory with batch_size={batch_size}: retrying with batch_size={smaller}")
             batch_size = smaller
             keras.utils.set_random_seed(seed)
+            continue
+        counter.check_not_empty()
+        return history
 
 
 def _checked_data(name: str, data):
@@ -538,6 +550,100 @@ def _checked_data(name: str, data):
         except ValueError as error:
             raise ValueError(f"{name}=(x, y): {error} Training on them would make every weight NaN.") from None
     return x, y
+
+
+#: Marks the assertions :func:`_guarded` adds to a Dataset, so that :func:`fit` can tell them from other errors.
+_GUARD = "cnnlab-guard"
+
+
+def _guarded(data, name: str, classes: int | None):
+    """A Dataset ``data`` whose batches are checked as they are read: finite x (and y), class labels in range.
+
+    The checks cost one pass over each batch that training reads anyway (no extra pass
+    over the data). A failed check stops ``model.fit`` with an ``InvalidArgumentError``
+    carrying :data:`_GUARD`, which :func:`fit` turns into a ``ValueError`` (see
+    :func:`_guard_error`). Elements that are not ``(x, y)`` or ``(x, y, weights)`` tensors,
+    such as dicts of several inputs, are left unchecked; so are ``(x, y)`` numpy pairs
+    (:func:`_checked_data` checked them whole).
+    """
+    if not isinstance(data, tf.data.Dataset):
+        return data
+    spec = data.element_spec
+    if not (isinstance(spec, tuple) and len(spec) in (2, 3)
+            and all(isinstance(s, tf.TensorSpec) for s in spec[:2])):
+        return data
+    x_spec, y_spec = spec[0], spec[1]
+    check_x, check_y = x_spec.dtype.is_floating, y_spec.dtype.is_floating
+    rank = y_spec.shape.rank
+    labels = (classes is not None and classes >= 2 and (y_spec.dtype.is_integer or y_spec.dtype.is_floating)
+              and (rank == 1 or (rank == 2 and y_spec.shape[-1] == 1)))
+    if not (check_x or check_y or labels):
+        return data
+
+    harm = "training on them would make every weight NaN" if name == "train" else "the validation loss would be NaN"
+
+    def finite(part: str, tensor):
+        bad = tf.logical_not(tf.math.is_finite(tensor))
+        return tf.debugging.Assert(tf.logical_not(tf.reduce_any(bad)), [
+            f"{_GUARD}: {name}: {part} contains NaN or infinite values; give finite numbers ({harm}). "
+            f"NaN or infinite values in the batch: ", tf.math.count_nonzero(bad)], summarize=3)
+
+    def in_range(tensor):
+        y = tf.cast(tensor, tf.float64)
+        ok = (y >= 0) & (y < classes) & tf.equal(y, tf.round(y))
+        return tf.debugging.Assert(tf.reduce_all(ok), [
+            f"{_GUARD}: {name}: y must hold whole class labels in [0, {classes}) (the model has {classes} "
+            f"outputs); give labels 0 to {classes - 1}, or a model with more outputs. Labels outside it in the batch: ",
+            tf.boolean_mask(tensor, tf.logical_not(ok))], summarize=3)
+
+    def check(*element):
+        x, y = element[0], element[1]
+        asserts = ([finite("x", x)] if check_x else []) + ([finite("y", y)] if check_y else [])
+        asserts += [in_range(y)] if labels else []
+        with tf.control_dependencies(asserts):
+            return (tf.identity(x), tf.identity(y), *element[2:])
+
+    return data.map(check)
+
+
+def _guard_error(error) -> ValueError:
+    """The ``ValueError`` for a check of :func:`_guarded` that failed: its message without TensorFlow's graph dump."""
+    found = re.search(re.escape(_GUARD) + r": (.*?)\] \[(.*?)\]", error.message, re.DOTALL)
+    if found is None:  # pragma: no cover - TensorFlow formats Assert's data this way
+        return ValueError(error.message.split("\n")[0])
+    return ValueError(f"{found.group(1)}{found.group(2)} (checked batch by batch in the tf.data.Dataset).")
+
+
+class _BatchCounter(keras.callbacks.Callback):
+    """Counts the batches of one :func:`fit`: a Dataset that yields none is an error, not an empty history.
+
+    Keras only warns ("Your input ran out of data") when ``train`` is empty, and leaves
+    ``val_loss`` out of the logs when ``val`` is: both would pass silently.
+    """
+
+    def __init__(self, validating: bool) -> None:
+        super().__init__()
+        self.validating = validating
+        self.batches = self.val_batches = 0
+
+    def on_train_begin(self, logs=None):
+        self.batches = self.val_batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.val_batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.validating and self.val_batches == 0:
+            raise ValueError("val yielded no batch at all (an empty tf.data.Dataset, so nothing was validated); "
+                             "check the filter, take or split that made it, or leave val out.")
+
+    def check_not_empty(self) -> None:
+        if self.batches == 0 and not getattr(self.model, "stop_training", False):
+            raise ValueError("train yielded no batch at all (an empty tf.data.Dataset, so nothing was trained); "
+                             "check the filter, take or split that made it, or give a larger data set.")
 
 
 def _output_classes(model) -> int | None:
@@ -696,9 +802,18 @@ def ensemble_predict(models, x, batch_size: int = 1000) -> np.ndarray:
     if not models:
         raise ValueError("models is empty; give at least one trained model.")
     batch_size = check_positive_int("batch_size", batch_size)
-    total = None
-    for model in models:
+    if not isinstance(x, tf.data.Dataset):
+        x = np.asarray(x)
+        if x.ndim == 0 or len(x) == 0:
+            raise ValueError(f"x is empty (shape {x.shape}); give at least one input.")
+        check_finite_array("x", x)  # NaN inputs give NaN probabilities, and argmax then says class 0
+    total, first = None, None
+    for index, model in enumerate(models):
         probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+        if total is not None and probabilities.shape != total.shape:  # numpy would broadcast (n, 1) onto (n, k)
+            raise ValueError(f"models[{index}] gives outputs of shape {probabilities.shape} but models[0] "
+                             f"{first}; an ensemble needs models with the same classes.")
+        first = first or probabilities.shape
         total = probabilities if total is None else total + probabilities
     return total / len(models)
 

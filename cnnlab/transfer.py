@@ -46,6 +46,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from ._validation import (  # noqa: E402
+    check_class_labels,
+    check_finite_array,
     check_finite_number,
     check_memory,
     check_non_negative_int,
@@ -53,7 +55,8 @@ from ._validation import (  # noqa: E402
     check_positive_int,
     check_positive_number,
 )
-from .training import _wind_up  # noqa: E402
+from .plotting import _text  # noqa: E402
+from .training import _GUARD, _BatchCounter, _guard_error, _guarded, _wind_up  # noqa: E402
 
 
 def _check_rate(name: str, value, *, hint: str = "") -> float:
@@ -259,18 +262,22 @@ def _fit(model, train, val, epochs: int, callbacks, verbose: int):
     would be left "running"; :func:`cnnlab.training._wind_up` ends its run and drops the cached
     validation iterator before the exception goes on.
     """
-    callbacks = list(callbacks)
+    callbacks = list(callbacks) + [counter := _BatchCounter(val is not None)]
     steps = {}
     batches = int(train.cardinality())
     if batches > 0:
         steps["steps_per_epoch"] = batches
         train = train.repeat(epochs)
     try:
-        return model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, shuffle=False,
-                         verbose=verbose, **steps)
+        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, shuffle=False,
+                            verbose=verbose, **steps)
     except BaseException as error:  # KeyboardInterrupt too
         _wind_up(model, callbacks, error)
+        if isinstance(error, tf.errors.InvalidArgumentError) and _GUARD in (error.message or ""):
+            raise _guard_error(error) from None  # NaN pixels or a label out of range: one line, no graph dump
         raise
+    counter.check_not_empty()
+    return history
 
 
 def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_epochs: int = 8,
@@ -326,6 +333,9 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
     if val is not None:
         _check_dataset("val", val)
     num_classes = int(model.outputs[0].shape[-1])
+    # Checked batch by batch as training reads them: tf.one_hot would turn a label out of range into a row of zeros.
+    train, val = (None if data is None else _guarded(data, name, num_classes)
+                  for name, data in (("train", train), ("val", val)))
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     train1 = _one_hot(train, num_classes)
     val1 = _one_hot(val, num_classes) if val is not None else None
@@ -403,11 +413,23 @@ def predict_with_flips(model, dataset) -> FlipPredictions:
     _check_dataset("dataset", dataset)
     plain, both, labels = [], [], []
     for images, y in dataset:
+        try:
+            check_finite_array("images", np.asarray(images))
+        except ValueError as error:  # NaN pixels give NaN probabilities, and argmax then says class 0
+            raise ValueError(f"dataset, batch {len(plain)}: {error}") from None
         straight = np.asarray(model(images, training=False))
         mirrored = np.asarray(model(tf.image.flip_left_right(images), training=False))
         plain.append(straight)
         both.append((straight + mirrored) / 2)
         labels.append(np.asarray(y))
+    if not plain:
+        raise ValueError("dataset yielded no batch at all (an empty tf.data.Dataset); check the filter, take or "
+                         "split that made it.")
+    if plain[0].shape[-1] >= 2:  # a label outside the model's classes would only lower the accuracy, silently
+        try:
+            labels = [check_class_labels("labels", np.concatenate(labels), plain[0].shape[-1])]
+        except ValueError as error:
+            raise ValueError(f"dataset: {error}") from None
     return FlipPredictions(np.concatenate(plain), np.concatenate(both), np.concatenate(labels))
 
 
@@ -449,7 +471,8 @@ def plot_phases(*histories, names=("head", "fine-tuning")):
         for index, (name, history) in enumerate(phases):
             if index:
                 axis.axvline(start + 0.5, color="grey", linestyle=":")
-                axis.text(start + 0.6, axis.get_ylim()[1], name, va="top", fontsize=9, color="grey")
+                label = _text(name, 1.5, math=False)["text"]  # a phase's name is data: drawn literally, wrapped
+                axis.text(start + 0.6, axis.get_ylim()[1], label, va="top", fontsize=9, color="grey", parse_math=False)
             start += len(history.get("loss", []))
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)

@@ -85,8 +85,11 @@ def test_sixteen_bit_greyscale_keeps_its_precision():
 def test_thirty_two_bit_integer_and_float_images():
     ints = Image.fromarray(np.array([[0, 65535]], np.int32), "I")
     np.testing.assert_allclose(load_image(encoded(ints, "TIFF"))[0, :, 0], [0, 1])
-    floats = Image.fromarray(np.array([[0.25, 2.0]], np.float32), "F")
-    np.testing.assert_allclose(load_image(encoded(floats, "TIFF"))[0, :, 0], [0.25, 1.0])
+    floats = Image.fromarray(np.array([[0.25, 0.75]], np.float32), "F")
+    np.testing.assert_allclose(load_image(encoded(floats, "TIFF"))[0, :, 0], [0.25, 0.75])
+    beyond = Image.fromarray(np.array([[0.25, 2.0]], np.float32), "F")  # rescaled (and said so), not clipped
+    with pytest.warns(UserWarning, match="outside"):
+        np.testing.assert_allclose(load_image(encoded(beyond, "TIFF"))[0, :, 0], [0.0, 1.0])
 
 
 def test_cmyk_jpeg():

@@ -310,10 +310,35 @@ def _show_filters(text):
     draw(show_filters(tiny_model(name), name))
 
 
+def _confusion_matrix_plot(text):
+    from cnnlab import evaluation
+
+    draw(evaluation.confusion_matrix_plot([0, 1, 1], [0, 1, 0], class_names=[text, "dog"]))
+
+
+def _misclassified_gallery(text):
+    from cnnlab import evaluation
+
+    draw(evaluation.misclassified_gallery(lambda x: np.tile([0.3, 0.7], (len(x), 1)), np.zeros((2, 4, 4)), [0, 1],
+                                          class_names=[text, "dog"]))
+
+
+def _transfer_history(text):
+    from cnnlab import transfer
+
+    class History:  # what model.fit returns, as far as plot_phases reads it
+        history = {"loss": [1.0, 0.8], "accuracy": [0.5, 0.6], "val_loss": [1.1, 0.9], "val_accuracy": [0.4, 0.5]}
+
+    draw(transfer.plot_phases(History(), History(), names=("head", text)))
+
+
 FIGURE_ROWS = {
     "plotting.show_images": (_show_images, False),
     "plotting.show_predictions": (_show_predictions, False),
     "widgets.show_filters": (_show_filters, True),
+    "evaluation.confusion_matrix_plot": (_confusion_matrix_plot, False),
+    "evaluation.misclassified_gallery": (_misclassified_gallery, False),
+    "transfer.plot_phases": (_transfer_history, True),
 }
 
 
