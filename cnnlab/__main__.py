@@ -71,13 +71,8 @@ def _check_settings(cache: bool = True) -> None:
 
 
 def _serve(data_dir: str, host: str, port: int) -> None:
-    from cnnlab import _serve, _store
+    from cnnlab import _serve
 
-    try:
-        _store.check_folder(data_dir, "DATA_DIR")
-    except ValueError as error:
-        raise ValueError(f"{error} It is the course's offline data folder (the one that holds mnist/, "
-                         "pretrained/, images/ ...).") from None
     try:
         _serve.serve(data_dir, host, port)
     except OSError as error:  # the address is taken, not this machine's, or needs more rights

@@ -61,6 +61,7 @@ from pathlib import Path
 from time import monotonic  # imported by name: the tests replace this module's ``time`` to record back-off sleeps
 
 from . import config
+from ._validation import check_file, path_problem, short_path
 
 __all__ = ["download", "download_from", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError",
            "check_url", "check_redirect", "default_deadline"]
@@ -708,8 +709,12 @@ def safe_extract(
         A ``ValueError``: a member is unsafe, as listed above.
     FileExistsError
         ``target_dir`` exists, is not empty, and ``overwrite`` is False.
+    FileNotFoundError
+        ``archive_path`` does not exist.
     ValueError
-        The file is neither a tar nor a zip archive.
+        The file is neither a tar nor a zip archive; or ``archive_path`` or
+        ``target_dir`` is a path the file system refuses (a folder where the
+        archive should be, a name too long, a path through a file).
 
     Notes
     -----
@@ -738,10 +743,16 @@ def safe_extract(
     >>> sorted(p.name for p in folder.iterdir())
     ['evil.tgz', 'good.tgz', 'out']
     """
-    archive = Path(archive_path)
+    archive = check_file(archive_path, "archive_path")  # a folder, a name too long: a ValueError naming it
+    if not isinstance(target_dir, (str, os.PathLike)) or isinstance(target_dir, bytes):
+        raise ValueError(f"target_dir must be a path (str or pathlib.Path), received target_dir={target_dir!r:.80}.")
     target = Path(target_dir)
-    if not archive.is_file():
-        raise FileNotFoundError(f"archive_path={str(archive_path)!r} is not a file.")
+    try:
+        target.lstat()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise ValueError(f"target_dir={short_path(target)} {path_problem(error)}; give another folder.") from None
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
         raise ValueError(f"max_bytes must be a positive integer or None, received max_bytes={max_bytes!r}.")
     if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from . import _store
+from ._validation import check_folder
 
 __all__ = ["mirror_server", "serve"]
 
@@ -44,6 +45,23 @@ def _handler(layout: dict[str, Path]):
     return Handler
 
 
+def _data_folder(data_dir, name: str) -> Path:
+    """``data_dir`` as a Path if it is a folder; else one ValueError naming ``name``, what is wrong and the fix.
+
+    Examples
+    --------
+    >>> _data_folder(8765, "DATA_DIR")
+    Traceback (most recent call last):
+    ...
+    ValueError: DATA_DIR must be a path (str or pathlib.Path), received DATA_DIR=8765. It must be the course's offline data folder (the one that holds mnist/, pretrained/, images/ ...).
+    """
+    try:  # missing, a file, a name too long, inside a file: check_folder words each
+        return check_folder(data_dir, name)
+    except ValueError as error:
+        raise ValueError(f"{error} It must be the course's offline data folder (the one that holds mnist/, "
+                         "pretrained/, images/ ...).") from None
+
+
 def mirror_server(data_dir: str | os.PathLike, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """A (not yet started) HTTP server of ``data_dir``'s files at their ``/HOST/PATH``; ``server.layout`` lists them.
 
@@ -55,9 +73,7 @@ def mirror_server(data_dir: str | os.PathLike, host: str = "127.0.0.1", port: in
     (0, '127.0.0.1')
     >>> server.server_close()
     """
-    if not isinstance(data_dir, (str, os.PathLike)) or not Path(data_dir).is_dir():
-        raise ValueError(f"data_dir={data_dir!r:.80} is not a folder; give the course's offline data folder "
-                         "(the one that holds mnist/, pretrained/, images/ ...).")
+    _data_folder(data_dir, "data_dir")
     layout = _store.mirror_layout(data_dir)
     server = ThreadingHTTPServer((host, port), _handler(layout))
     server.layout = layout
@@ -80,9 +96,7 @@ def _address_for_learners(host: str, port: int) -> str:
 def serve(data_dir: str | os.PathLike, host: str = "0.0.0.0", port: int = 8765, *, out=print,
           ready: threading.Event | None = None) -> None:
     """Serve ``data_dir`` to the room until Ctrl-C, saying which address the learners set."""
-    if not isinstance(data_dir, (str, os.PathLike)) or not Path(data_dir).is_dir():
-        raise ValueError(f"DATA_DIR={data_dir!r:.80} is not a folder; give the course's offline data folder "
-                         "(the one that holds mnist/, pretrained/, images/ ...).")
+    _data_folder(data_dir, "DATA_DIR")
     server = mirror_server(data_dir, host, port)
     if not server.layout:
         server.server_close()

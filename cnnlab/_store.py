@@ -42,7 +42,6 @@ import errno
 import gzip
 import hashlib
 import os
-import stat
 import urllib.parse
 import warnings
 import zlib
@@ -52,6 +51,7 @@ from pathlib import Path
 
 from . import config
 from ._download import ChecksumError, DownloadError, download_from
+from ._validation import check_file, check_folder, short_path
 
 __all__ = ["Entry", "Found", "DataUnavailableError", "find", "mirror_path", "registry", "describe_path",
            "format_size", "keras_cache_dir"]
@@ -339,95 +339,6 @@ def verify(path: str | os.PathLike, entry: Entry) -> Path:
     return path
 
 
-def check_file(path, name: str = "path") -> Path:
-    """Return ``path`` as a Path if it names a readable regular file; otherwise say why, naming the argument.
-
-    Raises
-    ------
-    FileNotFoundError
-        If nothing is there.
-    ValueError
-        If it is a folder or a special file, lies inside a file, has a name too long for the file
-        system, or cannot be read.
-
-    Examples
-    --------
-    >>> check_file("/")
-    Traceback (most recent call last):
-    ...
-    ValueError: path='/' is a folder, not a file; give the path of a file (one inside that folder?).
-    """
-    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
-        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
-    shown = f"{name}={_short(path)}"
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{shown} does not exist; give the path of a file.") from None
-    except OSError as error:
-        raise ValueError(f"{shown} {_path_problem(error)}; give the path of a file.") from None
-    if stat.S_ISDIR(mode):
-        raise ValueError(f"{shown} is a folder, not a file; give the path of a file (one inside that folder?).")
-    if not stat.S_ISREG(mode):
-        raise ValueError(f"{shown} is a special file (a device, FIFO or socket), not a file; give the path of a file.")
-    if not os.access(path, os.R_OK):
-        raise ValueError(f"{shown} cannot be read (no permission); give the path of a file you can read.")
-    return path
-
-
-def check_folder(path, name: str = "path") -> Path:
-    """Return ``path`` as a Path if it names a folder; otherwise a ValueError naming the argument and why.
-
-    Examples
-    --------
-    >>> check_folder("/nonexistent/cnnlab-data", "data_dir")
-    Traceback (most recent call last):
-    ...
-    ValueError: data_dir='/nonexistent/cnnlab-data' does not exist; give the path of a folder.
-    """
-    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
-        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
-    shown = f"{name}={_short(path)}"
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise ValueError(f"{shown} does not exist; give the path of a folder.") from None
-    except OSError as error:
-        raise ValueError(f"{shown} {_path_problem(error)}; give the path of a folder.") from None
-    if not stat.S_ISDIR(mode):
-        raise ValueError(f"{shown} is a file, not a folder; give the path of a folder (the one that holds it?).")
-    return path
-
-
-def _short(path) -> str:
-    """``repr`` of a path for a message, its middle left out if it is long (a 300-character name).
-
-    Examples
-    --------
-    >>> _short("/tmp/" + "a" * 300)
-    "'/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...aaaaaaaaaaaaaaaaaaaaaaaaa' (305 characters)"
-    """
-    text = str(path)
-    if len(text) <= 100:
-        return repr(text)
-    return f"{repr(text[:60])[:-1]}...{repr(text[-25:])[1:]} ({len(text)} characters)"
-
-
-def _path_problem(error: OSError) -> str:
-    """What an OSError of ``stat`` says about a path, in words."""
-    if error.errno == errno.ENAMETOOLONG:
-        return "has a name too long for this file system (at most 255 characters per name)"
-    if error.errno == errno.ENOTDIR:
-        return "lies inside a file, not a folder"
-    if error.errno in (errno.EACCES, errno.EPERM):
-        return "cannot be read (no permission)"
-    if error.errno == errno.ELOOP:
-        return "is a loop of symbolic links"
-    return f"cannot be used ({os.strerror(error.errno) if error.errno else error})"
-
-
 def _verify(path: Path, entry: Entry) -> bytes | None:
     """Check ``path`` against ``entry``; return the gunzipped content if it had to be read (else None)."""
     stat = path.stat()
@@ -567,7 +478,7 @@ def find_local(entry: Entry, notes: list[str] | None = None, *, cache: bool = Tr
 def _cache_problem(target: Path, error: OSError) -> ValueError:
     """One clear message for a cache that cannot be written: it names the setting and the fix."""
     root = config.cache_dir()
-    setting = (f"{config.CACHE_DIR_ENV}={_short(root)}" if os.environ.get(config.CACHE_DIR_ENV, "").strip()
+    setting = (f"{config.CACHE_DIR_ENV}={short_path(root)}" if os.environ.get(config.CACHE_DIR_ENV, "").strip()
                else f"the cache folder {str(root)!r} (the default; {config.CACHE_DIR_ENV} is not set)")
     code = error.errno
     if code == errno.ENAMETOOLONG:

@@ -14,9 +14,12 @@ standard library, so every other module can import it without a cycle.
 
 from __future__ import annotations
 
+import errno
 import math
 import numbers
 import os
+import stat
+from pathlib import Path
 
 import numpy as np
 
@@ -666,3 +669,94 @@ def check_class_labels(name: str, labels, num_classes: int | None = None) -> np.
                          f"{'s' * (high != 1)}), received {name}[{where}] = {array[first].item()}; give labels 0 to "
                          f"{high - 1}, or a model with more outputs.")
     return array
+
+
+# --------------------------------------------------------------------------- paths
+
+def check_file(path, name: str = "path") -> Path:
+    """Return ``path`` as a Path if it names a readable regular file; otherwise say why, naming the argument.
+
+    Raises
+    ------
+    FileNotFoundError
+        If nothing is there.
+    ValueError
+        If it is a folder or a special file, lies inside a file, has a name too long for the file
+        system, or cannot be read.
+
+    Examples
+    --------
+    >>> check_file("/")
+    Traceback (most recent call last):
+    ...
+    ValueError: path='/' is a folder, not a file; give the path of a file (one inside that folder?).
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
+    shown = f"{name}={short_path(path)}"
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{shown} does not exist; give the path of a file.") from None
+    except OSError as error:
+        raise ValueError(f"{shown} {path_problem(error)}; give the path of a file.") from None
+    if stat.S_ISDIR(mode):
+        raise ValueError(f"{shown} is a folder, not a file; give the path of a file (one inside that folder?).")
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{shown} is a special file (a device, FIFO or socket), not a file; give the path of a file.")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{shown} cannot be read (no permission); give the path of a file you can read.")
+    return path
+
+
+def check_folder(path, name: str = "path") -> Path:
+    """Return ``path`` as a Path if it names a folder; otherwise a ValueError naming the argument and why.
+
+    Examples
+    --------
+    >>> check_folder("/nonexistent/cnnlab-data", "data_dir")
+    Traceback (most recent call last):
+    ...
+    ValueError: data_dir='/nonexistent/cnnlab-data' does not exist; give the path of a folder.
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
+    shown = f"{name}={short_path(path)}"
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ValueError(f"{shown} does not exist; give the path of a folder.") from None
+    except OSError as error:
+        raise ValueError(f"{shown} {path_problem(error)}; give the path of a folder.") from None
+    if not stat.S_ISDIR(mode):
+        raise ValueError(f"{shown} is a file, not a folder; give the path of a folder (the one that holds it?).")
+    return path
+
+
+def short_path(path) -> str:
+    """``repr`` of a path for a message, its middle left out if it is long (a 300-character name).
+
+    Examples
+    --------
+    >>> short_path("/tmp/" + "a" * 300)
+    "'/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...aaaaaaaaaaaaaaaaaaaaaaaaa' (305 characters)"
+    """
+    text = str(path)
+    if len(text) <= 100:
+        return repr(text)
+    return f"{repr(text[:60])[:-1]}...{repr(text[-25:])[1:]} ({len(text)} characters)"
+
+
+def path_problem(error: OSError) -> str:
+    """What an OSError of ``stat`` says about a path, in words."""
+    if error.errno == errno.ENAMETOOLONG:
+        return "has a name too long for this file system (at most 255 characters per name)"
+    if error.errno == errno.ENOTDIR:
+        return "lies inside a file, not a folder"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be read (no permission)"
+    if error.errno == errno.ELOOP:
+        return "is a loop of symbolic links"
+    return f"cannot be used ({os.strerror(error.errno) if error.errno else error})"

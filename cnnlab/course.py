@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _store
+from ._validation import check_folder
 
 __all__ = ["Chapter", "CHAPTERS", "course_map", "chapter", "notebooks_dir"]
 
@@ -131,7 +131,7 @@ def course_map(folder: str | Path | None = None) -> _Html:
     if folder is not None and not isinstance(folder, (str, os.PathLike)):
         raise ValueError(f"folder must be a path (str or pathlib.Path) or None, received folder={folder!r}.")
     # a file, a name too long, a missing folder: one ValueError naming folder (not a raw OSError)
-    folder = _store.check_folder(folder, "folder") if folder is not None else notebooks_dir()
+    folder = check_folder(folder, "folder") if folder is not None else notebooks_dir()
     rows = []
     for entry in CHAPTERS:
         name = f"{entry.number:02d}. {html.escape(entry.title)}"

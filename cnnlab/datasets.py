@@ -22,14 +22,12 @@ archive is checked against :data:`FLOWERS` and unpacked by
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import importlib.util
 import io
 import os
 import threading
 import warnings
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,7 @@ import numpy as np
 from . import _store, config
 from ._download import ChecksumError, DownloadError, UnsafeArchiveError, download, safe_extract
 from ._store import DataUnavailableError
-from ._validation import check_memory, check_non_negative_int, check_one_of, check_positive_int
+from ._validation import check_file, check_memory, check_non_negative_int, check_one_of, check_positive_int
 
 __all__ = [
     "load_sample_images",
@@ -653,7 +651,7 @@ def _read_source(source, max_pixels: int = 100_000_000) -> tuple[bytes, str]:
         return target.read_bytes(), repr(source)
     if isinstance(source, (str, os.PathLike)):
         try:  # a folder, a name too long, a path through a file: one ValueError naming source
-            path = _store.check_file(Path(source).expanduser(), "source")
+            path = check_file(Path(source).expanduser(), "source")
         except FileNotFoundError:
             raise FileNotFoundError(f"source={str(source)!r}: no such image file.") from None
         size = path.stat().st_size

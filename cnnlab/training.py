@@ -39,7 +39,6 @@ from ._validation import (  # noqa: E402
     check_finite_array,
     check_finite_number,
     check_non_negative_int,
-    check_channels_last,
     check_class_labels,
     check_one_of,
     check_positive_int,

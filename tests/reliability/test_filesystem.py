@@ -180,3 +180,39 @@ def test_course_map_wants_a_folder(tmp_path, problem):
     path = {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "missing": tmp_path / "nothing"}[problem]
     with pytest.raises(ValueError, match=r"^folder=.*(is a file|too long|does not exist).*give the path of a folder"):
         course.course_map(path)
+
+
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+def test_safe_extract_names_an_archive_path_that_is_no_file(tmp_path, problem):
+    from cnnlab import _download
+
+    with pytest.raises(ValueError, match=r"^archive_path=.*(" + PROBLEMS[problem] + r").*give the path of a file"):
+        _download.safe_extract(bad_paths(tmp_path)[problem], tmp_path / "out")
+
+
+@pytest.mark.parametrize("problem", ["name too long", "inside a file"])
+def test_safe_extract_names_a_target_dir_the_file_system_refuses(tmp_path, problem):
+    import tarfile
+
+    from cnnlab import _download
+
+    archive = tmp_path / "good.tar"
+    with tarfile.open(archive, "w"):
+        pass
+    target = bad_paths(tmp_path)[problem]
+    with pytest.raises(ValueError, match=r"^target_dir=.*(" + PROBLEMS[problem] + r").*; give another folder"):
+        _download.safe_extract(archive, target)
+
+
+@pytest.mark.parametrize("problem", ["a file", "name too long", "inside a file", "missing"])
+@pytest.mark.parametrize("function", ["mirror_server", "serve"])
+def test_the_classroom_mirror_wants_a_data_folder(tmp_path, function, problem):
+    from cnnlab import _serve
+
+    (tmp_path / "file").write_bytes(b"x")
+    path = {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "inside a file": tmp_path / "file" / "data",
+            "missing": tmp_path / "nothing"}[problem]
+    name = "data_dir" if function == "mirror_server" else "DATA_DIR"
+    with pytest.raises(ValueError, match=rf"^{name}=.*(is a file|too long|inside a file|does not exist).*give the path "
+                                         r"of a folder.*It must be the course's offline data folder"):
+        getattr(_serve, function)(path)
