@@ -691,16 +691,9 @@ def check_file(path, name: str = "path") -> Path:
     ...
     ValueError: path='/' is a folder, not a file; give the path of a file (one inside that folder?).
     """
-    if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
-        raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
-    shown = f"{name}={short_path(path)}"
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{shown} does not exist; give the path of a file.") from None
-    except OSError as error:
-        raise ValueError(f"{shown} {path_problem(error)}; give the path of a file.") from None
+    path, shown, mode = _path_mode(path, name, "file")
+    if mode is None:
+        raise FileNotFoundError(f"{shown} does not exist; give the path of a file.")
     if stat.S_ISDIR(mode):
         raise ValueError(f"{shown} is a folder, not a file; give the path of a file (one inside that folder?).")
     if not stat.S_ISREG(mode):
@@ -720,19 +713,26 @@ def check_folder(path, name: str = "path") -> Path:
     ...
     ValueError: data_dir='/nonexistent/cnnlab-data' does not exist; give the path of a folder.
     """
+    path, shown, mode = _path_mode(path, name, "folder")
+    if mode is None:
+        raise ValueError(f"{shown} does not exist; give the path of a folder.")
+    if not stat.S_ISDIR(mode):
+        raise ValueError(f"{shown} is a file, not a folder; give the path of a folder (the one that holds it?).")
+    return path
+
+
+def _path_mode(path, name: str, kind: str) -> tuple[Path, str, int | None]:
+    """``(Path, "name='...'" for messages, st_mode or None if nothing is there)``; a path the system refuses raises."""
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
         raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
     shown = f"{name}={short_path(path)}"
     path = Path(path)
     try:
-        mode = path.stat().st_mode
+        return path, shown, path.stat().st_mode
     except FileNotFoundError:
-        raise ValueError(f"{shown} does not exist; give the path of a folder.") from None
-    except OSError as error:
-        raise ValueError(f"{shown} {path_problem(error)}; give the path of a folder.") from None
-    if not stat.S_ISDIR(mode):
-        raise ValueError(f"{shown} is a file, not a folder; give the path of a folder (the one that holds it?).")
-    return path
+        return path, shown, None
+    except OSError as error:  # a name too long, a path through a file, no permission, a loop of links
+        raise ValueError(f"{shown} {path_problem(error)}; give the path of a {kind}.") from None
 
 
 def short_path(path) -> str:

@@ -149,12 +149,20 @@ def test_a_missing_file_is_named(tmp_path, function):
         FILE_FUNCTIONS[function](tmp_path / "nothing.gz")
 
 
-@pytest.mark.parametrize("problem", ["a file", "name too long", "missing"])
-def test_mirror_layout_wants_a_folder(tmp_path, problem):
+def bad_folders(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "file").write_bytes(b"x")
-    path = {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "missing": tmp_path / "nothing"}[problem]
-    with pytest.raises(ValueError, match=r"^data_dir=.*(is a file|too long|does not exist).*give the path of a folder"):
-        _store.mirror_layout(path)
+    return {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "inside a file": tmp_path / "file" / "data",
+            "missing": tmp_path / "nothing"}
+
+
+#: What each of bad_folders is called in the message.
+FOLDER_PROBLEMS = r"(is a file|too long|inside a file|does not exist).*give the path of a folder"
+
+
+@pytest.mark.parametrize("problem", ["a file", "name too long", "inside a file", "missing"])
+def test_mirror_layout_wants_a_folder(tmp_path, problem):
+    with pytest.raises(ValueError, match=r"^data_dir=.*" + FOLDER_PROBLEMS):
+        _store.mirror_layout(bad_folders(tmp_path)[problem])
 
 
 # ----------------------------------------------------------------------------- path arguments outside the store
@@ -172,14 +180,12 @@ def test_load_image_names_a_missing_file(tmp_path):
         datasets.load_image(tmp_path / "nothing.png")
 
 
-@pytest.mark.parametrize("problem", ["a file", "name too long", "missing"])
+@pytest.mark.parametrize("problem", ["a file", "name too long", "inside a file", "missing"])
 def test_course_map_wants_a_folder(tmp_path, problem):
     from cnnlab import course
 
-    (tmp_path / "file").write_bytes(b"x")
-    path = {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "missing": tmp_path / "nothing"}[problem]
-    with pytest.raises(ValueError, match=r"^folder=.*(is a file|too long|does not exist).*give the path of a folder"):
-        course.course_map(path)
+    with pytest.raises(ValueError, match=r"^folder=.*" + FOLDER_PROBLEMS):
+        course.course_map(bad_folders(tmp_path)[problem])
 
 
 @pytest.mark.parametrize("problem", list(PROBLEMS))
@@ -209,10 +215,6 @@ def test_safe_extract_names_a_target_dir_the_file_system_refuses(tmp_path, probl
 def test_the_classroom_mirror_wants_a_data_folder(tmp_path, function, problem):
     from cnnlab import _serve
 
-    (tmp_path / "file").write_bytes(b"x")
-    path = {"a file": tmp_path / "file", "name too long": tmp_path / LONG, "inside a file": tmp_path / "file" / "data",
-            "missing": tmp_path / "nothing"}[problem]
     name = "data_dir" if function == "mirror_server" else "DATA_DIR"
-    with pytest.raises(ValueError, match=rf"^{name}=.*(is a file|too long|inside a file|does not exist).*give the path "
-                                         r"of a folder.*It must be the course's offline data folder"):
-        getattr(_serve, function)(path)
+    with pytest.raises(ValueError, match=rf"^{name}=.*" + FOLDER_PROBLEMS + r".*It must be the course's offline data"):
+        getattr(_serve, function)(bad_folders(tmp_path)[problem])
