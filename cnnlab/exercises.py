@@ -841,7 +841,9 @@ class FreeText(_Question):
         self.text = w.Textarea(value="", placeholder="Write your answer here, in your own words.",
                                layout=w.Layout(width="100%", height="110px"))
         self.text.add_class("cnnlab-answer")
-        self.show_button = w.Button(description="Show model answer", tooltip="Show or hide the model answer")
+        # as wide as its label ("Hide model answer" too): the default 148 px cut it to "Show model ans…"
+        self.show_button = w.Button(description="Show model answer", tooltip="Show or hide the model answer",
+                                    layout=w.Layout(width="auto", min_width="148px"))
         self.show_button.add_class("cnnlab-show-answer")
         self.show_button.on_click(lambda _button: self.toggle_model_answer())
         self.model_box = w.HTML(value="", layout=w.Layout(display="none"))

@@ -866,8 +866,19 @@ def _accuracy_key(logs) -> str | None:
 
 
 def _duration(seconds: float) -> str:
+    """A duration as a learner reads a clock: ``m:ss``, or ``h:mm:ss`` from an hour on.
+
+    Examples
+    --------
+    >>> _duration(75.4), _duration(7135.0), _duration(0)
+    ('1:15', '1:58:55', '0:00')
+    """
     seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}:{seconds:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
 class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
@@ -1020,6 +1031,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self._batch = batch
         self._done += 1
         self._epoch_batches += 1
+        if self._done == 1:  # the first batch also builds and compiles the graph: the ETA starts after it
+            self._first_batch_end = time.perf_counter()
         steps = self._steps or batch + 1
         record = self.history["batch"]
         record["step"].append(self._epoch + (batch + 1) / steps)
@@ -1090,9 +1103,13 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         elapsed = time.perf_counter() - self._start
         steps = self._steps or self._batch + 1
         total = self._epochs * steps
-        eta = elapsed / max(self._done, 1) * max(total - self._done, 0)
+        if self._done < 2:  # one batch, mostly graph compilation, says nothing about the others
+            eta = "ETA estimating…"
+        else:
+            per_batch = (time.perf_counter() - self._first_batch_end) / (self._done - 1)
+            eta = f"ETA {_duration(per_batch * max(total - self._done, 0))}"
         return (f"epoch {self._epoch + 1}/{self._epochs}, batch {self._batch + 1}/{steps}, "
-                f"ETA {_duration(eta)}, {self._rate(self._done, elapsed)}")
+                f"{eta}, {self._rate(self._done, elapsed)}")
 
     def _update(self) -> None:
         if not hasattr(self, "_start"):

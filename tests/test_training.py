@@ -460,3 +460,21 @@ def test_the_numpy_pipeline_runs_without_the_tf_data_autotuner():
     dataset = training._dataset((x, y), "train", 4, shuffle=True, seed=0)
     assert dataset.options().autotune.enabled is False
     assert [len(b) for b, _ in dataset] == [4, 4, 2]
+
+
+def test_the_eta_leaves_out_the_first_batch_and_reads_as_a_clock(monkeypatch):
+    """Issue 18: the first batch also compiles the graph; counting it gave an ETA of "7135:28"."""
+    now = [0.0]
+    monkeypatch.setattr(training.time, "perf_counter", lambda: now[0])
+    monitor = training.TrainingMonitor(text=True)
+    monitor.set_params({"epochs": 2, "steps": 10})
+    monitor.on_train_begin()
+    monitor.on_epoch_begin(0)
+    now[0] = 100.0  # the first batch: 100 s, most of it compiling
+    monitor.on_train_batch_end(0, {"loss": 1.0})
+    assert "ETA estimating…" in monitor._progress()
+    for batch in (1, 2):  # then 1 s per batch
+        now[0] += 1.0
+        monitor.on_train_batch_end(batch, {"loss": 1.0})
+    assert "batch 3/10, ETA 0:17," in monitor._progress()  # 17 batches left at 1 s each, not 102 s / 3 each
+    assert training._duration(7135) == "1:58:55"

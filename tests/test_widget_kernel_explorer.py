@@ -196,3 +196,13 @@ def test_the_sigma_slider_widens_the_gaussian(explorer):
     assert explorer.kernel[2, 2] < centre_before
     explorer.preset.value = "sharpen"
     assert explorer.sigma.layout.display == "none"
+
+
+def test_the_readout_shows_no_rounding_noise(explorer):
+    """Issue 18: a kernel whose weights sum to 0 read "weights sum to 3.45e-07" in float32."""
+    kernel = np.array([[0.1, 0.2, -0.3], [0.7, -0.35, -0.35], [0.05, -0.04, -0.01]], np.float32)
+    assert float(kernel.sum()) != 0.0  # float32 leaves noise: the readout must not show it
+    explorer.kernel = kernel
+    assert "weights sum to 0;" in explorer.readout.value
+    explorer.kernel = np.full((3, 3), 0.5, np.float32)
+    assert "weights sum to 4.5;" in explorer.readout.value

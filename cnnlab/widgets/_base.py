@@ -95,6 +95,24 @@ def named_images(images, default: Callable[[], dict]) -> dict:
     return arrays
 
 
+def readable(value: float, scale: float) -> str:
+    """``value`` to three significant digits, and 0 where it is rounding noise next to ``scale``.
+
+    float32 sums of kernels that should sum to 0 come out as 3.45e-07; a
+    beginner reads that as a number that matters. Anything smaller than a
+    millionth of ``scale`` (the largest magnitude it was computed from) is 0.
+
+    Examples
+    --------
+    >>> readable(3.45e-07, 2.0), readable(-0.4321, 2.0), readable(1e-7, 1e-7)
+    ('0', '-0.432', '1e-07')
+    """
+    value, scale = float(value), abs(float(scale))
+    if abs(value) <= 1e-6 * scale:
+        return "0"
+    return f"{value:.3g}"
+
+
 class WidgetBase:
     """Base of the course's widgets.
 

@@ -13,7 +13,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_bool, check_channels_last
 from ..plotting import DIVERGING_CMAP, encode_image
-from ._base import WidgetBase, close_widgets, named_images
+from ._base import WidgetBase, close_widgets, named_images, readable
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "CHANNELS"]
 
@@ -403,10 +403,12 @@ class KernelExplorer(WidgetBase):
         picture = self._encode_map(result)
         stacked = [self._encode_map(feature_map(None, k, channel, planes=planes)) for _, k in self.stack]
         photo = None if name == self._input_shown else encode_image(self._images[name], "jpeg", vmin=0, vmax=1)
+        low, high = float(result.min()), float(result.max())
+        span = max(abs(low), abs(high))
         readout = (
-            f"{kernel.shape[0]}×{kernel.shape[1]} kernel, weights sum to {kernel.sum():.3g}; "
-            f"feature map {result.shape[0]}×{result.shape[1]}, values {result.min():.3g} to {result.max():.3g} "
-            "(SAME padding, stride 1)"
+            f"{kernel.shape[0]}×{kernel.shape[1]} kernel, weights sum to "
+            f"{readable(kernel.sum(), np.abs(kernel).sum())}; feature map {result.shape[0]}×{result.shape[1]}, "
+            f"values {readable(low, span)} to {readable(high, span)} (SAME padding, stride 1)"
         )
         if photo is not None:
             self.input_view.value, self._input_shown = photo, name
