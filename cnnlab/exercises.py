@@ -204,8 +204,9 @@ _PLAIN_UNITS = {"": 1, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mn"
                 "parameters": 1, "params": 1, "weights": 1}
 
 _FORMATS = {
-    None: "Type a number, such as 903,400 or 903400 (or 903.4k).",
-    "bytes": ("Type a number of bytes, with or without a unit: for example 12.6 MB, 12,613,600 or 1.2e7 bytes. "
+    # The examples must never be an answer of the course's exercises (a test checks it): not 903,400 or 12.6 MB.
+    None: "Type a number, such as 45,600 or 45600 (or 45.6k).",
+    "bytes": ("Type a number of bytes, with or without a unit: for example 4.2 MB, 4,200,000 or 4.2e6 bytes. "
               "Units: B, kB, MB, GB (powers of 1,000) or KiB, MiB, GiB (powers of 1,024)."),
 }
 
@@ -272,7 +273,7 @@ def parse_number(text: str, units: str | None = None) -> Amount:
     >>> parse_number("twelve")
     Traceback (most recent call last):
     ...
-    ValueError: text='twelve' is not a number. Type a number, such as 903,400 or 903400 (or 903.4k).
+    ValueError: text='twelve' is not a number. Type a number, such as 45,600 or 45600 (or 45.6k).
     """
     units = None if units is None else check_one_of("units", units, ("bytes",))
     _check_text("text", text, allow_empty=True)
@@ -448,7 +449,7 @@ class NumericAnswer(_Question):
     explanation : str
         Shown with a right answer.
     placeholder : str, optional
-        Grey text in the empty box; default "e.g. 12.5 MB" for bytes, "e.g. 123,456" otherwise.
+        Grey text in the empty box; default "e.g. 4.2 MB" for bytes, "e.g. 123,456" otherwise.
 
     Attributes
     ----------
@@ -481,7 +482,7 @@ class NumericAnswer(_Question):
         self.mistakes = _check_mistakes(mistakes, self.answer, self.tolerance)
         self.explanation = _check_text("explanation", explanation, allow_empty=True)
         if placeholder is None:
-            placeholder = "e.g. 12.5 MB" if self.units == "bytes" else "e.g. 123,456"
+            placeholder = "e.g. 4.2 MB" if self.units == "bytes" else "e.g. 123,456"
         self.text = w.Text(value="", placeholder=_check_text("placeholder", placeholder, allow_empty=True),
                            layout=w.Layout(width="240px"))
         self.text.add_class("cnnlab-answer")
@@ -1202,7 +1203,7 @@ def _exercise2() -> Exercise:
     intro = ("Consider a CNN composed of three convolutional layers, each with 3×3 kernels, a stride of 2, and "
              "SAME padding. The lowest layer outputs 100 feature maps, the middle one outputs 200, and the top one "
              "outputs 400. The input images are RGB images of 200×300 pixels.\n\n"
-             "Type numbers such as 903,400 or 12.6 MB (MB: 1,000² bytes; MiB: 1,024² bytes).")
+             "Type numbers such as 45,600 or 4.2 MB (MB: 1,000² bytes; MiB: 1,024² bytes).")
     return Exercise(2, "Parameters and RAM of a three-layer CNN", *_exercise2_questions(), intro=intro)
 
 

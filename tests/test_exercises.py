@@ -2,6 +2,7 @@
 
 import html
 import json
+import math
 import re
 import subprocess
 import sys
@@ -150,11 +151,11 @@ def test_a_mistake_in_the_unit_typed_beats_the_other_reading():
 def test_unreadable_or_empty_input_asks_again_without_counting(ram):
     assert answer(ram, "about twelve megs") == "unanswered"
     assert "I could not read 'about twelve megs' as a number" in text(ram)
-    assert "12.6 MB" in text(ram) and "KiB, MiB, GiB" in text(ram)
+    assert "4.2 MB" in text(ram) and "12.6" not in text(ram) and "KiB, MiB, GiB" in text(ram)
     assert answer(ram, "   ") == "unanswered" and "Type your answer in the box first" in text(ram)
     assert ram.attempts == 0 and ram.hints_shown == 0
     plain = NumericAnswer("?", 42)
-    assert answer(plain, "42 MB") == "unanswered" and "Type a number, such as 903,400" in text(plain)
+    assert answer(plain, "42 MB") == "unanswered" and "Type a number, such as 45,600" in text(plain)
 
 
 def test_learner_text_is_escaped_in_the_feedback(ram):
@@ -170,7 +171,7 @@ def test_tolerance_is_relative_and_zero_means_exact():
 
 
 def test_text_box_has_a_placeholder():
-    assert NumericAnswer("?", 1, units="bytes").text.placeholder == "e.g. 12.5 MB"
+    assert NumericAnswer("?", 1, units="bytes").text.placeholder == "e.g. 4.2 MB"
     assert NumericAnswer("?", 1).text.placeholder == "e.g. 123,456"
 
 
@@ -685,3 +686,32 @@ def test_check_top5_accepts_lists_and_single_images_and_checks_arguments():
         check_top5("x", IMAGES, reference)
     with pytest.raises(ValueError, match=r"images is empty"):
         check_top5(reference, {}, reference)
+
+
+#: Anything a learner could read as a number in a text: digits with separators, a decimal part, an exponent, a unit.
+_NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?(?:e\d+)?(?:\s?(?:[kKMG]i?B|bytes|k))?")
+
+
+def _shown_before_the_answer(question) -> list[str]:
+    """What a learner can read before getting a numeric question right: the texts, and a parse error's message."""
+    question.text.value = "twelve"
+    question.check()
+    return [question.question, question.text.placeholder, question.feedback.value, *question.hints,
+            *(message for _, message in question.mistakes)]
+
+
+@pytest.mark.parametrize("number", range(1, 7))
+def test_no_hint_example_or_message_gives_away_an_accepted_answer(number):
+    """Issue 18: exercise 2 said "Type numbers such as 903,400 or 12.6 MB", two of its own answers."""
+    exercise = exercises.exercise(number)
+    for question in exercise.questions:
+        if not isinstance(question, exercises.NumericAnswer):
+            continue
+        for text in [exercise.intro, *_shown_before_the_answer(question)]:
+            for token in _NUMBER_IN_TEXT.findall(html.unescape(text)):
+                try:
+                    value = exercises.parse_number(token, units=question.units).value
+                except ValueError:
+                    continue
+                assert not math.isclose(value, question.answer, rel_tol=question.tolerance), (
+                    f"exercise {number}: {token!r} in {text[:80]!r} is an accepted answer of {question.question!r}")
