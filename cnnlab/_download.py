@@ -61,7 +61,7 @@ from pathlib import Path
 from time import monotonic  # imported by name: the tests replace this module's ``time`` to record back-off sleeps
 
 from . import config
-from ._validation import check_file, path_problem, short_path
+from ._validation import check_file, path_mode
 
 __all__ = ["download", "download_from", "safe_extract", "DownloadError", "ChecksumError", "UnsafeArchiveError",
            "check_url", "check_redirect", "default_deadline"]
@@ -744,15 +744,7 @@ def safe_extract(
     ['evil.tgz', 'good.tgz', 'out']
     """
     archive = check_file(archive_path, "archive_path")  # a folder, a name too long: a ValueError naming it
-    if not isinstance(target_dir, (str, os.PathLike)) or isinstance(target_dir, bytes):
-        raise ValueError(f"target_dir must be a path (str or pathlib.Path), received target_dir={target_dir!r:.80}.")
-    target = Path(target_dir)
-    try:
-        target.lstat()
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise ValueError(f"target_dir={short_path(target)} {path_problem(error)}; give another folder.") from None
+    target, _, _ = path_mode(target_dir, "target_dir", "give another folder", follow=False)
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
         raise ValueError(f"max_bytes must be a positive integer or None, received max_bytes={max_bytes!r}.")
     if target.exists() and not overwrite and (not target.is_dir() or any(target.iterdir())):

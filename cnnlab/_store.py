@@ -592,6 +592,17 @@ def cache_lock(target: Path, *, folder: bool = False):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def _download_limit(entry: Entry) -> int | None:
+    """The most bytes a download of ``entry`` may have (None: no bound is known).
+
+    Mirrors gzip the same content differently (another size), but deflate never grows data by
+    more than a few bytes per 16 KiB; ``size`` is the listed size, for entries without a content size.
+    """
+    if entry.content_size is not None:
+        return entry.content_size + (entry.content_size // 1000 + 1024 if entry.gzipped else 0)
+    return None if entry.size is None else entry.size + entry.size // 100 + 1024
+
+
 def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progress: bool = True) -> Found:
     """Return a verified local copy of ``entry``, downloading it into the cache if needed and allowed.
 
@@ -658,14 +669,9 @@ def find(entry: Entry, *, allow_download: bool = True, retries: int = 3, progres
                 def check(path: Path) -> None:
                     content[0] = _verify(path, entry)
 
-                # The most bytes a copy can have: mirrors gzip the same content differently (another size),
-                # but deflate never grows data by more than a few bytes per 16 KiB; ``size`` is for listings.
-                if entry.content_size is not None:
-                    limit = entry.content_size + (entry.content_size // 1000 + 1024 if entry.gzipped else 0)
-                else:
-                    limit = None if entry.size is None else entry.size + entry.size // 100 + 1024
                 _, url = download_from(_sources(entry), target, verify=check, retries=retries, progress=progress,
-                                       description=f"{entry.title} ({format_size(entry.size)})", max_bytes=limit)
+                                       description=f"{entry.title} ({format_size(entry.size)})",
+                                       max_bytes=_download_limit(entry))
                 return Found(target, _origin_of(url), content[0])
             except DownloadError as error:
                 notes.append(str(error).split("\nWithout a connection")[0].replace("\n  ", "\n    "))

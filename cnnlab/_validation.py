@@ -653,22 +653,26 @@ def check_class_labels(name: str, labels, num_classes: int | None = None) -> np.
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array) | (array != np.round(np.nan_to_num(array)))
         if bad.any():
-            first = tuple(int(i) for i in np.argwhere(bad)[0])
-            where = ", ".join(str(i) for i in first)
+            where, value = _first_true(bad, array)
             raise ValueError(f"{name} must hold integer class labels, received {name}[{where}] = "
-                             f"{array[first].item()!r}; give whole class numbers 0, 1, 2, ...")
+                             f"{value!r}; give whole class numbers 0, 1, 2, ...")
     array = array.astype(np.int64)
-    high = num_classes if num_classes is not None else None
+    high = num_classes
     bad = (array < 0) if high is None else ((array < 0) | (array >= high))
     if bad.any():
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = ", ".join(str(i) for i in first)
+        where, value = _first_true(bad, array)
         if high is None:
-            raise ValueError(f"{name} must hold class labels >= 0, received {name}[{where}] = {array[first].item()}.")
+            raise ValueError(f"{name} must hold class labels >= 0, received {name}[{where}] = {value}.")
         raise ValueError(f"{name} must hold class labels in [0, {high}) (the model has {high} output"
-                         f"{'s' * (high != 1)}), received {name}[{where}] = {array[first].item()}; give labels 0 to "
+                         f"{'s' * (high != 1)}), received {name}[{where}] = {value}; give labels 0 to "
                          f"{high - 1}, or a model with more outputs.")
     return array
+
+
+def _first_true(mask: np.ndarray, array: np.ndarray) -> tuple[str, object]:
+    """The index of the first True of ``mask``, written as in ``y[2, 0]``, and the value of ``array`` there."""
+    first = tuple(int(i) for i in np.argwhere(mask)[0])
+    return ", ".join(str(i) for i in first), array[first].item()
 
 
 # --------------------------------------------------------------------------- paths
@@ -691,7 +695,7 @@ def check_file(path, name: str = "path") -> Path:
     ...
     ValueError: path='/' is a folder, not a file; give the path of a file (one inside that folder?).
     """
-    path, shown, mode = _path_mode(path, name, "file")
+    path, shown, mode = path_mode(path, name, "give the path of a file")
     if mode is None:
         raise FileNotFoundError(f"{shown} does not exist; give the path of a file.")
     if stat.S_ISDIR(mode):
@@ -713,7 +717,7 @@ def check_folder(path, name: str = "path") -> Path:
     ...
     ValueError: data_dir='/nonexistent/cnnlab-data' does not exist; give the path of a folder.
     """
-    path, shown, mode = _path_mode(path, name, "folder")
+    path, shown, mode = path_mode(path, name, "give the path of a folder")
     if mode is None:
         raise ValueError(f"{shown} does not exist; give the path of a folder.")
     if not stat.S_ISDIR(mode):
@@ -721,18 +725,28 @@ def check_folder(path, name: str = "path") -> Path:
     return path
 
 
-def _path_mode(path, name: str, kind: str) -> tuple[Path, str, int | None]:
-    """``(Path, "name='...'" for messages, st_mode or None if nothing is there)``; a path the system refuses raises."""
+def path_mode(path, name: str, fix: str, *, follow: bool = True) -> tuple[Path, str, int | None]:
+    """``(Path, "name='...'" for messages, st_mode or None if nothing is there)``; a path the system refuses raises.
+
+    The ``ValueError`` names ``name``, says what is wrong (:func:`path_problem`) and ends with ``fix``.
+    ``follow=False`` looks at a symbolic link itself, not at what it points to.
+
+    Examples
+    --------
+    >>> path, shown, mode = path_mode("/", "root", "give a folder")
+    >>> shown, stat.S_ISDIR(mode)
+    ("root='/'", True)
+    """
     if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
         raise ValueError(f"{name} must be a path (str or pathlib.Path), received {name}={path!r:.80}.")
     shown = f"{name}={short_path(path)}"
     path = Path(path)
     try:
-        return path, shown, path.stat().st_mode
+        return path, shown, os.stat(path, follow_symlinks=follow).st_mode
     except FileNotFoundError:
         return path, shown, None
     except OSError as error:  # a name too long, a path through a file, no permission, a loop of links
-        raise ValueError(f"{shown} {path_problem(error)}; give the path of a {kind}.") from None
+        raise ValueError(f"{shown} {path_problem(error)}; {fix}.") from None
 
 
 def short_path(path) -> str:
