@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 
 def lazy_exports(package: str, namespace: dict, exports: dict[str, str]):
@@ -37,4 +39,24 @@ def lazy_exports(package: str, namespace: dict, exports: dict[str, str]):
     def __dir__():
         return sorted(set(namespace) | set(exports))
 
+    module = sys.modules.get(package)
+    if module is not None and type(module) is types.ModuleType:
+        module.__class__ = _exports_win(exports)
     return __getattr__, __dir__
+
+
+def _exports_win(exports: dict[str, str]) -> type:
+    """A module type on which an export keeps its name when its own submodule is imported.
+
+    Importing ``cnnlab.models.googlenet`` directly makes Python bind the submodule
+    as the package's ``googlenet`` after it runs; the package's ``__getattr__`` is
+    then never asked, and ``models.googlenet()`` would call a module.
+    """
+
+    class Package(types.ModuleType):
+        def __setattr__(self, name, value):
+            if isinstance(value, types.ModuleType) and exports.get(name) == value.__name__:
+                value = getattr(value, name)  # the builder, not the submodule named after it
+            super().__setattr__(name, value)
+
+    return Package

@@ -39,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from .evaluation import check_pixel_values  # noqa: E402
 from ._validation import (  # noqa: E402
     check_channels_last,
     check_finite_array,
@@ -268,6 +269,7 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
     if array.size and (array.min() < 0 or array.max() > 1):
         raise ValueError(f"image must hold values in [0, 1] (as cnnlab.datasets.load_image gives them), received "
                          f"values from {float(array.min()):g} to {float(array.max()):g}; divide 0-255 pixels by 255.")
+    check_pixel_values("image", array, batch=False)  # a photo divided by 255 twice dreams from a black square
     steps = check_positive_int("steps", steps)
     octaves = check_positive_int("octaves", octaves)
     tile_size = check_positive_int("tile_size", tile_size)

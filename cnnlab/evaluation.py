@@ -4,6 +4,10 @@
 * :func:`confusion_matrix_plot` - the same as a matplotlib figure with the counts in the cells.
 * :func:`misclassified` - indices, predicted classes and confidences of the mistakes.
 * :func:`misclassified_gallery` - the mistakes as pictures titled "true → predicted (p=0.87)".
+* :func:`check_pixel_values` - refuses images whose values cannot be what the model takes:
+  outside its range (0–255 pixels where [0, 1] is expected, or scaled for the network
+  twice), or every value within 1/255 of the bottom ("divided by 255 twice", a black
+  square to the model). The course's predict, classify and transfer entry points call it.
 
 Compute is kept apart from display. A ``model`` is anything with a Keras-style
 ``predict(x, verbose=0)`` returning class probabilities, or a plain callable
@@ -17,11 +21,154 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_memory, check_positive_int
+from ._validation import check_finite_array, check_memory, check_positive_int
 from .plotting import SEQUENTIAL_CMAP, _text
 
-__all__ = ["binary_probabilities", "confusion_matrix", "confusion_matrix_plot", "misclassified",
+__all__ = ["binary_probabilities", "check_pixel_values", "confusion_matrix", "confusion_matrix_plot", "misclassified",
            "misclassified_gallery", "Mistakes"]
+
+#: The values the course's models take: RGB or grey floats in [0, 1], as load_image, load_photos,
+#: load_flowers and training.prepare_digits give them.
+UNIT_RANGE = (0.0, 1.0)
+
+
+def pixel_value_problems(value_range=UNIT_RANGE) -> dict[str, str]:
+    """What each way of failing :func:`check_pixel_values` means, and its fix, for a model taking ``value_range``.
+
+    Keys: ``"below"`` and ``"above"`` (values outside the range) and ``"dim"`` (an image
+    whose values all lie within 1/255 of the range's bottom, not all at it). The same
+    words serve the numpy check and the batch-by-batch check of ``tf.data`` pipelines
+    (:func:`cnnlab.transfer.train_transfer`).
+
+    Examples
+    --------
+    >>> sorted(pixel_value_problems())
+    ['above', 'below', 'dim']
+    >>> pixel_value_problems((0, 255))["above"]
+    'values above 255: the model takes values in [0, 255]; scale the images the way it was trained, once'
+    """
+    low, high = check_value_range(value_range)
+    if (low, high) == UNIT_RANGE:
+        return {
+            "below": "values below 0: these images look scaled for the network already (to [-1, 1] by "
+                     "preprocess_input or 2x - 1, or mean-subtracted), but the model takes [0, 1] images and "
+                     "scales them itself; remove that step (for load_flowers: no preprocess)",
+            "above": "values above 1: these look like 0-255 pixel values, but the model takes [0, 1]; "
+                     "divide them by 255, once",
+            "dim": "every value of an image lies within 1/255 of 0 (but not all are 0): it looks divided by 255 "
+                   "twice, and the model would see a black square; remove the second / 255 (load_image, "
+                   "load_photos and load_flowers give [0, 1] already)",
+        }
+    outside = (f"the model takes values in [{low:g}, {high:g}]; scale the images the way it was trained, "
+               "once")
+    return {
+        "below": f"values below {low:g}: {outside}",
+        "above": f"values above {high:g}: {outside}",
+        "dim": f"every value of an image lies within 1/255 of the range ({(high - low) / 255:.3g}) above {low:g} "
+               f"(but not all at {low:g}): it looks scaled twice, for example [0, 1] values scaled as if they "
+               "were 0-255 pixels; scale the 0-255 pixels, once",
+    }
+
+
+def check_value_range(value_range) -> tuple[float, float]:
+    """``value_range`` as ``(low, high)``: two finite numbers with ``low < high``.
+
+    Examples
+    --------
+    >>> check_value_range((0, 255))
+    (0.0, 255.0)
+    >>> check_value_range((1, 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: value_range must be (low, high), two finite numbers with low < high, such as (0, 1) for images in [0, 1]; received value_range=(1, 0).
+    """
+    message = (f"value_range must be (low, high), two finite numbers with low < high, such as (0, 1) for images in "
+               f"[0, 1]; received value_range={value_range!r}.")
+    try:
+        low, high = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(message)
+    return low, high
+
+
+#: Values may leave the range by this fraction of its width (resampling and rounding) before they are refused.
+RANGE_TOLERANCE = 0.01
+
+
+def check_pixel_values(name: str, images, value_range=UNIT_RANGE, *, batch: bool = True, fix: str = "") -> np.ndarray:
+    """Refuse images that cannot be what a model taking ``value_range`` expects; return them as an array.
+
+    Two mistakes give a model inputs it answers without complaint, and wrongly:
+
+    * values outside ``value_range`` (beyond 1 % of its width): 0-255 pixels where
+      [0, 1] is expected, or images already scaled for the network (``preprocess_input``)
+      given to a model that scales them itself;
+    * an image whose values all lie within 1/255 of the range's width above its bottom,
+      not all at it: [0, 1] images divided by 255 a second time, which the model sees as
+      a black square (every photo then gets the same answer). An image that is all at
+      the bottom (all black) is allowed.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    images : array_like
+        A batch ``(n, ...)`` (``batch=True``, each ``images[i]`` checked on its own for
+        the second mistake) or one image (``batch=False``).
+    value_range : (low, high)
+        What the model takes: ``(0, 1)`` for the course's models (the default).
+    batch : bool
+    fix : str
+        Added to the message, e.g. how to turn the check off.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` (and the image), the values received and the fix.
+
+    Examples
+    --------
+    >>> check_pixel_values("photos", np.full((2, 4, 4, 3), 0.5)).shape
+    (2, 4, 4, 3)
+    >>> check_pixel_values("photos", np.full((2, 4, 4, 3), 0.5) / 255)
+    Traceback (most recent call last):
+    ...
+    ValueError: photos[0] holds values from 0.00196 to 0.00196: every value of an image lies within 1/255 of 0 (but not all are 0): it looks divided by 255 twice, and the model would see a black square; remove the second / 255 (load_image, load_photos and load_flowers give [0, 1] already).
+    >>> check_pixel_values("x", np.full((1, 2, 2), 255, np.uint8))
+    Traceback (most recent call last):
+    ...
+    ValueError: x holds values from 255 to 255: values above 1: these look like 0-255 pixel values, but the model takes [0, 1]; divide them by 255, once.
+    """
+    low, high = check_value_range(value_range)
+    array = np.asarray(images)
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold pixel values (numbers), received an array of dtype {array.dtype}.")
+    if array.size == 0:
+        return array
+    check_finite_array(name, array)
+    problems = pixel_value_problems((low, high))
+    end = "." if not fix else f". {fix}"
+    lo, hi = float(array.min()), float(array.max())
+    tolerance = RANGE_TOLERANCE * (high - low)
+    if lo < low - tolerance or hi > high + tolerance:
+        problem = problems["below"] if lo < low - tolerance else problems["above"]
+        raise ValueError(f"{name} holds values from {lo:.3g} to {hi:.3g}: {problem}{end}")
+    per_image = array.reshape(len(array), -1) if batch and array.ndim > 1 else array.reshape(1, -1)
+    tops = per_image.max(axis=1).astype(np.float64) - low
+    dim = np.flatnonzero((tops > 0) & (tops <= (high - low) / 255 * (1 + 1e-3)))
+    if dim.size:
+        i = int(dim[0])
+        label = f"{name}[{i}]" if batch and array.ndim > 1 else name
+        image = per_image[i]
+        raise ValueError(f"{label} holds values from {float(image.min()):.3g} to {float(image.max()):.3g}: "
+                         f"{problems['dim']}{end}")
+    return array
 
 
 def _labels(name: str, values) -> np.ndarray:
@@ -247,6 +394,9 @@ def _check_input_shape(model, x: np.ndarray) -> None:
                          "for a greyscale channel axis).")
 
 
+_RANGE_FIX = "If your model was trained on other values, pass value_range=(low, high) (or None to skip this check)."
+
+
 def _probabilities(model, x) -> np.ndarray:
     _check_input_shape(model, x)
     if hasattr(model, "predict"):
@@ -270,7 +420,7 @@ def _probabilities(model, x) -> np.ndarray:
     return probabilities
 
 
-def misclassified(model, x, y) -> Mistakes:
+def misclassified(model, x, y, *, value_range=UNIT_RANGE) -> Mistakes:
     """Find the examples that ``model`` gets wrong.
 
     Parameters
@@ -282,6 +432,11 @@ def misclassified(model, x, y) -> Mistakes:
         The inputs, ``(n, ...)``, scaled as the model expects.
     y : array_like
         True labels ``(n,)`` or one-hot rows ``(n, classes)``.
+    value_range : (low, high) or None
+        The values the model takes. Images (``x`` of 3 or 4 dimensions) are checked
+        against it first (:func:`check_pixel_values`): 0-255 pixels given to a model
+        trained on [0, 1], or digits divided by 255 twice, would only look like a bad
+        model. ``(0, 1)`` by default, as the course's models take; None skips the check.
 
     Returns
     -------
@@ -297,6 +452,8 @@ def misclassified(model, x, y) -> Mistakes:
     ([1, 2], [1, 1], [0.8, 0.8])
     """
     x = np.asarray(x)
+    if value_range is not None and x.ndim in (3, 4):
+        check_pixel_values("x", x, value_range, fix=_RANGE_FIX)
     true = _labels("y", y)
     if x.ndim < 1 or len(x) != len(true):
         raise ValueError(f"x and y must hold the same number of examples, received {len(x) if x.ndim else 0} "
@@ -321,7 +478,7 @@ def _as_picture(image: np.ndarray) -> np.ndarray:
 
 
 def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, most_confident_first: bool = True,
-                          cols: int = 5):
+                          cols: int = 5, value_range=UNIT_RANGE):
     """Show up to ``limit`` misclassified images titled "true → predicted (p=0.87)".
 
     Parameters
@@ -337,6 +494,8 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
         otherwise in the order of ``x``.
     cols : int
         Images per row.
+    value_range : (low, high) or None
+        As for :func:`misclassified`.
 
     Returns
     -------
@@ -359,7 +518,7 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
     if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3, 4)):
         raise ValueError(f"x must hold images of shape (n, height, width), (n, height, width, 1) or "
                          f"(n, height, width, 3), received shape {x.shape}.")
-    found = misclassified(model, x, y)
+    found = misclassified(model, x, y, value_range=value_range)
     names = _check_class_names(class_names, int(max(found.true.max(initial=-1), found.predicted.max(initial=-1))) + 1)
     order = np.argsort(-found.probability, kind="stable") if most_confident_first else np.arange(found.indices.size)
     order = order[:limit]

@@ -14,7 +14,8 @@ Questions (each a widget with a **Check** and a **Hint** button):
   ("12.6 MB", "11.4 MiB", "903,400"), a relative tolerance, targeted messages
   for typical wrong values and hints revealed one at a time;
 * :class:`MultipleChoice` - one answer (radio buttons) or several
-  (checkboxes) among :class:`Option` s, each with its explanation;
+  (checkboxes) among :class:`Option` s, each with its explanation, shown in
+  an order set by their texts (the same on every run and machine);
 * :class:`FreeText` - a short essay, checked for the :class:`KeyIdea` s it
   mentions, with a model answer shown on request.
 
@@ -37,6 +38,7 @@ one, and :func:`check_dream` a learner's DeepDream with
 
 from __future__ import annotations
 
+import hashlib
 import html
 import inspect
 import math
@@ -51,8 +53,8 @@ import numpy as np
 
 from ._validation import check_finite_number, check_one_of, check_positive_int
 from .evaluation import binary_probabilities
-from .memory import conv2d_layer, format_bytes, stack
-from .widgets._base import WidgetBase
+from .memory import conv2d_layer, conv2d_stats, format_bytes, pool2d_stats, stack
+from .widgets._base import WidgetBase, css
 
 __all__ = [
     "Amount",
@@ -79,18 +81,26 @@ RIGHT_MARK = "✓"
 WRONG_MARK = "✗"
 _SOLUTION = "expand the solution below this exercise in the notebook (click the ▸ beside “Solution”)"
 _NO_MORE_HINTS = f"That was the last hint: {_SOLUTION} and compare."
-_BOX = dict(border="1px solid #bbb", padding="6px 10px", margin="6px 0")
+_BOX = dict(border=f"1px solid {css('border')}", padding="6px 10px", margin="6px 0")
+# Text colours come from JupyterLab's theme (light-theme fallbacks), so that they read in the dark theme too.
+_RIGHT_COLOUR = "var(--jp-success-color1, #1b7d36)"
+_MUTED, _WRONG_COLOUR, _HINT_COLOUR = css("muted"), css("error"), css("warn")
 #: ipywidgets draws radio buttons and checkboxes one fixed-height line each: long options would
-#: overflow onto the next one. This lets them wrap (scoped to the multiple-choice widget).
-_WRAP_OPTIONS_CSS = """<style>
-.cnnlab-multiple-choice .widget-radio-box label, .cnnlab-multiple-choice .widget-checkbox label {
+#: overflow onto the next one. This lets them wrap, puts the radio button before its text (ipywidgets
+#: writes it after) and shades the chosen options, so that a choice shows at a glance (scoped to the
+#: multiple-choice widget).
+_WRAP_OPTIONS_CSS = f"""<style>
+.cnnlab-multiple-choice .widget-radio-box label, .cnnlab-multiple-choice .widget-checkbox label {{
   height: auto !important; line-height: 1.35 !important; white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; display: flex !important;
   flex-direction: row !important; align-items: flex-start !important; gap: 6px;
-  margin: 2px 0 6px 0 !important; }
-.cnnlab-multiple-choice .widget-checkbox { height: auto !important; }
-.cnnlab-multiple-choice .widget-radio-box input, .cnnlab-multiple-choice .widget-checkbox input {
-  flex: none; margin-top: 3px !important; }
+  margin: 2px 0 4px 0 !important; padding: 2px 6px; border: 1px solid transparent; border-radius: 4px; }}
+.cnnlab-multiple-choice .widget-checkbox {{ height: auto !important; }}
+.cnnlab-multiple-choice .widget-radio-box input, .cnnlab-multiple-choice .widget-checkbox input {{
+  flex: none; order: -1; margin-top: 1px !important; }}
+.cnnlab-multiple-choice .widget-radio-box label:has(input:checked),
+.cnnlab-multiple-choice .widget-checkbox label.widget-label-basic:has(input:checked) {{
+  background: {css("panel2")}; border-color: {css("brand")}; }}
 </style>"""
 
 
@@ -138,6 +148,11 @@ def _paragraphs(text: str) -> str:
 def _close(value: float, target: float, tolerance: float) -> bool:
     """Whether ``value`` is within ``tolerance`` (relative) of ``target``, with room for float rounding."""
     return abs(value - target) <= max(tolerance * abs(target), 1e-9 * max(1.0, abs(target)))
+
+
+def _distance(value: float, target: float) -> float:
+    """How far ``value`` is from ``target``, relative to it (an absolute distance when ``target`` is 0)."""
+    return abs(value - target) / abs(target) if target else abs(value)
 
 
 def _number(value: float) -> str:
@@ -366,13 +381,13 @@ class _Question(WidgetBase):
     def _ask(self, message: str) -> None:
         """Empty or unreadable input: say what is expected; this is not an answer."""
         self.state = "unanswered"
-        self._message = f"<div style='color:#555'>{_escape(message)}</div>"
+        self._message = f"<div style='color:{_MUTED}'>{_escape(message)}</div>"
 
     def _grade(self, right: bool, lines) -> None:
         self.state = "right" if right else "wrong"
         self.attempts += 1
-        mark = (f"<b style='color:#1b7d36'>{RIGHT_MARK} Right!</b>" if right
-                else f"<b style='color:#b00020'>{WRONG_MARK} Not yet.</b>")
+        mark = (f"<b style='color:{_RIGHT_COLOUR}'>{RIGHT_MARK} Right!</b>" if right
+                else f"<b style='color:{_WRONG_COLOUR}'>{WRONG_MARK} Not yet.</b>")
         body = "".join(f"<div>{_escape(line)}</div>" for line in lines if line)
         self._message = f"<div>{mark}</div>{body}"
 
@@ -388,10 +403,10 @@ class _Question(WidgetBase):
         parts = [self._message]
         if self.state != "right":
             n = len(self.hints)
-            parts += [f"<div style='color:#6a4a00'>💡 Hint {i + 1} of {n}: {_escape(self.hints[i])}</div>"
+            parts += [f"<div style='color:{_HINT_COLOUR}'><b>Hint {i + 1} of {n}:</b> {_escape(self.hints[i])}</div>"
                       for i in range(self.hints_shown)]
         if self._note:
-            parts.append(f"<div style='color:#555'><i>{_escape(self._note)}</i></div>")
+            parts.append(f"<div style='color:{_MUTED}'><i>{_escape(self._note)}</i></div>")
         self.feedback.value = "".join(parts)
 
 
@@ -466,7 +481,7 @@ class NumericAnswer(_Question):
     >>> q.check(), "That is 6 + 7." in q.feedback.value
     ('wrong', True)
     >>> q.text.value = "40"
-    >>> q.check(), "Hint 1 of 1: Count six sevens." in q.feedback.value
+    >>> q.check(), "Hint 1 of 1:</b> Count six sevens." in q.feedback.value
     ('wrong', True)
     >>> q.text.value = "42"
     >>> q.check(), q.attempts
@@ -508,12 +523,17 @@ class NumericAnswer(_Question):
             self._ask(f"I could not read {_describe(text)} as a number. {_FORMATS[self.units]}")
             return
         self.value = amount.value
-        # The unit as typed first (right, then a known mistake), then the other reading of MB/MiB.
+        # The unit as typed first (right, then a known mistake), then the other reading of MB/MiB; when the
+        # number typed is near a known mistake but its other reading is right, the nearer of the two wins
+        # (the book's 1st edition writes 537.7 "MB", right in MiB, 1.5 % from 529.6 MB, a known mistake).
+        typed = self._mistake(amount.value)
+        other_right = amount.alternative is not None and _close(amount.alternative, self.answer, self.tolerance)
         if _close(amount.value, self.answer, self.tolerance):
             self._grade(True, [self.explanation])
-        elif self._mistake(amount.value):
-            self._grade(False, [self._mistake(amount.value)])
-        elif amount.alternative is not None and _close(amount.alternative, self.answer, self.tolerance):
+        elif typed and not (other_right and _distance(amount.alternative, self.answer)
+                            < self._mistake_distance(amount.value)):
+            self._grade(False, [typed])
+        elif other_right:
             self._grade(True, [self._unit_note(amount), self.explanation])
         elif amount.alternative is not None and self._mistake(amount.alternative):
             self._grade(False, [self._mistake(amount.alternative)])
@@ -525,6 +545,10 @@ class NumericAnswer(_Question):
     def _mistake(self, value: float) -> str:
         """The message of the first typical mistake ``value`` matches, or ""."""
         return next((message for mistake, message in self.mistakes if _close(value, mistake, self.tolerance)), "")
+
+    def _mistake_distance(self, value: float) -> float:
+        """How far ``value`` is (relative) from the first typical mistake it matches."""
+        return next(_distance(value, mistake) for mistake, _ in self.mistakes if _close(value, mistake, self.tolerance))
 
     def _unit_note(self, amount: Amount) -> str:
         prefix = amount.unit[0]
@@ -577,6 +601,22 @@ def _check_options(options, multiple: bool) -> tuple[Option, ...]:
     return tuple(checked)
 
 
+def _shuffled(question: str, options: tuple[Option, ...]) -> tuple[Option, ...]:
+    """``options`` in an order fixed by the texts alone: sorted by a SHA-256 of the question and each option.
+
+    The same on every run and every machine (Python's own ``hash`` of a string changes from one process
+    to the next), and unrelated to the order the options were written in, so the author may put the
+    right one first. Each :class:`Option` moves whole, with its explanation.
+
+    >>> [option.text for option in _shuffled("2 + 2 = ?", (Option("4", True), Option("5"), Option("22")))]
+    ['5', '22', '4']
+    """
+    def key(option: Option) -> bytes:
+        return hashlib.sha256(f"{question}\n{option.text}".encode("utf-8")).digest()
+
+    return tuple(sorted(options, key=key))
+
+
 class MultipleChoice(_Question):
     """A question answered by choosing one option (radio buttons) or several (checkboxes).
 
@@ -595,22 +635,33 @@ class MultipleChoice(_Question):
         Checkboxes (choose all that apply) instead of radio buttons.
     hints : sequence of str
         Revealed one at a time.
+    shuffle : bool
+        Show the options in an order set by the texts (the question's and
+        the options'), the same on every run and machine, rather than in
+        the order given: the right option is then no more often first than
+        any other. :attr:`options` holds the order shown; find an option by
+        its text with :meth:`index`.
 
     Examples
     --------
-    >>> q = MultipleChoice("2 + 2?", [Option("4", True, "Yes."), Option("5", False, "Orwell's answer.")])
+    >>> q = MultipleChoice("What is 2 + 2?", [Option("4", True, "Yes."), Option("5", False, "Orwell's answer.")])
+    >>> [option.text for option in q.options]       # shuffled: the right answer is not always first
+    ['5', '4']
     >>> q.radio.value is None                     # nothing is chosen at first
     True
-    >>> q.select(1); q.check(), "Orwell's answer." in q.feedback.value
+    >>> q.select("5"); q.check(), "Orwell's answer." in q.feedback.value
     ('wrong', True)
-    >>> q.select(0); q.check()
+    >>> q.select(q.index("4")); q.check()
     'right'
     """
 
-    def __init__(self, question: str, options, *, multiple: bool = False, hints=()) -> None:
+    def __init__(self, question: str, options, *, multiple: bool = False, hints=(), shuffle: bool = True) -> None:
         super().__init__(question, hints=hints)
         self.multiple = _check_bool("multiple", multiple)
-        self.options = _check_options(options, self.multiple)
+        self.shuffle = _check_bool("shuffle", shuffle)
+        options = _check_options(options, self.multiple)
+        #: The options in the order shown (shuffled unless ``shuffle=False``).
+        self.options = _shuffled(self.question, options) if self.shuffle else options
         self.correct = frozenset(i for i, option in enumerate(self.options) if option.correct)
         self.radio: w.RadioButtons | None = None
         self.checkboxes: tuple[w.Checkbox, ...] = ()
@@ -626,6 +677,32 @@ class MultipleChoice(_Question):
         control.add_class("cnnlab-answer")
         self._build(w.VBox([w.HTML(_WRAP_OPTIONS_CSS), control]))
 
+    def index(self, text: str) -> int:
+        """The position (in :attr:`options`) of the option whose text is ``text``, or the one it starts.
+
+        Examples
+        --------
+        >>> q = MultipleChoice("?", [Option("In the lower layers", True), Option("In the upper layers")])
+        >>> q.options[q.index("In the lower")].correct
+        True
+        >>> q.index("In the")
+        Traceback (most recent call last):
+        ...
+        ValueError: text='In the' starts 2 options ('In the upper layers', 'In the lower layers'): give more of it.
+        """
+        _check_text("text", text)
+        texts = [option.text for option in self.options]
+        if text in texts:
+            return texts.index(text)
+        starts = [i for i, option in enumerate(texts) if option.startswith(text)]
+        if len(starts) == 1:
+            return starts[0]
+        if starts:
+            raise ValueError(f"text={_describe(text)} starts {len(starts)} options "
+                             f"({', '.join(_describe(texts[i]) for i in starts)}): give more of it.")
+        raise ValueError(f"text={_describe(text)} is neither an option nor the start of one; the options are "
+                         f"{', '.join(_describe(option) for option in texts)}.")
+
     @property
     def selected(self) -> tuple[int, ...]:
         """Indices of the chosen options, in order."""
@@ -633,18 +710,20 @@ class MultipleChoice(_Question):
             return () if self.radio.value is None else (self.radio.value,)
         return tuple(i for i, box in enumerate(self.checkboxes) if box.value)
 
-    def select(self, *indices: int) -> None:
+    def select(self, *choices: int | str) -> None:
         """Choose these options (and no other), as a learner clicking them would.
 
-        ``select()`` clears the choice.
+        Each choice is an option's position in :attr:`options` or its text
+        (or the start of it, see :meth:`index`). ``select()`` clears the choice.
         """
+        indices = tuple(self.index(choice) if isinstance(choice, str) else choice for choice in choices)
         for index in indices:
             if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < len(self.options):
-                raise ValueError(f"indices must be option numbers from 0 to {len(self.options) - 1}, "
+                raise ValueError(f"choices must be option texts or numbers from 0 to {len(self.options) - 1}, "
                                  f"received {index!r}.")
         if self.radio is not None:
             if len(indices) > 1:
-                raise ValueError(f"a single-choice question takes one option, received indices={indices!r}.")
+                raise ValueError(f"a single-choice question takes one option, received choices={choices!r}.")
             self.radio.value = indices[0] if indices else None
         else:
             for i, box in enumerate(self.checkboxes):
@@ -840,7 +919,8 @@ class FreeText(_Question):
         self.model_answer_shown = False
         self._pointer = 0
         self.text = w.Textarea(value="", placeholder="Write your answer here, in your own words.",
-                               layout=w.Layout(width="100%", height="110px"))
+                               # stretched by its column, margins included (width 100% plus margins overflowed it)
+                               layout=w.Layout(width="auto", align_self="stretch", height="110px"))
         self.text.add_class("cnnlab-answer")
         # as wide as its label ("Hide model answer" too): the default 148 px cut it to "Show model ans…"
         self.show_button = w.Button(description="Show model answer", tooltip="Show or hide the model answer",
@@ -873,7 +953,8 @@ class FreeText(_Question):
     def _toggle(self) -> None:
         self.model_answer_shown = not self.model_answer_shown
         if self.model_answer_shown:
-            self.model_box.value = ("<div style='background:#f4f7fb;padding:6px 10px;margin-top:4px'>"
+            self.model_box.value = (f"<div style='background:{css('panel2')};color:{css('text')};padding:6px 10px;"
+                                    "margin-top:4px'>"
                                     f"<b>Model answer</b>{_paragraphs(self.model_answer)}</div>")
             self.model_box.layout.display = None
             self.show_button.description = "Hide model answer"
@@ -917,7 +998,7 @@ class FreeText(_Question):
         missing = [idea for idea in self.key_ideas if idea not in found]
         wanted = "" if self.need == total else f" (a complete answer names {self.need})"
         nudge = self._missing_hint(missing)
-        self._grade(False, [named + wanted, f"💡 Think about this: {nudge}" if nudge else ""])
+        self._grade(False, [named + wanted, f"Think about this: {nudge}" if nudge else ""])
         if not nudge:
             self._reveal_hint()
 
@@ -933,7 +1014,7 @@ class FreeText(_Question):
         missing = [idea for idea in self.key_ideas if idea not in self.mentions(text)]
         nudge = self._missing_hint(missing) if text.strip() else ""
         if nudge:
-            self._note = f"💡 Think about this: {nudge}"
+            self._note = f"Think about this: {nudge}"
         else:
             self._reveal_hint()
 
@@ -960,7 +1041,7 @@ class Exercise(WidgetBase):
     >>> ex = Exercise(4, "Pooling", MultipleChoice("?", [Option("a", True), Option("b")]))
     >>> ex.progress.value
     '0 of 1 questions right'
-    >>> ex[0].select(0); ex[0].check(); ex.state, ex.progress.value
+    >>> ex[0].select("a"); ex[0].check(); ex.state, ex.progress.value
     'right'
     ('right', '✓ 1 of 1 questions right')
     """
@@ -1169,11 +1250,16 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
             (param_bytes, "That is just the parameters: the feature maps being computed take RAM too."),
             (first_values + second_values + params,
              "That looks like a count of values: in 32-bit floats each value takes 4 bytes."),
+            ((2 * first_values + second_values) * size + param_bytes,
+             "That is the figure of early printings of the book's 1st edition (about 17.8 MB), which adds 6 + 9 "
+             "million bytes of feature maps where the two layers hold 6 and 3 million: count each of the two "
+             "consecutive tensors once."),
         ],
         explanation=(f"The largest consecutive pair is {first} ({dims(first_shape)}) and {second} "
                      f"({dims(second_shape)}): {first_values + second_values:,} values × 4 bytes = "
                      f"{pair_bytes:,} bytes, plus the parameters, {params:,} × 4 = {param_bytes:,} bytes: "
-                     f"{_both(inference)} (the book's “12 MB”)."))
+                     f"{_both(inference)}. Early printings of the book's 1st edition say about 17.8 MB: they add "
+                     "6 + 9 million bytes of feature maps instead of 6 + 3."))
     batch = NumericAnswer(
         "(c) And at least how much RAM to train it on a mini-batch of 50 images?", training, units="bytes",
         hints=["Backpropagation needs every layer's output from the forward pass: keep the input images and all "
@@ -1194,8 +1280,9 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
         ],
         explanation=(f"Per image: the input and the three outputs, {per_image // size:,} values × 4 bytes = "
                      f"{per_image:,} bytes; × 50 = {per_image * 50:,} bytes; plus the parameters once, "
-                     f"{param_bytes:,} bytes: {_both(training)}. The book's 564.6 MB rounds the top layer's "
-                     "maps to 1.5 MB per image."))
+                     f"{param_bytes:,} bytes: {_both(training)}. The book's 1st edition gets 537.7 MB: its "
+                     "megabytes are MiB, and it rounds each layer to 5.7, 2.9 and 1.4 MB per image before "
+                     "multiplying by 50."))
     return parameters, prediction, batch
 
 
@@ -1258,46 +1345,48 @@ def _exercise3() -> Exercise:
 
 
 def _exercise4() -> Exercise:
+    conv = conv2d_stats((32, 32, 64), filters=64, kernel_size=2, strides=2)          # any height and width
+    pool = pool2d_stats((32, 32, 64), pool_size=2, strides=2)
+    per_value = conv.multiplications // math.prod(conv.output_shape)
     options = [
-        Option("It has no parameters at all, so it is cheaper to compute and there is nothing to learn.", True,
-               "A 2×2 max pooling layer with stride 2 has 0 parameters, while a 2×2 convolution with stride 2 "
-               "that keeps 64 channels has 2×2×64×64 + 64 = 16,448 weights to learn, and to multiply by at every "
-               "position. Pooling only takes maxima."),
-        Option("Its output has a smaller height and width than the convolutional layer's.", False,
+        Option("It has no parameters at all, so there is nothing to learn and less to compute.", True,
+               f"A 2×2 max pooling layer with stride 2 has {pool.params} parameters, while a 2×2 convolution with "
+               f"stride 2 that keeps 64 channels has 2×2×64×64 + 64 = {conv.params:,} parameters to learn, and does "
+               f"{per_value:,} multiplications for each value it outputs. Pooling only takes maxima."),
+        Option("Its output is smaller in height and width than the convolutional layer's output.", False,
                "With the same stride (and padding), both give outputs of the same height and width: the output "
                "size depends on the window, stride and padding, not on what the layer computes."),
         Option("It learns which features are worth keeping, thanks to its trainable weights.", False,
                "A max pooling layer has no weights: it always takes the maximum of each window, and learns "
                "nothing."),
-        Option("It reduces the number of feature maps (channels).", False,
-               "Max pooling works on each channel separately and keeps their number; a convolutional layer is the "
-               "one that can change it (1×1 convolutions are used for exactly that)."),
+        Option("It reduces the number of feature maps (channels), which a convolution cannot do.", False,
+               "A max pooling layer pools each feature map on its own and keeps their number; a convolutional "
+               "layer is the one that can change it (1×1 convolutions are used for exactly that)."),
     ]
     question = MultipleChoice("What advantage does a max pooling layer have over a convolutional layer with the "
                               "same stride?", options,
-                              hints=["Count what each layer has to learn: how many weights does a 2×2 convolution "
-                                     "with stride 2 on 64 channels have? And a 2×2 max pooling layer?"])
+                              hints=["Count what each layer has to learn: how many parameters does a 2×2 "
+                                     "convolution with stride 2 on 64 channels have? And a 2×2 max pooling layer?"])
     return Exercise(4, "Max pooling versus a strided convolution", question)
 
 
 def _exercise5() -> Exercise:
     options = [
-        Option("In the lower layers: the most strongly activated neurons inhibit the neurons at the same location "
-               "in neighbouring feature maps, so the feature maps specialise and the upper layers get a larger "
-               "pool of low-level features to build on.", True,
-               "LRN pushes neighbouring feature maps apart, forcing them to explore a wider range of features; "
-               "AlexNet and GoogLeNet used it in their lower layers (later networks mostly use batch "
-               "normalization instead)."),
-        Option("Right before the output layer, to turn the scores into probabilities.", False,
+        Option("In the lower layers, so that neighbouring feature maps specialise in different features.", True,
+               "The most strongly activated neurons inhibit the neurons at the same location in neighbouring "
+               "feature maps: this pushes the maps apart, so they explore a wider range of features, and the upper "
+               "layers get a larger pool of low-level features to build upon. AlexNet and GoogLeNet used LRN in "
+               "their lower layers (later networks mostly use batch normalization instead)."),
+        Option("Right before the output layer, to turn the scores into class probabilities.", False,
                "That is the softmax activation's job. LRN normalises a neuron by the neurons at the same position "
                "in the neighbouring feature maps of a convolutional layer."),
-        Option("After the dense layers, to reduce overfitting the way dropout does.", False,
+        Option("After the dense layers at the top, to fight overfitting the way dropout does.", False,
                "LRN is not a regulariser like dropout: it works across the feature maps of convolutional layers, "
-               "and helps most in the lower ones."),
-        Option("In the upper layers, so that neighbouring feature maps learn the same features.", False,
+               "and it is typically used in the lower ones."),
+        Option("In the upper layers, so that neighbouring feature maps learn to detect the same features.", False,
                "The opposite: LRN makes neighbouring feature maps compete, so they learn different features, and "
                "it is typically used in the lower layers."),
-        Option("Whenever the network has too many parameters, to reduce their number.", False,
+        Option("Whenever the network has too many parameters, to reduce the number it must learn.", False,
                "LRN has no trainable parameters and changes no shape, so it cannot reduce the number of "
                "parameters of the other layers."),
     ]
@@ -1312,59 +1401,64 @@ def _exercise5() -> Exercise:
 def _exercise6() -> Exercise:
     alexnet = MultipleChoice(
         "(a) What were AlexNet's main innovations, compared with LeNet-5? Tick all that apply.", [
-            Option("A much larger and deeper network.", True,
-                   "AlexNet has about 62 million parameters, a thousand times LeNet-5's 60,000, and more layers."),
-            Option("Convolutional layers stacked directly on top of each other, without a pooling layer after "
-                   "each one.", True, "LeNet-5 alternates convolution and pooling; AlexNet stacks three "
-                                      "convolutions in a row."),
-            Option("ReLU activations, dropout, data augmentation and local response normalization.", True,
-                   "All four were new compared with LeNet-5, which used tanh activations and neither dropout nor "
-                   "data augmentation; AlexNet was also trained on GPUs."),
-            Option("Convolutional layers and pooling layers.", False,
-                   "LeNet-5 already had both: they were its own two new building blocks."),
-            Option("Inception modules, with 1×1, 3×3 and 5×5 convolutions in parallel.", False,
+            Option("A much larger and deeper network than LeNet-5.", True,
+                   "AlexNet has about 60 million parameters, a thousand times LeNet-5's 60,000, and more layers."),
+            Option("Convolutional layers stacked directly on top of each other, no pooling in between.", True,
+                   "LeNet-5 alternates convolution and pooling; AlexNet stacks three convolutions in a row."),
+            Option("ReLU activations, dropout and local response normalization.", True,
+                   "None of the three was in LeNet-5, which used tanh activations. AlexNet also relied heavily on "
+                   "data augmentation (LeNet-5's paper had already tried distorted copies of the digits) and was "
+                   "trained on two GPUs."),
+            Option("Convolutional layers and pooling layers, the two building blocks of a CNN.", False,
+                   "LeNet-5 already alternated convolutional and pooling (subsampling) layers."),
+            Option("Inception modules, running 1×1, 3×3 and 5×5 convolutions side by side on one input.", False,
                    "That is GoogLeNet's innovation, two years after AlexNet."),
             Option("Skip connections that add a unit's input to its output.", False,
-                   "That is ResNet's innovation (residual units)."),
+                   "That is ResNet's innovation (residual units), three years after AlexNet."),
             Option("Global average pooling instead of large dense layers at the top.", False,
-                   "That came with GoogLeNet; AlexNet ends with two dense layers of 4,096 neurons."),
+                   "That came later, with GoogLeNet (after Network in Network, 2013); AlexNet ends with two dense "
+                   "layers of 4,096 neurons before its output layer."),
         ], multiple=True,
         hints=["Compare the layer tables of LeNet-5 and AlexNet in notebook 06: size, depth, and what follows "
                "each convolutional layer. Then think about activations and fighting overfitting."])
     googlenet = MultipleChoice(
         "(b) What were GoogLeNet's main innovations? Tick all that apply.", [
-            Option("Inception modules: 1×1, 3×3 and 5×5 convolutions and max pooling in parallel, their outputs "
-                   "concatenated.", True, "Each module captures patterns at several scales at once."),
-            Option("1×1 bottleneck layers that cut the number of feature maps before the costly convolutions, "
-                   "so the network is much deeper yet has far fewer parameters (about 7 million against "
-                   "AlexNet's 62 million).", True, "This is what makes inception modules affordable."),
+            Option("Inception modules: 1×1, 3×3 and 5×5 convolutions and max pooling in parallel, concatenated.",
+                   True, "Each module captures patterns at several scales at once; its output depth is the sum of "
+                         "its branches' depths."),
+            Option("1×1 bottleneck layers that cut the depth before the costly 3×3 and 5×5 convolutions.", True,
+                   "They make inception modules affordable: GoogLeNet is much deeper than AlexNet, yet it has about "
+                   "a tenth of its parameters."),
             Option("Global average pooling instead of large dense layers at the top.", True,
-                   "It removes most of the parameters a dense top would need (and makes dropout less necessary)."),
-            Option("Skip connections that add a unit's input to its output.", False,
-                   "That is ResNet's innovation, the year after GoogLeNet."),
-            Option("Dropout and data augmentation.", False,
-                   "Both were already in AlexNet; GoogLeNet uses them, but they were not new."),
-            Option("Convolutional layers stacked directly on top of each other.", False,
+                   "New compared with AlexNet: it removes most of the parameters a dense top would need. GoogLeNet "
+                   "took the idea from Network in Network (Lin et al., 2013)."),
+            Option("Skip connections that add each unit's input to its output, so that deep stacks still train.",
+                   False, "That is ResNet's innovation, the year after GoogLeNet."),
+            Option("Dropout and data augmentation, to keep such a deep network from overfitting.", False,
+                   "Both were already in AlexNet: GoogLeNet uses them, but they were not new."),
+            Option("Convolutional layers stacked directly on top of each other, without pooling between.", False,
                    "That was AlexNet's innovation."),
+            Option("Local response normalization after the first layers, to make the maps compete.", False,
+                   "That came with AlexNet: GoogLeNet uses it in its first layers, but it was not new."),
         ], multiple=True,
         hints=["What is inside one inception module, and what do its 1×1 convolutions do to the number of "
                "feature maps? What replaces the dense layers at the top?"])
     resnet = MultipleChoice(
         "(c) What were ResNet's main innovations? Tick all that apply.", [
-            Option("Skip (shortcut) connections: each residual unit adds its input to its output, so it only "
-                   "has to learn the difference (the residual).", True,
-                   "The signal and the gradients flow through the skip connections, so very deep networks train "
-                   "well."),
+            Option("Skip connections: each residual unit adds its input to its output.", True,
+                   "The unit only has to learn the difference (the residual); the signal and the gradients flow "
+                   "through the skip connections, so very deep networks train well."),
             Option("Networks well beyond 100 layers (ResNet-152) that still train well.", True,
                    "Skip connections make that depth possible."),
-            Option("A simple, consistent architecture: stacks of identical residual units, with a 1×1 "
-                   "convolution on the skip connection when the shape changes.", True,
-                   "ResNet-34 is just 16 residual units in four stages."),
-            Option("Inception modules.", False, "That is GoogLeNet's innovation."),
+            Option("A simple, regular design: stacks of identical residual units, in a few stages.", True,
+                   "ResNet-34 is just 16 residual units in four stages; where a unit changes the size and depth, a "
+                   "1×1 convolution with stride 2 on its skip connection gives the input the right shape."),
+            Option("Inception modules, which run convolutions of several sizes in parallel on one input.", False,
+                   "That is GoogLeNet's innovation."),
             Option("Global average pooling instead of large dense layers at the top.", False,
-                   "ResNet uses it, but it came with GoogLeNet."),
-            Option("Local response normalization in the lower layers.", False,
-                   "That was AlexNet's (GoogLeNet used it too); ResNet uses batch normalization instead."),
+                   "ResNet uses it, but GoogLeNet used it the year before."),
+            Option("Local response normalization in the lower layers, to make neighbouring maps compete.", False,
+                   "That came with AlexNet (GoogLeNet used it too); ResNet uses batch normalization instead."),
         ], multiple=True,
         hints=["How deep is ResNet-152, and what does a residual unit add to the output of its layers?"])
     intro = ("Can you name the main innovations in AlexNet, compared to LeNet-5? What about the main innovations "
@@ -1379,8 +1473,8 @@ def exercise(n: int) -> Exercise:
     """The self-check widget of the chapter's exercise ``n`` (1 to 6).
 
     Exercises 7 to 10 are coding exercises, each in its own notebook (07 to
-    10); check their results there with :func:`check_accuracy` and
-    :func:`check_top5`.
+    10); check their results there with :func:`check_accuracy`,
+    :func:`check_top5` and :func:`check_dream`.
 
     Examples
     --------
@@ -1395,7 +1489,7 @@ def exercise(n: int) -> Exercise:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n not in _EXERCISES:
         raise ValueError(f"n must be an exercise number from 1 to 6, received n={_describe(n)}: exercises 7 to 10 "
                          "are coding exercises, done in notebooks 07 to 10 (check your results there with "
-                         "check_accuracy or check_top5).")
+                         "check_accuracy, check_top5 or check_dream).")
     return _EXERCISES[int(n)]()
 
 
@@ -1404,7 +1498,7 @@ def exercise(n: int) -> Exercise:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of :func:`check_accuracy` or :func:`check_top5`.
+    """The outcome of :func:`check_accuracy`, :func:`check_top5` or :func:`check_dream`.
 
     Attributes
     ----------
@@ -1437,7 +1531,7 @@ class CheckResult:
         return "\n".join([self.message, *self.details])
 
     def _repr_html_(self) -> str:
-        colour = "#1b7d36" if self.passed else ("#555" if self.accuracy is None else "#b06000")
+        colour = _RIGHT_COLOUR if self.passed else (_MUTED if self.accuracy is None else _HINT_COLOUR)
         details = "".join(f"<li>{_escape(line)}</li>" for line in self.details)
         return (f"<div class='cnnlab-check-result' style='border-left:4px solid {colour};padding:4px 10px'>"
                 f"{_escape(self.message)}{f'<ul>{details}</ul>' if details else ''}</div>")
@@ -1477,8 +1571,8 @@ def _check_scores(scores, where: str = "") -> np.ndarray:
 _SUGGESTIONS = {
     7: "training longer (20 or 30 epochs of the one-cycle schedule), wider blocks such as filters=(48, 96, 192), "
        "or averaging several models",
-    9: "fine-tuning: unfreeze the top layers of the pretrained base and train again with a learning rate about 10 "
-       "times lower, with data augmentation",
+    9: "fine-tuning: once the new head is trained, unfreeze the pretrained base and train again with a smaller "
+       "learning rate, on the augmented training photos, as notebook 09's reference run does",
 }
 _GENERIC_SUGGESTION = "training longer, data augmentation, or a larger model"
 
@@ -1796,6 +1890,15 @@ def check_top5(fn, images, reference_fn, *, k: int = 5) -> CheckResult:
 REFERENCE_ACCURACY = {7: 0.9959, 9: 0.7850}
 
 
+#: What a dream is told when it falls short of the reference's gain, holds NaN, or leaves [0, 1] (the reference's
+#: steps are those of deepdream.deepdream: tests/prose_claims/exercises.py checks the numbers against its source).
+_DREAM_ADVICE = ("Check that you step *up* the gradient, normalise it (divide by its standard deviation) and clip "
+                 "the pixels to [-1, 1] after each step.")
+_DREAM_NAN_ADVICE = ("the gradient step probably divided by a standard deviation of 0: add a small epsilon to it "
+                     "(deepdream adds 1e-8). Clipping does not remove NaN.")
+_DREAM_RANGE_ADVICE = "return pixels in [0, 1] (the network's values x, in [-1, 1], become (x + 1) / 2)."
+
+
 def _dream_score(base, layers, image) -> float:
     """The mean activation of ``layers`` for ``image`` in ``[0, 1]`` (DeepDream's loss)."""
     from .deepdream import dream_loss, dream_model
@@ -1850,12 +1953,10 @@ def check_dream(fn, base, image, layers, *, steps: int = 20, step_size: float = 
     if _non_finite(mine.reshape(1, -1))[0]:
         bad = int(np.count_nonzero(~np.isfinite(mine)))
         return CheckResult(None, 0.0, f"Your function returned an image with {bad:,} NaN (not a number) or infinite "
-                                      "values: the gradient step probably divided by a standard deviation of 0; add "
-                                      "a small epsilon (1e-8) to it, and clip the pixels to [0, 1].", False)
+                                      f"values: {_DREAM_NAN_ADVICE}", False)
     if mine.min() < -1e-6 or mine.max() > 1 + 1e-6:
         return CheckResult(None, 0.0, f"Your function returned values from {mine.min():.2f} to {mine.max():.2f}; "
-                                      "return pixels in [0, 1] (the network's [-1, 1] values are (x + 1) / 2).",
-                           False)
+                                      f"{_DREAM_RANGE_ADVICE}", False)
     from .deepdream import deepdream
 
     reference, _ = deepdream(base, start, layers, steps=steps, step_size=step_size, octaves=1)
@@ -1866,7 +1967,5 @@ def check_dream(fn, base, image, layers, *, steps: int = 20, step_size: float = 
     message = (f"Your dream raised the layers' mean activation from {before:.3f} by {gain:+.3f}; the reference "
                f"(deepdream, {steps} steps of {step_size:g}, one octave) by {reference_gain:+.3f}: "
                f"{share:.0%} of its gain.")
-    message += (f" {RIGHT_MARK} Well done!" if passed else
-                " Check that you step *up* the gradient, normalise it (divide by its standard deviation) and "
-                "clip the pixels to [-1, 1] after each step.")
+    message += f" {RIGHT_MARK} Well done!" if passed else f" {_DREAM_ADVICE}"
     return CheckResult(gain, reference_gain, message, passed)

@@ -277,8 +277,9 @@ def conv2d_naive(x, filters, bias=None, strides=1, padding="VALID") -> np.ndarra
               x_{i',j',k'} \\, w_{u,v,k',k}
               \\quad\\text{with}\\quad i' = i\\,s_h + u,\\; j' = j\\,s_w + v
 
-    where ``x`` is the zero-padded input. (The book prints the index formulas
-    in a garbled form; this is the intended one.) The loops run over every
+    where ``x`` is the zero-padded input: the book's Equation 13-1, with
+    ``i'`` and ``j'`` written out (the chapter's paragraphs on strides and on
+    stacked feature maps swap the row and column indices). The loops run over every
     image ``n``, output row ``i``, output column ``j`` and feature map ``k``;
     the triple sum over ``u``, ``v`` and ``k'`` is one ``np.sum`` of the window
     times the filter. Use it to read, not to compute: :func:`conv2d` gives the
@@ -552,11 +553,13 @@ def local_response_normalization(x, depth_radius: int = 2, bias: float = 1.0, al
     which AlexNet used to make feature maps specialise. The defaults are the
     chapter's AlexNet settings ``r = 2, α = 0.00002, β = 0.75, k = 1``.
 
-    The book's printed equation is garbled and its window is ``i ± r/2``; this
-    follows TensorFlow, whose ``depth_radius`` ``r`` sums over ``i ± r``, that
-    is ``2r + 1`` channels. The AlexNet paper's ``n = 5`` neighbours and
-    ``α = 10⁻⁴`` (which it divides by ``n``) correspond to ``depth_radius=2``
-    and ``alpha = 10⁻⁴ / 5 = 0.00002``.
+    The book writes the window as ``i ± r/2``; this follows TensorFlow, whose
+    ``depth_radius`` ``r`` is the half-width: it sums over ``i ± r``, that is
+    ``2r + 1`` channels, so the defaults sum over 5, the AlexNet paper's
+    ``n = 5``. The paper (Krizhevsky, Sutskever & Hinton, NIPS 2012, section
+    3.3) uses ``k = 2, n = 5, α = 10⁻⁴, β = 0.75`` with ``α`` not divided by
+    ``n``: ``depth_radius=2, bias=2, alpha=1e-4``. The chapter's ``k = 1`` and
+    ``α = 0.00002 = 10⁻⁴ / 5`` follow Caffe, which divides ``α`` by the window size.
 
     Examples
     --------

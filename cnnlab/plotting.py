@@ -4,7 +4,11 @@
   (10 points or more), bold titles, and a sequential colour map for images.
 * :func:`show_images` and :func:`show_predictions` draw images without axes,
   each titled; a 2-D image with negative values (a kernel, a feature map, a
-  difference) is drawn with the diverging :data:`DIVERGING_CMAP`, centred on zero.
+  difference) is drawn with the diverging :data:`DIVERGING_CMAP`, centred on zero,
+  and every 2-D image gets a colour bar (one for all panels with ``share_scale``).
+* :func:`value_scale` is that convention in one place (the colour map and the
+  limits for some arrays), used by the figures and the widgets alike;
+  :func:`colour_bar` is its legend for a widget: a gradient picture and its labels.
 * :func:`encode_image` turns an array into PNG or JPEG bytes for an
   ``ipywidgets.Image`` without going through a matplotlib figure: about 1 ms
   for a JPEG of a 427×640 photo against about 80 ms for a figure re-draw
@@ -15,17 +19,19 @@ matplotlib is imported only when a function needs it.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import numbers
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_finite_number, check_memory, check_one_of, check_positive_int, check_positive_number
+from ._validation import check_bool, check_finite_number, check_memory, check_one_of, check_positive_int, check_positive_number
 
-__all__ = ["setup", "encode_image", "to_uint8", "show_images", "show_predictions", "SEQUENTIAL_CMAP",
-           "DIVERGING_CMAP"]
+__all__ = ["readable", "setup", "encode_image", "to_uint8", "show_images", "show_predictions", "value_scale", "colour_bar",
+           "ColourBar", "SEQUENTIAL_CMAP", "DIVERGING_CMAP"]
 
 #: Colour map for images and non-negative maps.
 SEQUENTIAL_CMAP = "gray"
@@ -195,7 +201,9 @@ def encode_image(
     vmin, vmax : float, optional
         Value range mapped to black and white (or to the colour map's ends).
     cmap : str, optional
-        A matplotlib colour map name applied to a 2-D array.
+        A matplotlib colour map name applied to a 2-D array. In a PNG, its
+        NaN values become transparent (the page's background shows through:
+        the lines between the tiles of a grid of feature maps).
     scale : int
         Enlarge each pixel to a ``scale``×``scale`` block (nearest neighbour),
         so a 28×28 digit shows as crisp squares in any browser.
@@ -207,6 +215,9 @@ def encode_image(
     >>> png = encode_image(np.eye(3), scale=2)
     >>> png[:4]
     b'\\x89PNG'
+    >>> from PIL import Image
+    >>> Image.open(io.BytesIO(encode_image(np.array([[0.0, np.nan]]), cmap="gray"))).mode   # NaN: transparent
+    'RGBA'
     """
     from PIL import Image
 
@@ -228,13 +239,19 @@ def encode_image(
             f"array must have shape (height, width) or (height, width, 3), received shape {array.shape}."
         )
     # The enlarged pixels (RGB once a colour map applies), the repeat's intermediate, Pillow's copy and the file.
-    channels = 3 if array.ndim == 3 or cmap is not None else 1
+    channels = 4 if cmap is not None else 3 if array.ndim == 3 else 1
     check_memory(f"array of shape {array.shape} with scale={scale}",
                  array.shape[0] * array.shape[1] * channels * (3 * scale * scale + scale),
                  fix="Use a smaller scale: the browser can enlarge the picture (an ipywidgets.Image's width).")
     pixels = to_uint8(array, vmin, vmax)
+    missing = None
     if cmap is not None and pixels.ndim == 2:
+        if fmt == "png" and array.dtype.kind == "f" and np.isnan(array).any():
+            missing = np.isnan(array)
         pixels = np.take(_lut(cmap), pixels, axis=0)
+        if missing is not None:  # an alpha channel: opaque, transparent where the value is missing
+            pixels[missing] = 255  # and white there, for a viewer that drops the alpha channel
+            pixels = np.dstack([pixels, np.where(missing, 0, 255).astype(np.uint8)])
     if scale > 1:
         pixels = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()
@@ -279,16 +296,181 @@ def _check_figure(size, width_inches: float, height_inches: float, layout: str) 
                  fix="size is in inches: 2 to 4 suits a notebook.")
 
 
+#: Values of an array that :func:`_is_signed` looks at, at most (evenly spaced): enough for a median.
+_SIGN_SAMPLE = 1 << 16
+
+
 def _is_signed(image: np.ndarray) -> bool:
-    """Whether a 2-D image is signed data centred on zero (then it is shown with the diverging map).
+    """Whether an array is signed data centred on zero (then it is shown with the diverging map).
 
     It must hold negative values, and its median must lie near zero (within a quarter of
-    its largest absolute value): an edge detector's response, a kernel, a difference. A
-    photo that a sharpening filter pushed slightly below zero here and there is not.
+    its 99th percentile of absolute values, so that a few extreme values, as at a photo's
+    border under SAME padding, do not decide): an edge detector's response, a kernel, a
+    difference. A photo that a sharpening filter pushed below zero here and there is not.
     """
     if image.dtype.kind not in "iuf" or image.size == 0 or not np.nanmin(image) < 0:
         return False
-    return bool(abs(np.nanmedian(image)) <= 0.25 * np.nanmax(np.abs(image)))
+    values = image.ravel()[:: max(1, image.size // _SIGN_SAMPLE)]
+    values = values[np.isfinite(values)]
+    return bool(values.size and abs(np.median(values)) <= 0.25 * np.percentile(np.abs(values), 99, method="higher"))
+
+
+def _finite(array: np.ndarray) -> np.ndarray:
+    """``array``'s finite values (the array itself when they all are)."""
+    return array if np.isfinite(array).all() else array[np.isfinite(array)]
+
+
+def value_scale(*arrays, robust: bool = False) -> tuple[str, float, float]:
+    """The colour map and the limits that show ``arrays`` on one scale, by the course's convention.
+
+    One rule for every figure and widget: if any array is signed data centred
+    on zero (it has negative values and its median lies within a quarter of its
+    largest magnitude: a kernel, an edge map, a difference), the diverging
+    :data:`DIVERGING_CMAP` with limits symmetric about zero, ``±max|v|``, so that
+    white is 0; otherwise the grey :data:`SEQUENTIAL_CMAP` from the smallest to
+    the largest value.
+
+    Parameters
+    ----------
+    *arrays : array_like
+        One or more arrays of numbers, compared on one scale (NaN and infinite
+        values are left out).
+    robust : bool
+        Use the 99th percentile of the magnitudes (signed) or the 1st to 99th
+        percentiles (unsigned) instead of the extremes, so that a few extreme
+        values do not wash out the rest.
+
+    Returns
+    -------
+    (str, float, float)
+        The colour map's name, the value drawn at its low end and at its high end.
+
+    Examples
+    --------
+    >>> value_scale(np.array([[-2.0, 1.0], [0.5, 0.0]]))
+    ('RdBu_r', -2.0, 2.0)
+    >>> value_scale(np.array([0.0, 3.0]), np.array([1.0, 5.0]))       # one scale for both
+    ('gray', 0.0, 5.0)
+    """
+    if not arrays:
+        raise ValueError("value_scale needs at least one array; give the arrays to show on one scale.")
+    robust = check_bool("robust", robust)
+    values = []
+    for i, array in enumerate(arrays):
+        array = np.asarray(array)
+        if array.dtype.kind not in "biuf" or array.size == 0:
+            raise ValueError(f"arrays[{i}] must be a non-empty array of numbers, received an array of dtype "
+                             f"{array.dtype} and shape {array.shape}.")
+        values.append(_finite(array.astype(np.float32, copy=False)))
+    values = [v for v in values if v.size] or [np.zeros(1, np.float32)]
+    if any(_is_signed(v) for v in values):
+        if robust:
+            limit = float(np.percentile(np.abs(np.concatenate([v.ravel() for v in values])), 99))
+        else:
+            limit = 0.0
+        limit = limit or max(float(np.abs(v).max()) for v in values) or 1.0
+        return DIVERGING_CMAP, -limit, limit
+    return (SEQUENTIAL_CMAP, *_value_range(values, robust))
+
+
+def _value_range(values: list[np.ndarray], robust: bool) -> tuple[float, float]:
+    """The smallest and largest of finite ``values`` (their 1st and 99th percentiles when ``robust``)."""
+    values = [v for v in values if v.size] or [np.zeros(1, np.float32)]
+    if robust:
+        low, high = np.percentile(np.concatenate([v.ravel() for v in values]), [1, 99])
+        return float(low), float(high)
+    return min(float(v.min()) for v in values), max(float(v.max()) for v in values)
+
+
+class ColourBar(NamedTuple):
+    """A widget's colour bar: the gradient's PNG bytes (for an ``ipywidgets.Image``) and its labels' HTML."""
+
+    png: bytes
+    html: str
+
+
+def _tick(value: float, scale: float) -> str:
+    """A colour bar's label: :func:`readable` (no rounding noise), 3 significant digits."""
+    return readable(value, scale)
+
+def readable(value: float, scale: float) -> str:
+    """``value`` to three significant digits, and 0 where it is rounding noise next to ``scale``.
+
+    float32 sums of kernels that should sum to 0 come out as 3.45e-07; a
+    beginner reads that as a number that matters. Anything smaller than a
+    millionth of ``scale`` (the largest magnitude it was computed from) is 0.
+
+    Examples
+    --------
+    >>> readable(3.45e-07, 2.0), readable(-0.4321, 2.0), readable(1e-7, 1e-7)
+    ('0', '-0.432', '1e-07')
+    """
+    value, scale = check_finite_number("value", value), abs(check_finite_number("scale", scale))
+    if abs(value) <= 1e-6 * scale:
+        return "0"
+    return f"{value:.3g}"
+
+
+def colour_bar(low: float, high: float, cmap: str = DIVERGING_CMAP, *, length: int = 240, thickness: int = 10,
+               labels=None, caption: str = "") -> ColourBar:
+    """A colour bar for a widget: a horizontal gradient from ``low`` (left) to ``high`` (right), and its labels.
+
+    Show ``png`` in an ``ipywidgets.Image`` at ``length`` pixels wide (its
+    natural size) and ``html`` in an ``ipywidgets.HTML`` under it: three labels
+    (the low end, the middle, the high end), in JupyterLab's theme colours, and
+    an optional caption such as "one scale for every channel".
+
+    Parameters
+    ----------
+    low, high : float
+        The values at the two ends (those the picture it explains was encoded with).
+    cmap : str
+        The colour map of that picture.
+    length, thickness : int
+        Size of the gradient in pixels.
+    labels : sequence of three str, optional
+        Texts for the ends and the middle, instead of the values (e.g. "own
+        minimum", "", "own maximum"); by default the values, to three
+        significant digits and with 0 where a value is rounding noise.
+    caption : str
+        A line under the labels (plain text).
+
+    Returns
+    -------
+    ColourBar
+        ``(png, html)``.
+
+    Examples
+    --------
+    >>> bar = colour_bar(-0.8, 0.8, caption="one scale for every channel")
+    >>> bar.png[:4], [label in bar.html for label in (">-0.8<", ">0<", ">0.8<", "one scale")]
+    (b'\\x89PNG', [True, True, True, True])
+    """
+    low = check_finite_number("low", low)
+    high = check_finite_number("high", high)
+    if high < low:
+        raise ValueError(f"high must be at least low, received low={low!r} and high={high!r}; swap them.")
+    length = check_positive_int("length", length)
+    thickness = check_positive_int("thickness", thickness)
+    if labels is None:
+        scale = max(abs(low), abs(high))
+        labels = [_tick(low, scale), _tick((low + high) / 2, scale), _tick(high, scale)]
+    elif isinstance(labels, str) or len(labels) != 3:
+        raise ValueError(f"labels must be three texts (low end, middle, high end), received labels={labels!r}.")
+    check_memory(f"length={length} and thickness={thickness}", 12 * length * thickness,
+                 fix="length and thickness are in pixels: about 240 by 10 suits a widget.")
+    gradient = np.repeat(np.linspace(low, high, length, dtype=np.float64)[None], thickness, axis=0)
+    png = encode_image(gradient, "png", vmin=low, vmax=high if high > low else low + 1.0, cmap=cmap)
+    muted = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
+    # Spaces between the labels: ignored by the grid, they keep the labels apart where no grid is drawn.
+    cells = " ".join(f'<span style="text-align:{align}">{html.escape(str(text))}</span>'
+                     for text, align in zip(labels, ("left", "center", "right")))
+    text = (f'<div class="cnnlab-caption" style="width:{length}px; max-width:100%; display:grid; '
+            f'grid-template-columns:1fr auto 1fr; line-height:1.3; {muted}">{cells}</div>')
+    if caption:
+        text += (f'<div class="cnnlab-caption" style="width:{length}px; max-width:100%; line-height:1.3; {muted}">'
+                 f"{html.escape(caption)}</div>")
+    return ColourBar(png, text)
 
 
 def _default_title(index: int, image) -> str:
@@ -296,10 +478,21 @@ def _default_title(index: int, image) -> str:
     return f"image {index + 1} ({'×'.join(str(d) for d in np.shape(image))})"
 
 
+def _image_scale(images: list[np.ndarray], cmap: str | None, vmin, vmax, robust: bool) -> tuple:
+    """``(cmap, low, high)`` for 2-D ``images`` drawn on one scale: :func:`value_scale`'s, or ``cmap`` from the
+    smallest to the largest value (percentiles when ``robust``); ``vmin`` and ``vmax`` replace the limits given."""
+    if cmap is None:
+        name, low, high = value_scale(*images, robust=robust)
+    else:
+        name, (low, high) = cmap, _value_range([_finite(image.astype(np.float32, copy=False)) for image in images],
+                                               robust)
+    return name, float(low) if vmin is None else vmin, float(high) if vmax is None else vmax
+
+
 def show_images(images, titles=None, *, cols: int | None = None, cmap: str | None = None,
                 vmin: float | None = None, vmax: float | None = None, robust: bool = False, size: float = 3.0,
-                suptitle: str | None = None):
-    """Show images side by side without axes, each with its title.
+                suptitle: str | None = None, share_scale: bool = False, colorbar: bool | None = None):
+    """Show images side by side without axes, each with its title, and a colour bar for every 2-D image.
 
     Parameters
     ----------
@@ -311,13 +504,15 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
     cols : int, optional
         Images per row (default: all in one row, at most 6).
     cmap : str, optional
-        Colour map for 2-D images. By default :data:`SEQUENTIAL_CMAP` (grey),
-        or, for signed data centred on zero (negative values and a median near
-        zero: a kernel, an edge map, a difference), :data:`DIVERGING_CMAP` with
-        limits symmetric about zero (blue negative, white zero, red positive).
+        Colour map for 2-D images. By default :func:`value_scale` chooses:
+        :data:`SEQUENTIAL_CMAP` (grey), or, for signed data centred on zero
+        (negative values and a median near zero: a kernel, an edge map, a
+        difference), :data:`DIVERGING_CMAP` with limits symmetric about zero
+        (blue negative, white zero, red positive).
     vmin, vmax : float, optional
         Value range for 2-D images (default: each image's own, symmetric about
-        zero for a signed image shown with the default colour map).
+        zero for a signed image shown with the default colour map). Giving
+        both puts every panel on that one scale.
     robust : bool
         Scale each 2-D image from its 1st to its 99th percentile (a signed one:
         to ± the 99th percentile of its absolute values) instead of its
@@ -327,6 +522,13 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
         Width of one image in inches.
     suptitle : str, optional
         Title of the whole figure.
+    share_scale : bool
+        Draw every 2-D image on one scale, the one :func:`value_scale` gives
+        for all of them together, with one colour bar labelled "one scale for
+        all panels": for panels that are compared (before and after a layer,
+        the channels of one map), so that brighter means larger.
+    colorbar : bool, optional
+        Draw the colour bars (default: yes, when there is a 2-D image).
 
     Returns
     -------
@@ -334,13 +536,16 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
 
     Examples
     --------
-    >>> fig = show_images([np.eye(3), np.ones((3, 3))], ["identity", "ones"])
+    >>> fig = show_images([np.eye(3), np.ones((3, 3))], ["identity", "ones"], colorbar=False)
     >>> [ax.get_title() for ax in fig.axes]
     ['identity', 'ones']
     >>> fig = show_images([np.array([[-2.0, 1.0]])])             # signed: diverging, centred on zero
     >>> image = fig.axes[0].images[0]
-    >>> image.get_cmap().name, image.get_clim(), fig.axes[0].get_title()
-    ('RdBu_r', (-2.0, 2.0), 'image 1 (1×2)')
+    >>> image.get_cmap().name, image.get_clim(), fig.axes[0].get_title(), fig.axes[1].get_ylabel()
+    ('RdBu_r', (-2.0, 2.0), 'image 1 (1×2)', 'value')
+    >>> fig = show_images([np.full((2, 2), 1.0), np.full((2, 2), 4.0)], ["before", "after"], share_scale=True)
+    >>> [ax.images[0].get_clim() for ax in fig.axes[:2]], fig.axes[2].get_xlabel()   # one bar, under the panels
+    ([(1.0, 4.0), (1.0, 4.0)], 'value (one scale for all panels)')
     """
     import matplotlib.pyplot as plt
 
@@ -353,37 +558,42 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
     size = check_positive_number("size", size, hint="size is the width of one image in inches, for example 3.")
     vmin = None if vmin is None else check_finite_number("vmin", vmin)
     vmax = None if vmax is None else check_finite_number("vmax", vmax)
+    share_scale = check_bool("share_scale", share_scale)
+    flat = [image for image in images if image.ndim == 2]
+    colorbar = bool(flat) if colorbar is None else check_bool("colorbar", colorbar) and bool(flat)
+    shared = _image_scale(flat, cmap, vmin, vmax, robust) if flat and (
+        share_scale or (vmin is not None and vmax is not None)) else None
     rows = -(-len(images) // cols)
     first = np.asarray(images[0])
     aspect = first.shape[0] / max(first.shape[1], 1)
-    _check_figure(size, size * cols, size * aspect * rows + 0.4, f"{cols} columns and {rows} rows")
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * aspect * rows + (0.4 if suptitle else 0)),
-                             squeeze=False)
+    # Room for the colour bars: one beside each 2-D panel, or one for the whole figure.
+    one_bar = colorbar and shared is not None and len(flat) > 1
+    width = size * cols + (0.6 * min(cols, len(flat)) if colorbar and not one_bar else 0.0)
+    height = size * aspect * rows + (0.4 if suptitle else 0) + (0.35 * rows + 0.9 if one_bar else 0.0)
+    _check_figure(size, width, height + 0.4, f"{cols} columns and {rows} rows")
+    fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False, layout="constrained")
+    drawn = []
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= len(images):
             continue
-        image = np.asarray(images[i])
-        if image.ndim == 2 and cmap is None and _is_signed(image):
-            if robust:
-                limit = float(np.nanpercentile(np.abs(image), 99)) or float(np.nanmax(np.abs(image)))
-                low, high = -limit, limit
-            elif vmin is None and vmax is None:
-                limit = float(np.nanmax(np.abs(image)))
-                low, high = -limit, limit
-            else:
-                low, high = vmin, vmax
-            ax.imshow(image, cmap=DIVERGING_CMAP, vmin=low, vmax=high)
-        elif image.ndim == 2:
-            low, high = (np.percentile(image, [1, 99]) if robust else (vmin, vmax))
-            ax.imshow(image, cmap=cmap or SEQUENTIAL_CMAP, vmin=low, vmax=high)
+        image = images[i]
+        if image.ndim == 2:
+            name, low, high = shared or _image_scale([image], cmap, vmin, vmax, robust)
+            drawn.append((ax, ax.imshow(image, cmap=name, vmin=low, vmax=high)))
         else:
             ax.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
         if titles is not None:
             ax.set_title(**_title(titles[i], size))
+    if colorbar:
+        if shared and len(drawn) > 1:  # one bar under all the panels, its label along it
+            fig.colorbar(drawn[0][1], ax=axes.ravel().tolist(), location="bottom", shrink=min(0.6, 2.4 / cols + 0.2),
+                         aspect=30, pad=0.02, label="value (one scale for all panels)")
+        else:
+            for ax, mappable in drawn:
+                fig.colorbar(mappable, ax=ax, fraction=0.046, pad=0.03, label="value")
     if suptitle:
         fig.suptitle(**_title(suptitle, size * cols, "t"))
-    fig.tight_layout()
     return fig
 
 

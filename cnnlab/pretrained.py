@@ -57,7 +57,7 @@ from . import _quiet, _store, config
 from ._download import ChecksumError
 from ._store import DataUnavailableError, keras_cache_dir
 from ._validation import check_channels_last, check_memory, check_positive_int
-from .evaluation import binary_probabilities
+from .evaluation import binary_probabilities, check_pixel_values
 
 __all__ = [
     "load_classifier",
@@ -280,7 +280,9 @@ def as_pixels(image, name: str = "image") -> np.ndarray:
     ValueError
         If float values leave [0, 1] (pixel values 0-255 stored as floats are
         ambiguous: divide by 255 or convert to ``uint8``), or integers leave
-        [0, 255].
+        [0, 255]; or if every value lies within 1/255 of black without being
+        black (floats divided by 255 twice, or a [0, 1] image cast to uint8),
+        which the network would see as a black square.
 
     Examples
     --------
@@ -302,6 +304,8 @@ def as_pixels(image, name: str = "image") -> np.ndarray:
             raise ValueError(
                 f"{name} holds integers from {low} to {high}; integer images must be pixel values 0-255."
             )
+        check_pixel_values(name, array, (0, 255), batch=False,
+                           fix="A [0, 1] image cast to uint8 holds only 0s and 1s: pass the floats instead.")
         return array.astype(np.float32)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values; give finite pixel values.")
@@ -310,6 +314,7 @@ def as_pixels(image, name: str = "image") -> np.ndarray:
             f"{name} holds floats from {float(low):g} to {float(high):g}, but float images must be in [0, 1] "
             "(as cnnlab.datasets.load_image returns them); divide 0-255 values by 255, or pass uint8."
         )
+    check_pixel_values(name, array, batch=False)  # divided by 255 twice: the network would see a black square
     return (array.astype(np.float32) * np.float32(255.0)).astype(np.float32)
 
 

@@ -45,7 +45,7 @@ from ._validation import (  # noqa: E402
     check_positive_number,
 )
 from .datasets import _prefetched_without_autotuner  # noqa: E402
-from .widgets._base import WidgetBase  # noqa: E402
+from .widgets._base import WidgetBase, column, picture_layout, row  # noqa: E402
 
 __all__ = ["fit", "build_in_scope", "digits_augmentation", "fashion_augmentation", "RandomAffine", "OneCycle", "prepare_digits", "train_reference",
            "ensemble_predict", "TrainingMonitor", "OOM_REMEDIES"]
@@ -881,6 +881,10 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
+#: The monitor's chart: inches and dots per inch (640×240 pixels, shown at that size).
+_CHART_SIZE, _CHART_DPI = (6.4, 2.4), 100
+
+
 class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
     """Live loss and accuracy curves, progress, and a Stop button; pass it in ``callbacks``.
 
@@ -962,18 +966,23 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.interruption: str | None = None
         self._stop_requested = False
         self._figure = None
-        self.chart = w.Image(format="png", layout=w.Layout(width="640px"))
+        # At its natural size (the figure is drawn 640 pixels wide), narrower in a narrow column, never stretched.
+        self.chart = w.Image(format="png", layout=picture_layout(f"{_CHART_SIZE[0] * _CHART_DPI:.0f}px"))
         self.readout = w.HTML(value="waiting for training to start")
+        self.readout.add_class("cnnlab-readout")
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="danger",
                                     tooltip="End training after the current batch")
         self.stop_button.on_click(self._on_stop)
         # Where a click cannot reach the running cell, say so next to the button.
         self.stop_note = w.HTML(value="", layout=w.Layout(display="none"))
+        self.stop_note.add_class("cnnlab-note")
         self._note_stop_button(not _in_notebook() or (self.poll_ui and _stop_button_works()))
-        self.root = w.VBox([w.HBox([self.stop_button, w.VBox([self.readout, self.stop_note])]),
+        self.root = column([row([self.stop_button, column([self.readout, self.stop_note])]),
                             self.chart, self.error_box])
         if self.text:
             self.chart.layout.display = "none"
+        else:  # the empty axes until the first batch: never an empty picture (a broken-image icon)
+            self.chart.value = self._draw()
 
     def _note_stop_button(self, works: bool) -> None:
         self.stop_note.value = "" if works else f"<i>{html.escape(_STOP_BUTTON_CANNOT_WORK)}</i>"
@@ -1127,8 +1136,8 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             from matplotlib.figure import Figure
 
             # A fixed layout: "constrained" layout would re-measure every text on each redraw.
-            self._figure = Figure(figsize=(6.4, 2.4), dpi=80)
-            self._figure.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88, wspace=0.3)
+            self._figure = Figure(figsize=_CHART_SIZE, dpi=_CHART_DPI)
+            self._figure.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88, wspace=0.35)
             FigureCanvasAgg(self._figure)
             self._lines = {}
             for ax, name in zip(self._figure.subplots(1, 2), ("loss", "accuracy")):
@@ -1149,8 +1158,13 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
             else:
                 line.set_data(batch["step"], batch[name])
         for ax in self._figure.axes:
-            ax.relim()
-            ax.autoscale_view()
+            if batch["step"]:
+                ax.set_autoscale_on(True)
+                ax.relim()
+                ax.autoscale_view()
+            else:  # no batch yet: plain limits, not matplotlib's ±0.05 around nothing
+                ax.set_xlim(0, 1)
+                ax.set_ylim(0, 1)
         canvas = self._figure.canvas
         canvas.draw()
         buffer = io.BytesIO()

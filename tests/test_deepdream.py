@@ -132,6 +132,7 @@ def test_same_seed_same_dream(net):
     (dict(steps=0), "steps must be a positive integer, received steps=0"),
     (dict(octave_scale=1.0), "octave_scale must be greater than 1, received octave_scale=1.0"),
     (dict(image=np.zeros((8, 8, 4))), "image must have shape (height, width, 3)"),
+    (dict(image=np.full((32, 32, 3), 0.5) / 255), "image holds values from 0.00196 to 0.00196"),  # / 255 twice
 ])
 def test_bad_arguments_are_named_with_the_value_received(net, kwargs, message):
     arguments = dict(image=_image(), layers="low") | kwargs

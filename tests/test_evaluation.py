@@ -174,3 +174,64 @@ def test_misclassified_with_a_keras_model():
     found = ev.misclassified(model, x, y)
     assert found.indices.tolist() == [1, 4]
     np.testing.assert_allclose(found.probability, probabilities[[1, 4]].max(axis=1), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- pixel values (issue 18)
+
+
+def test_check_pixel_values_accepts_images_in_range_and_all_black_ones():
+    rng = np.random.default_rng(0)
+    images = rng.random((3, 5, 5, 3))
+    assert ev.check_pixel_values("x", images) is not None
+    ev.check_pixel_values("x", np.zeros((2, 4, 4)))                  # all black: allowed
+    ev.check_pixel_values("x", images * 1.005)                       # within 1 % of the range (resampling)
+    ev.check_pixel_values("x", (images * 255).astype(np.uint8), (0, 255))
+    ev.check_pixel_values("x", np.full((2, 2), 2 / 255), batch=False)  # a dark image, above 1/255
+
+
+@pytest.mark.parametrize("images, value_range, message", [
+    (np.full((2, 3, 3), 0.8) / 255, (0, 1), r"^x\[0\] holds values from 0\.00314 to 0\.00314: .*divided by 255 twice"),
+    (np.full((2, 3, 3), 200, np.uint8), (0, 1), r"^x holds values from 200 to 200: values above 1: .*0-255"),
+    (np.full((2, 3, 3), -0.5), (0, 1), r"^x holds values from -0\.5 to -0\.5: values below 0: .*scaled"),
+    (np.full((2, 3, 3), 1, np.uint8), (0, 255), r"^x\[0\] holds values from 1 to 1: every value .*within 1/255 of the "
+                                                  r"range \(1\) above 0 .*scaled twice"),
+    (np.full((2, 3, 3), -0.999), (-1, 1), r"^x\[0\] holds .*within 1/255 of the range \(0\.00784\) above -1"),
+], ids=["divided twice", "0-255 for [0, 1]", "[-1, 1] for [0, 1]", "[0, 1] cast to uint8 for 0-255",
+        "preprocess_input on [0, 1] values"])
+def test_check_pixel_values_refuses_what_a_model_would_misread(images, value_range, message):
+    with pytest.raises(ValueError, match=message):
+        ev.check_pixel_values("x", images, value_range)
+
+
+def test_check_pixel_values_looks_at_each_image_of_a_batch():
+    images = np.random.default_rng(1).random((4, 3, 3))
+    images[2] /= 255  # one image divided twice, among good ones: the batch's range alone looks fine
+    with pytest.raises(ValueError, match=r"^x\[2\] holds"):
+        ev.check_pixel_values("x", images)
+    ev.check_pixel_values("x", images, batch=False)  # as one image its values span the range
+
+
+@pytest.mark.parametrize("value_range", [(1, 0), (0, float("nan")), "0-1", (0,)])
+def test_check_pixel_values_refuses_a_bad_value_range(value_range):
+    with pytest.raises(ValueError, match=r"^value_range must be \(low, high\)"):
+        ev.check_pixel_values("x", np.zeros((1, 2, 2)), value_range)
+
+
+def test_check_pixel_values_refuses_nan_and_text():
+    with pytest.raises(ValueError, match=r"x contains 1 NaN"):
+        ev.check_pixel_values("x", np.array([[[0.5, np.nan]]]))
+    with pytest.raises(ValueError, match=r"x must hold pixel values \(numbers\)"):
+        ev.check_pixel_values("x", np.array([["a"]]))
+
+
+def test_misclassified_refuses_digits_the_model_would_misread_unless_told_their_range():
+    """0-255 digits given to a model trained on [0, 1] (or digits divided twice) would look like a bad model."""
+    digits = (np.random.default_rng(2).random((5, 4, 4)) * 255).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"^x holds values from \d+ to \d+: values above 1.*value_range=\(low, high\)"):
+        ev.misclassified(lambda x: PROBABILITIES, digits, LABELS)
+    with pytest.raises(ValueError, match=r"^x\[0\] holds .*divided by 255 twice"):
+        ev.misclassified_gallery(lambda x: PROBABILITIES, digits / 255 / 255, LABELS)
+    assert ev.misclassified(lambda x: PROBABILITIES, digits, LABELS, value_range=(0, 255)).indices.size == 2
+    assert ev.misclassified(lambda x: PROBABILITIES, digits, LABELS, value_range=None).indices.size == 2
+    features = np.random.default_rng(3).normal(size=(5, 4)) * 10  # not images: not checked
+    assert ev.misclassified(lambda x: PROBABILITIES, features, LABELS).indices.size == 2

@@ -3,9 +3,11 @@
 import html
 import json
 import math
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,6 +148,8 @@ def test_a_mistake_in_the_unit_typed_beats_the_other_reading():
     q = NumericAnswer("?", 565_613_600, units="bytes", mistakes=[(529_613_600, "You forgot the input images.")])
     assert answer(q, "529.6 MB") == "wrong"                # as MiB it would be within 2% of the answer
     assert "You forgot the input images." in text(q)
+    assert answer(q, "537.7 MB") == "right"                # 1.5% from the mistake, but 0.3% from the answer as MiB
+    assert "your MB is read as MiB" in text(q) and "You forgot" not in text(q)
 
 
 def test_unreadable_or_empty_input_asks_again_without_counting(ram):
@@ -208,15 +212,15 @@ def test_single_choice_starts_with_nothing_chosen_and_explains_the_choice():
     assert q.radio.value is None and q.selected == () and not q.checkboxes
     q.check_button.click()
     assert q.state == "unanswered" and "Choose an answer first" in text(q) and q.attempts == 0
-    q.radio.value = 1
+    q.radio.value = q.index("no")
     q.check_button.click()
     assert q.state == "wrong" and "No: see above." in text(q) and "Hint 1 of 1: Think." in text(q)
-    q.radio.value = 0
+    q.radio.value = q.index("yes")
     assert q.check() == "right" and "Indeed." in text(q) and "No: see above." not in text(q)
 
 
 def test_multiple_choice_is_right_only_for_exactly_the_correct_set():
-    q = MultipleChoice("Tick", OPTIONS, multiple=True, hints=["First.", "Second."])
+    q = MultipleChoice("Tick", OPTIONS, multiple=True, hints=["First.", "Second."], shuffle=False)
     assert q.radio is None and len(q.checkboxes) == 4
     q.checkboxes[0].value = True                          # a right subset
     assert q.check() == "wrong"
@@ -243,19 +247,64 @@ def test_multiple_choice_is_right_only_for_exactly_the_correct_set():
                                         r".correct=1"),
     ([Option("a", True), Option("a")], {}, r"options must have different texts"),
     ([Option("a", True), Option("b")], dict(multiple="yes"), r"multiple must be True or False"),
+    ([Option("a", True), Option("b")], dict(shuffle=1), r"shuffle must be True or False, received shuffle=1"),
 ])
 def test_multiple_choice_argument_errors_name_the_argument(options, kwargs, message):
     with pytest.raises(ValueError, match=message):
         MultipleChoice("?", options, **kwargs)
 
 
-def test_options_may_be_plain_tuples_and_select_checks_its_indices():
+def test_options_may_be_plain_tuples_and_select_checks_its_choices():
     q = MultipleChoice("?", [("a", True, "yes"), ("b", False)])
-    assert q.options[1] == Option("b", False, "")
-    with pytest.raises(ValueError, match=r"indices must be option numbers from 0 to 1, received 2"):
+    assert q.options[q.index("b")] == Option("b", False, "")
+    with pytest.raises(ValueError, match=r"choices must be option texts or numbers from 0 to 1, received 2"):
         q.select(2)
     with pytest.raises(ValueError, match=r"single-choice question takes one option"):
         q.select(0, 1)
+    with pytest.raises(ValueError, match=r"text='c' is neither an option nor the start of one; the options are"):
+        q.select("c")
+
+
+LETTERS = [Option(f"option {c}", c in "BD", f"why {c}") for c in "ABCDEF"]
+
+
+def test_options_are_shuffled_reproducibly_and_keep_their_explanations():
+    q = MultipleChoice("Which letters?", LETTERS, multiple=True)
+    assert q.options != tuple(LETTERS) and sorted(q.options, key=lambda o: o.text) == LETTERS
+    assert [box.description for box in q.checkboxes] == [option.text for option in q.options]
+    assert q.correct == {q.index("option B"), q.index("option D")}
+    assert q.options == MultipleChoice("Which letters?", LETTERS[::-1], multiple=True).options  # not the given order
+    assert q.options != MultipleChoice("Which letters, then?", LETTERS, multiple=True).options  # the question's text
+    q.select("option A", "option B")
+    assert q.check() == "wrong" and "✗ “option A”: why A" in text(q) and "why B" not in text(q)
+    q.select("option D", "option B")
+    assert q.check() == "right" and "✓ “option B”: why B" in text(q) and "✓ “option D”: why D" in text(q)
+    assert MultipleChoice("Which letters?", LETTERS, multiple=True, shuffle=False).options == tuple(LETTERS)
+
+
+def test_the_shuffled_order_is_the_same_in_every_process():
+    """The order comes from SHA-256, not from Python's hash(), which changes with PYTHONHASHSEED."""
+    code = ("from cnnlab.exercises import MultipleChoice, Option\n"
+            "print([o.text for o in MultipleChoice('Which letters?', [Option(f'option {c}', c in 'BD') "
+            "for c in 'ABCDEF'], multiple=True).options])")
+    here = str([option.text for option in MultipleChoice("Which letters?", LETTERS, multiple=True).options])
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert out.stdout.strip() == here
+
+
+def test_options_are_found_by_their_text_or_its_start():
+    q = MultipleChoice("Where?", [Option("In the lower layers", True), Option("In the upper layers"),
+                                  Option("In"), Option("Nowhere")])
+    assert q.options[q.index("Nowhere")].text == "Nowhere" and q.options[q.index("In")].text == "In"  # exact first
+    assert q.options[q.index("In the low")].correct
+    with pytest.raises(ValueError, match=r"text='In the' starts 2 options \('In the "):
+        q.index("In the")
+    with pytest.raises(ValueError, match=r"text must be a non-empty string, received text=''"):
+        q.index("")
+    q.select("In the lower")
+    assert q.check() == "right"
 
 
 # --------------------------------------------------------------------------- FreeText
@@ -376,9 +425,15 @@ def test_exercise2_answers_are_memorys_and_the_books():
     answers = exercise2_answers()
     assert (answers["parameters"], answers["ram_inference"], answers["ram_training"]) == (
         PARAMS, INFERENCE, TRAINING)
-    assert PARAMS == 903_400
-    assert INFERENCE / 2**20 == pytest.approx(12.0, abs=0.05)        # the book's "12 MB" (in MiB)
-    assert TRAINING / 1e6 == pytest.approx(564.6, rel=0.01)          # the book's "564.6 MB"
+    assert PARAMS == 903_400                                             # the book's 903,400, in every edition
+    # The 1st edition's Appendix A counts in binary megabytes. Early printings add 6 + 9 million bytes of feature
+    # maps for a prediction instead of 6 + 3: 17.8 MB. For training it rounds each layer's maps per image to
+    # 5.7, 2.9 and 1.4 MB before multiplying by 50, then adds the images (34.3 MB) and the parameters (3.4 MB).
+    assert (4 * (2 * L1 + L2) + 4 * PARAMS) / 2**20 == pytest.approx(17.8, abs=0.05)
+    first_edition = (50 * sum(round(4 * values / 2**20, 1) for values in (L1, L2, L3))
+                     + round(50 * 4 * INPUT / 2**20, 1) + round(4 * PARAMS / 2**20, 1))
+    assert first_edition == pytest.approx(537.7) and TRAINING / 2**20 == pytest.approx(537.7, rel=0.005)
+    assert TRAINING / 1e6 == pytest.approx(564.6, rel=0.01)          # later editions' 564.6 MB (decimal)
     assert "float32" in answers["assumptions"].lower() or "32-bit" in answers["assumptions"]
     assert "gradients" in answers["assumptions"]
     ex2 = exercise(2)
@@ -387,7 +442,8 @@ def test_exercise2_answers_are_memorys_and_the_books():
 
 
 @pytest.mark.parametrize("index, typed", [(0, "903,400"), (0, "903400"), (1, "12.6 MB"), (1, "12 MiB"), (1, "12 MB"),
-                                          (2, "564.6 MB"), (2, "0.56 GB"), (2, "539.4 MiB")])
+                                          (2, "564.6 MB"), (2, "0.56 GB"), (2, "539.4 MiB"),
+                                          (2, "537.7 MB")])   # the 1st edition's answer, in MiB
 def test_exercise2_accepts_the_books_answers(index, typed):
     assert answer(exercise(2)[index], typed) == "right"
 
@@ -398,6 +454,8 @@ def test_exercise2_accepts_the_books_answers(index, typed):
     (1, "9 MB", "the parameters must be in RAM too"),
     (1, f"{4 * (INPUT + L1 + L2 + L3) + 4 * PARAMS}", "You added up every tensor"),
     (1, "9.6 MB", "two consecutive tensors are in RAM together"),
+    (1, "17.8 MB", "early printings of the book's 1st edition"),        # its MB are MiB: 18,664,652 bytes
+    (1, "18,613,600", "adds 6 + 9 million bytes"),
     (2, f"{(TRAINING - 50 * 4 * INPUT) / 1e6:.1f} MB", "You forgot the input images"),
     (2, "14.85 MB", "That is for one image"),
     (2, f"{50 * 4 * (L1 + L2) + 4 * PARAMS}", "backpropagation needs all of them"),
@@ -481,6 +539,75 @@ def test_exercise6_has_three_multiple_choices_with_distractors_from_other_archit
     assert ex.state == "right" and ex.progress.value == "✓ 3 of 3 questions right"
 
 
+# --------------------------------------------------------------------------- the course's quizzes
+
+
+def course_choices() -> list[tuple[str, MultipleChoice]]:
+    """Every multiple-choice question of the course's exercises, found through the exercise registry."""
+    found = []
+    for n in sorted(exercises._EXERCISES):
+        questions = exercise(n).questions
+        for i, question in enumerate(questions):
+            if isinstance(question, MultipleChoice):
+                found.append((f"exercise {n}" + (f"({'abcdefgh'[i]})" if len(questions) > 1 else ""), question))
+    return found
+
+
+COURSE_CHOICES = course_choices()
+
+
+def test_the_course_has_multiple_choice_questions_to_check():
+    assert [label for label, _ in COURSE_CHOICES] == ["exercise 4", "exercise 5", "exercise 6(a)", "exercise 6(b)",
+                                                      "exercise 6(c)"]
+
+
+def test_the_right_options_are_not_given_away_by_their_place():
+    """Issue 18: the correct option came first in every question."""
+    assert not all(0 in q.correct for _, q in COURSE_CHOICES), "the first option is right in every question"
+    n = {label: len(q.options) for label, q in COURSE_CHOICES}
+    ends = [label for label, q in COURSE_CHOICES
+            if q.correct in (frozenset(range(len(q.correct))), frozenset(range(n[label] - len(q.correct), n[label])))]
+    assert len(ends) <= 1, f"the right options fill the first or the last places in {ends}"
+
+
+def _lengths(question) -> tuple[list[int], list[int]]:
+    right = [len(option.text) for option in question.options if option.correct]
+    wrong = [len(option.text) for option in question.options if not option.correct]
+    return right, wrong
+
+
+@pytest.mark.parametrize("label, question", COURSE_CHOICES, ids=[label for label, _ in COURSE_CHOICES])
+def test_the_right_options_are_not_given_away_by_their_length(label, question):
+    """Issue 18: the correct option was the longest, by far (232 characters against at most 79 in exercise 5).
+
+    A right option may be at most 20 % longer than the longest wrong one, and the right options may be on
+    average at most 30 % longer than the wrong ones.
+    """
+    right, wrong = _lengths(question)
+    assert max(right) <= 1.2 * max(wrong), f"{label}: a right option of {max(right)} characters, wrong ones {wrong}"
+    assert np.mean(right) <= 1.3 * np.mean(wrong), f"{label}: right options {right}, wrong ones {wrong}"
+
+
+def test_the_longest_option_is_right_in_at_most_half_of_the_questions():
+    longest_right = [label for label, q in COURSE_CHOICES
+                     if max(_lengths(q)[0]) > max(_lengths(q)[1])]
+    assert len(longest_right) <= len(COURSE_CHOICES) // 2, f"the longest option is a right one in {longest_right}"
+
+
+def test_every_course_option_shows_its_own_explanation():
+    """After shuffling, each option still carries its explanation: choosing it alone shows that explanation."""
+    for label, question in COURSE_CHOICES:
+        for i, option in enumerate(question.options):
+            if question.multiple and option.correct:
+                continue                              # a right subset is graded without explanations
+            question.select(i)
+            question.check()
+            assert f"“{option.text}”: {option.explanation}" in text(question), (label, option.text)
+        question.select(*sorted(question.correct))
+        assert question.check() == "right", label
+        assert all(question.options[i].explanation in text(question) for i in question.correct), label
+
+
 def test_exercise_numbers_outside_1_to_6_are_refused():
     with pytest.raises(ValueError, match=r"n must be an exercise number from 1 to 6, received n=7: exercises 7 to "
                                          r"10 are coding exercises, done in notebooks 07 to 10"):
@@ -522,10 +649,53 @@ def test_widgets_display_with_their_css_classes_and_button_labels():
     assert q.root.layout.border                           # a bordered box
 
 
+def _html_values(widget) -> list[str]:
+    """Every HTML text inside a widget's box, and the border of each box."""
+    found, stack = [], [widget.root]
+    while stack:
+        node = stack.pop()
+        stack.extend(getattr(node, "children", ()))
+        if isinstance(getattr(node, "value", None), str) and type(node).__name__ == "HTML":
+            found.append(node.value)
+        found.append(getattr(node.layout, "border", None) or "")
+    return found
+
+
+def test_exercise_colours_come_from_the_theme():
+    """Widget text reads in JupyterLab's dark theme too: colours are its variables, with light-theme fallbacks."""
+    shown = []
+    for n in sorted(exercises._EXERCISES):
+        ex = exercise(n)
+        for q in ex.questions:
+            q.hint()
+            if isinstance(q, MultipleChoice):
+                q.select(next(i for i in range(len(q.options)) if i not in q.correct))
+            else:
+                q.text.value = "1"
+            q.check()
+            q.hint()
+            if isinstance(q, FreeText):
+                q.toggle_model_answer()
+        shown += _html_values(ex)
+    shown += [check_accuracy(None, None, reference=0.99, exercise=7)._repr_html_(),
+              CheckResult(0.5, 0.9, "Short.", False)._repr_html_(), CheckResult(0.95, 0.9, "Well done.", True)._repr_html_()]
+    assert any("Hint 1 of" in value for value in shown) and any("Model answer" in value for value in shown)
+    for value in shown:
+        assert not re.search(r"(?<![-\w])(?:color|background|border)\s*:\s*(?:1px solid\s*)?#", value), value[:200]
+        assert not re.search(r"\b1px solid #", value), value[:200]
+
+
+def test_a_chosen_option_is_shaded_and_its_button_comes_first():
+    """ipywidgets writes a radio button after its text, and a chosen one differs from the others by a dot only."""
+    style = "".join(_html_values(exercise(5)))
+    assert re.search(r"label:has\(input:checked\)[^{]*\{[^}]*background: var\(--jp-layout-color2", style)
+    assert re.search(r"input \{[^}]*order: -1", style)
+
+
 def test_questions_escape_their_text():
     q = MultipleChoice("Is 1 < 2?", [Option("<script>", True, "a & b"), Option("no")])
     assert "1 &lt; 2" in q.root.children[0].value and "<script>" not in q.root.children[0].value
-    q.select(0)
+    q.select("<script>")
     q.check()
     assert "&lt;script&gt;" in q.feedback.value and "a &amp; b" in q.feedback.value
 
@@ -614,6 +784,21 @@ def test_check_accuracy_without_a_model_says_what_to_do():
 def test_check_accuracy_argument_errors_name_the_argument(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         check_accuracy(*args, **kwargs)
+
+
+def _printed(notebook: str) -> str:
+    """Everything the committed (normal-mode) outputs of a course notebook print."""
+    cells = json.loads((Path(__file__).parents[1] / "notebooks" / notebook).read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(output.get("text", "")) for cell in cells for output in cell.get("outputs", ()))
+
+
+def test_the_reference_accuracies_are_what_the_reference_runs_print():
+    """REFERENCE_ACCURACY, which every learner's model is compared with, is the notebooks' own reference runs."""
+    mistakes, total = re.search(r"reference test accuracy: [\d.]+% \((\d+) mistakes in ([\d,]+)\)",
+                                _printed("07_mnist_cnn.ipynb")).groups()
+    assert exercises.REFERENCE_ACCURACY[7] == pytest.approx(1 - int(mistakes) / int(total.replace(",", "")))
+    tuned = re.search(r"fine-tuned: ([\d.]+)% test accuracy", _printed("09_transfer_learning_flowers.ipynb"))[1]
+    assert abs(exercises.REFERENCE_ACCURACY[9] * 100 - float(tuned)) <= 0.05
 
 
 def test_check_accuracy_refuses_predictions_that_are_not_labels():

@@ -57,3 +57,12 @@ def test_model_builders_are_not_hidden_by_their_modules():
             "print(callable(models.googlenet), callable(models.resnet), models.googlenet.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[-2] == "True True googlenet"
+
+
+def test_a_builder_is_not_hidden_by_its_submodule_of_the_same_name():
+    """``import cnnlab.models.googlenet`` binds the submodule on the package; models.googlenet stays the builder."""
+    code = ("import cnnlab.models.googlenet, cnnlab.models.resnet\n"
+            "from cnnlab import models\n"
+            "print(callable(models.googlenet), type(models.googlenet).__name__, callable(models.resnet))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.stdout.split() == ["True", "function", "True"], result.stdout + result.stderr

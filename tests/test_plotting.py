@@ -65,8 +65,9 @@ def test_show_images_titles_and_no_axes():
     import matplotlib.pyplot as plt
 
     fig = plotting.show_images([np.zeros((4, 4)), np.ones((4, 4, 3))], ["a", "b"], suptitle="both")
-    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
-    assert not any(ax.axison for ax in fig.axes)
+    panels = [ax for ax in fig.axes if not hasattr(ax, "_colorbar")]
+    assert [ax.get_title() for ax in panels] == ["a", "b"]
+    assert not any(ax.axison for ax in panels)
     plt.close(fig)
     with pytest.raises(ValueError, match="titles has 1 entries for 2 images"):
         plotting.show_images([np.zeros((2, 2))] * 2, ["only one"])
@@ -100,3 +101,11 @@ def test_show_predictions_draws_each_photo_beside_its_top_classes():
         plotting.show_predictions([np.zeros((2, 2, 3))] * 2, top[:1])
     with pytest.raises(ValueError, match="cols must be a positive integer, received cols=0"):
         plotting.show_predictions([np.zeros((2, 2, 3))], top[:1], cols=0)
+
+
+def test_nan_becomes_transparent_in_a_colour_mapped_png():
+    pixels = decode(plotting.encode_image(np.array([[0.0, np.nan, 1.0]]), cmap="gray", vmin=0, vmax=1, scale=2))
+    assert pixels.shape == (2, 6, 4)
+    np.testing.assert_array_equal(pixels[0, :, 3], [255, 255, 0, 0, 255, 255])
+    np.testing.assert_array_equal(pixels[0, ::2, :3], [[0, 0, 0], [255, 255, 255], [255, 255, 255]])  # NaN: white
+    assert decode(plotting.encode_image(np.array([[0.0, 1.0]]), cmap="gray")).shape == (1, 2, 3)  # no NaN: RGB

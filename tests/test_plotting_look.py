@@ -158,6 +158,12 @@ def _is_blank(ax) -> bool:
                                   or ax.get_title())
 
 
+def _is_feature_map(image) -> bool:
+    """A 2-D image drawn with a colour map whose values are not pixel levels in [0, 1] or [0, 255]: a map."""
+    array = np.ma.asarray(image.get_array())
+    return array.ndim == 2 and array.size > 0 and (array.min() < 0 or array.max() > 255)
+
+
 def _is_plot(ax) -> bool:
     """Curves or bars on visible axes."""
     return ax.axison and bool(ax.lines or ax.containers)
@@ -185,6 +191,8 @@ def look_problems(fig) -> list[str]:
             for what, text in (("title", ax.get_title()), ("xlabel", ax.get_xlabel()), ("ylabel", ax.get_ylabel())):
                 if not text:
                     problems.append(f"plot axes {i} has no {what}")
+        if any(_is_feature_map(image) for image in ax.images) and not any(_is_colorbar(a) for a in fig.axes):
+            problems.append(f"axes {i} shows a 2-D map and the figure has no colour bar")
         for image in ax.images:
             array = np.ma.asarray(image.get_array())
             # Signed data centred on zero (an edge map, a kernel, a difference): negative values and
@@ -209,11 +217,13 @@ def test_the_look_check_catches_untitled_figures_axes_on_images_and_unlabelled_p
     fig, (left, right) = plt.subplots(1, 2)
     left.imshow(np.linspace(-1, 1, 4).reshape(2, 2), cmap="gray")
     right.plot([1, 2, 3])
+    left.images[0].set_array(np.linspace(-300, 300, 4).reshape(2, 2))
     problems = look_problems(fig)
     assert "no suptitle and axes [0, 1] have no title" in problems
     assert any("axis on" in p for p in problems)
     assert {"plot axes 1 has no xlabel", "plot axes 1 has no ylabel"} <= set(problems)
     assert any("signed values with gray" in p for p in problems)
+    assert "axes 0 shows a 2-D map and the figure has no colour bar" in problems
 
 
 # ----------------------------------------------------------------------------- (b) setup and colour maps
@@ -278,11 +288,88 @@ def test_an_explicit_colour_map_or_range_is_respected():
     assert _image(fig).get_cmap().name == plotting.DIVERGING_CMAP and _image(fig).get_clim() == (-4.0, 4.0)
 
 
+def _colorbars(fig):
+    return [ax for ax in fig.axes if _is_colorbar(ax)]
+
+
+def test_every_2d_panel_has_a_colour_bar_unless_asked_not_to():
+    """Issue 18: feature maps with no colour scale."""
+    rng = np.random.default_rng(0)
+    fig = plotting.show_images([rng.normal(size=(6, 6)), rng.random((6, 6, 3)), rng.random((6, 6)) * 5], list("abc"))
+    bars = _colorbars(fig)
+    assert [bar.get_ylabel() for bar in bars] == ["value", "value"]        # none for the RGB photo
+    assert [bar.get_ylim() for bar in bars] == [_image(fig, 0).get_clim(), _image(fig, 2).get_clim()]
+    assert _colorbars(plotting.show_images([rng.normal(size=(6, 6))], ["a"], colorbar=False)) == []
+    assert _colorbars(plotting.show_images([rng.random((6, 6, 3))], ["photo"])) == []
+
+
+def test_share_scale_puts_compared_panels_on_one_scale_and_says_so():
+    """Issue 18: "after LRN" looked brighter because each panel was auto-scaled."""
+    before = np.linspace(0, 10, 36).reshape(6, 6)
+    after = before / 4                                          # damped: it must look darker, not the same
+    fig = plotting.show_images([before, after, before - after], ["before", "after", "removed"], share_scale=True)
+    clims = {_image(fig, i).get_clim() for i in range(3)}
+    assert clims == {(0.0, 10.0)} and _image(fig, 1).get_cmap().name == plotting.SEQUENTIAL_CMAP
+    bars = _colorbars(fig)
+    assert len(bars) == 1 and bars[0].get_xlabel() == "value (one scale for all panels)"  # under the panels
+    auto = plotting.show_images([before, after], ["before", "after"])
+    assert _image(auto, 1).get_clim() == (0.0, 2.5)             # without it: each panel its own range
+    signed = plotting.show_images([np.array([[-1.0, 0.5]]), np.array([[0.0, 4.0]])], ["a", "b"], share_scale=True)
+    assert {_image(signed, i).get_clim() for i in range(2)} == {(-4.0, 4.0)}
+    assert {_image(signed, i).get_cmap().name for i in range(2)} == {plotting.DIVERGING_CMAP}
+    fixed = plotting.show_images([before, after], ["a", "b"], vmin=0, vmax=20)
+    assert [bar.get_xlabel() for bar in _colorbars(fixed)] == ["value (one scale for all panels)"]
+
+
+def test_share_scale_with_robust_limits_and_an_explicit_colour_map():
+    image = np.linspace(0, 1, 10_000).reshape(100, 100)
+    fig = plotting.show_images([image, image * 2], ["a", "b"], share_scale=True, robust=True, cmap="magma")
+    low, high = _image(fig, 0).get_clim()
+    assert _image(fig, 1).get_clim() == (low, high) and _image(fig, 0).get_cmap().name == "magma"
+    assert low == pytest.approx(0.015, abs=0.01) and high == pytest.approx(1.96, abs=0.02)
+
+
+def test_value_scale_is_the_one_rule_of_the_gallery():
+    rng = np.random.default_rng(1)
+    for image in (rng.normal(size=(8, 8)), rng.random((8, 8)), np.array([[-0.1, 1.0, 0.9, 0.8]])):
+        drawn = _image(plotting.show_images([image], ["x"]))
+        assert (drawn.get_cmap().name, *drawn.get_clim()) == pytest.approx(plotting.value_scale(image))
+    assert plotting.value_scale(np.array([np.nan, -1.0, 1.0])) == ("RdBu_r", -1.0, 1.0)   # NaN left out
+    with pytest.raises(ValueError, match="value_scale needs at least one array"):
+        plotting.value_scale()
+    with pytest.raises(ValueError, match=r"arrays\[1\] must be a non-empty array of numbers"):
+        plotting.value_scale(np.ones(2), np.array([]))
+
+
+def test_the_widget_colour_bar_is_a_gradient_with_readable_labels():
+    import io
+    import re
+
+    from PIL import Image
+
+    bar = plotting.colour_bar(-0.43215, 0.43215, length=100, thickness=4, caption="one <scale>")
+    pixels = np.asarray(Image.open(io.BytesIO(bar.png)).convert("RGB")).astype(int)
+    assert pixels.shape == (4, 100, 3)
+    assert pixels[0, 0, 2] > pixels[0, 0, 0] + 60 and pixels[0, -1, 0] > pixels[0, -1, 2] + 60   # blue to red
+    assert pixels[0, 49:51].min() > 230                                                           # white at 0
+    assert re.findall(r">([^<>]+)</span>", bar.html) == ["-0.432", "0", "0.432"]
+    assert "one &lt;scale&gt;" in bar.html and "var(--jp-ui-font-color2" in bar.html
+    noisy = plotting.colour_bar(-3.45e-07, 2.0, plotting.SEQUENTIAL_CMAP)
+    assert re.findall(r">([^<>]+)</span>", noisy.html) == ["0", "1", "2"]                         # no 3.45e-07
+    custom = plotting.colour_bar(0.0, 1.0, labels=("min", "", "max"))
+    assert re.findall(r">([^<>]*)</span>", custom.html) == ["min", "", "max"]
+    with pytest.raises(ValueError, match=r"high must be at least low, received low=1.0 and high=0.0"):
+        plotting.colour_bar(1.0, 0.0)
+    with pytest.raises(ValueError, match=r"labels must be three texts"):
+        plotting.colour_bar(0.0, 1.0, labels=("a", "b"))
+
+
 def test_untitled_images_get_numbered_titles_unless_the_figure_has_a_suptitle():
     fig = plotting.show_images([np.zeros((28, 28)), np.zeros((4, 6, 3))])
-    assert [ax.get_title() for ax in fig.axes] == ["image 1 (28×28)", "image 2 (4×6×3)"]
+    assert [ax.get_title() for ax in fig.axes if not _is_colorbar(ax)] == ["image 1 (28×28)", "image 2 (4×6×3)"]
     fig = plotting.show_images([np.zeros((2, 2))] * 2, suptitle="zeros")
-    assert [ax.get_title() for ax in fig.axes] == ["", ""] and fig.get_suptitle() == "zeros"
+    assert [ax.get_title() for ax in fig.axes if not _is_colorbar(ax)] == ["", ""]
+    assert fig.get_suptitle() == "zeros"
     fig = plotting.show_predictions([np.ones((4, 6, 3))], [[("macaw", 0.9)]], suptitle="one parrot")
     assert fig.get_suptitle() == "one parrot" and fig.axes[1].get_title() == "top 1 class"
 

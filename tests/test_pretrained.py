@@ -348,3 +348,15 @@ def test_registry_names_every_file_once_with_a_checksum_where_one_is_published()
     assert unverified == {"mobilenet_v2", "mobilenet_v2_notop"}  # Keras publishes no checksum for these
     for spec in (*pretrained.CLASSIFIERS.values(), *pretrained.FEATURE_EXTRACTORS.values()):
         assert spec.weights in pretrained.FILES
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.full((4, 4, 3), 0.5) / 255, r"photo holds values from 0.00196 to 0.00196: .*divided by 255 twice"),
+    ((np.random.default_rng(0).random((4, 4, 3)) > 0.5).astype(np.uint8), r"cast to uint8 holds only 0s and 1s"),
+])
+def test_as_pixels_refuses_a_photo_the_network_would_see_as_a_black_square(image, message):
+    """A photo divided by 255 twice (or a [0, 1] photo cast to uint8) is refused, not classified as a black square."""
+    with pytest.raises(ValueError, match=message):
+        pretrained.as_pixels(image, "photo")
+    assert pretrained.as_pixels(np.zeros((4, 4, 3)), "photo").max() == 0  # an all-black photo is still a photo
+    assert pretrained.as_pixels(np.full((4, 4, 3), 0.5), "photo").max() == 127.5

@@ -119,3 +119,125 @@ def test_plot_phases_draws_both_phases_end_to_end():
     np.testing.assert_allclose(loss_axis.lines[0].get_ydata(), expected)
     with pytest.raises(ValueError, match="histories has no History"):
         transfer.plot_phases(None)
+
+
+# ----------------------------------------------------------------------------- pixel values (issue 18)
+# Notebook 09 once divided its [0, 1] photos by 255 a second time: the model saw black squares and gave
+# the sunflower and the dahlia the same answer. Every entry point now refuses such images, and
+# check_known_photos checks the end result.
+
+
+def _bright_dark_model():
+    """A transfer model that calls a bright image "light" and a dark one "dark", with certainty."""
+    base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.GlobalAveragePooling2D(name="mean")], name="mean")
+    model = transfer.transfer_model(base, 2, dropout=0.0)
+    model.get_layer("head").set_weights([np.array([[-9.0, 9.0]] * 3), np.zeros(2)])
+    return model
+
+
+PHOTOS = {"snow": np.full((12, 9, 3), 0.9, np.float32), "coal": np.full((9, 14, 3), 0.1, np.float32)}
+
+
+@pytest.mark.parametrize("scale, message", [
+    (lambda x: x / 255, r"train: every value of an image lies within 1/255 of 0 .*divided by 255 twice"),
+    (lambda x: x * 255, r"train: values above 1: these look like 0-255 pixel values"),
+    (lambda x: 2 * x - 1, r"train: values below 0: these images look scaled for the network already"),
+], ids=["divided twice", "0-255", "scaled for the base"])
+def test_train_transfer_refuses_images_the_model_would_misread(scale, message):
+    x, y = next(iter(_data().unbatch().batch(64)))
+    bad = tf.data.Dataset.from_tensor_slices((scale(x.numpy()), y)).batch(16)
+    with pytest.raises(ValueError, match=message) as caught:
+        transfer.train_transfer(transfer.transfer_model(_base(), 3), bad, head_epochs=1, fine_tune_epochs=0)
+    assert "Graph execution" not in str(caught.value) and "value_range=(low, high)" in str(caught.value)
+
+
+def test_train_transfer_checks_the_validation_images_too_and_can_be_told_another_range():
+    x, y = next(iter(_data(32, seed=1).unbatch().batch(32)))
+    val = tf.data.Dataset.from_tensor_slices((x.numpy() / 255, y)).batch(16)
+    with pytest.raises(ValueError, match=r"^val: every value of an image lies within 1/255"):
+        transfer.train_transfer(transfer.transfer_model(_base(), 3), _data(), val, head_epochs=1, fine_tune_epochs=0)
+    raw = tf.data.Dataset.from_tensor_slices((x.numpy() * 255, y)).batch(16)
+    result = transfer.train_transfer(transfer.transfer_model(_base(), 3), raw, head_epochs=1, fine_tune_epochs=0,
+                                     value_range=(0, 255))  # a model told it takes 0-255 trains on them
+    assert np.isfinite(result["head"].history["loss"][0])
+
+
+def test_predict_with_flips_refuses_a_batch_divided_by_255_twice():
+    model = transfer.transfer_model(_base(), 3)
+    x, y = next(iter(_data(8).unbatch().batch(8)))
+    x = x.numpy()
+    x[5] /= 255  # one image of the second batch of 4
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    with pytest.raises(ValueError, match=r"^dataset, batch 1: images\[1\] holds values from 0\.00\d+ to 0\.00\d+: .*twice"):
+        transfer.predict_with_flips(model, data)
+    assert transfer.predict_with_flips(model, data, value_range=None).plain.shape == (8, 3)
+
+
+def test_classify_photos_crops_each_photo_to_the_model_and_answers_it():
+    answers = transfer.classify_photos(_bright_dark_model(), PHOTOS, ["dark", "light"], top=2)
+    assert list(answers) == ["snow", "coal"]
+    assert [answers[name][0][0] for name in answers] == ["light", "dark"]
+    assert all(p > 0.99 for name in answers for label, p in answers[name][:1])
+    assert all(abs(sum(p for _, p in answer) - 1) < 1e-6 for answer in answers.values())
+
+
+@pytest.mark.parametrize("scale, message", [
+    (lambda x: x / 255, r"photos\['snow'\] holds values from 0\.00353 to 0\.00353: .*divided by 255 twice"),
+    (lambda x: x * 255, r"photos\['snow'\] holds values from 230 to 230: values above 1"),
+    (lambda x: x * 2 - 1, r"photos\['coal'\] holds values from -0\.8 to -0\.8: values below 0"),
+], ids=["divided twice", "0-255", "scaled for the base"])
+def test_classify_photos_refuses_photos_the_model_would_misread(scale, message):
+    photos = {name: scale(image) for name, image in PHOTOS.items()}
+    with pytest.raises(ValueError, match=message):
+        transfer.classify_photos(_bright_dark_model(), photos, ["dark", "light"])
+
+
+def test_the_old_notebook_09_cell_is_caught_twice():
+    """The old cell: photos from load_photos ([0, 1]) divided by 255 again, then the model.
+
+    The guard refuses the photos; and had the model seen them, both would get the same
+    answer (the symptom of the old notebook), which check_known_photos refuses.
+    """
+    model = _bright_dark_model()
+    twice = {name: image / 255 for name, image in PHOTOS.items()}
+    with pytest.raises(ValueError, match="divided by 255 twice"):
+        transfer.check_known_photos(model, twice, ["dark", "light"], {"snow": "light", "coal": "dark"})
+    answers = transfer.classify_photos(model, twice, ["dark", "light"], value_range=None)  # what the model saw
+    assert answers["snow"][0][0] == answers["coal"][0][0] == "dark"
+    with pytest.raises(AssertionError, match=r"1 of 2 photos of a known class came out as another class: "
+                                             r"snow → dark \(\d+\.\d%\), not light"):
+        transfer.check_known_photos(model, twice, ["dark", "light"], {"snow": "light", "coal": "dark"},
+                                    value_range=None)
+
+
+def test_check_known_photos_passes_a_model_that_is_right_and_reports_without_raising_when_not_strict(capsys):
+    model = _bright_dark_model()
+    transfer.check_known_photos(model, PHOTOS, ["dark", "light"], {"snow": "light", "coal": "dark"})
+    assert capsys.readouterr().out.splitlines() == ["known photos: snow → light (100.0%), as expected",
+                                                    "known photos: coal → dark (100.0%), as expected"]
+    transfer.check_known_photos(model, PHOTOS, ["dark", "light"], {"snow": "dark"}, strict=False)
+    assert capsys.readouterr().out == ("known photos: snow → light (100.0%), not dark (0.0%) "
+                                       "(strict=False: reported, not raised)\n")
+
+
+def test_check_known_photos_refuses_names_it_cannot_check():
+    model = _bright_dark_model()
+    with pytest.raises(ValueError, match=r"expected names photos that are not in photos: \['sun'\]"):
+        transfer.check_known_photos(model, PHOTOS, ["dark", "light"], {"sun": "light"})
+    with pytest.raises(ValueError, match=r"expected names classes the model does not have: \['sunflowers'\]"):
+        transfer.check_known_photos(model, PHOTOS, ["dark", "light"], {"snow": "sunflowers"})
+    with pytest.raises(ValueError, match=r"class_names must hold one name per output of the model \(2\)"):
+        transfer.classify_photos(model, PHOTOS, ["dark", "light", "grey"])
+    with pytest.raises(ValueError, match=r"photos\['snow'\] must be one image of shape \(height, width, 3\)"):
+        transfer.classify_photos(model, {"snow": np.ones((4, 4))}, ["dark", "light"])
+
+
+def test_label_smoothing_targets_are_what_the_docstring_says():
+    """Keras' smoothing: y (1 - s) + s / K, so 0.92 and 0.02 for s = 0.1 and 5 classes (not 0.9 and 0.025)."""
+    p = np.array([[0.1, 0.2, 0.3, 0.15, 0.25]], "float32")
+    y = np.eye(5, dtype="float32")[[3]]
+    keras_loss = float(keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(y, p))
+    cross_entropy = lambda targets: float(-(np.array(targets) * np.log(p[0])).sum())  # noqa: E731
+    assert keras_loss == pytest.approx(cross_entropy([0.02, 0.02, 0.02, 0.92, 0.02]), rel=1e-6)
+    assert keras_loss != pytest.approx(cross_entropy([0.025, 0.025, 0.025, 0.9, 0.025]), rel=1e-3)
+    assert "0.92 and 0.02" in " ".join(transfer.train_transfer.__doc__.split())

@@ -97,3 +97,10 @@ def test_the_displayed_box_carries_css_hooks_for_browser_tests(browser):
     browser._repr_mimebundle_()
     assert {"cnnlab-widget", "cnnlab-dataset-browser"} <= set(browser.root._dom_classes)
     assert "cnnlab-error" in browser.error_box._dom_classes
+
+
+def test_float_images_show_their_range_without_rounding_noise():
+    images = np.zeros((1, 4, 4), np.float32)
+    images[0, 0, 0], images[0, 1, 1] = 3e-9, 0.5  # 3e-09 is float noise next to 0.5
+    browser = DatasetBrowser(images, np.array([0]))
+    assert "values 0–0.5" in browser.caption.value

@@ -207,3 +207,48 @@ def test_closing_one_canvas_leaves_the_next_one_working():
     second.draw_stroke(SEVEN)
     assert second.digit is not None and second.preview.value[:4] == b"\x89PNG"
     second.close()
+
+
+def _text(html_value: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", html_value))
+
+
+@pytest.mark.parametrize("quick", ["1", "0"])
+def test_a_model_near_chance_is_said_to_guess(monkeypatch, quick):
+    """Notebook 07 in quick mode trains for a moment (about 16% accurate): its answers must not look meaningful."""
+    monkeypatch.setenv("CNNLAB_QUICK", quick)
+    canvas = DigitCanvas(lambda batch: np.full((1, 10), 0.1), accuracy=0.16)
+    text = _text(canvas.trust.value)
+    assert canvas.trust.layout.display != "none" and "cnnlab-warning" in canvas.trust.value
+    assert text.startswith("This model is 16.0% accurate on the test digits")
+    assert "close to guesses" in text and "Train it longer" in text
+    assert ("quick mode" in text) is (quick == "1")
+    canvas.draw_stroke(SEVEN)
+    assert "close to guesses" in _text(canvas.trust.value)  # still said next to each answer
+
+
+def test_an_accurate_model_is_not_called_a_guesser():
+    canvas = DigitCanvas(lambda batch: np.full((1, 10), 0.1), accuracy=0.992)
+    text = _text(canvas.trust.value)
+    assert text.startswith("This model is 99.2% accurate") and "guesses" not in text
+    assert "cnnlab-warning" not in canvas.trust.value
+
+
+def test_without_an_accuracy_nothing_is_claimed():
+    canvas = DigitCanvas(lambda batch: np.full((1, 10), 0.1))
+    assert canvas.trust.value == "" and canvas.trust.layout.display == "none" and canvas.accuracy is None
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"accuracy": 1.5}, r"accuracy must be the model's test accuracy, a number from 0 to 1 .* received accuracy=1.5"),
+    ({"accuracy": True}, "received accuracy=True"),
+    ({"accuracy": "99%"}, "received accuracy='99%'"),
+])
+def test_a_bad_accuracy_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DigitCanvas(lambda batch: np.full((1, 10), 0.1), **kwargs)
+    with pytest.raises(ValueError, match="accuracy=0.5 is given but model is None"):
+        DigitCanvas(accuracy=0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ pytestmark = pytest.mark.tensorflow
 
 import keras  # noqa: E402 - after the marker, like the other TensorFlow tests
 
+from cnnlab import plotting  # noqa: E402
 from cnnlab.widgets import FeatureMapViewer  # noqa: E402
+from cnnlab.widgets._base import readable  # noqa: E402
 from cnnlab.widgets import feature_maps as fm  # noqa: E402
 
 
@@ -58,7 +61,8 @@ def test_grid_equals_a_keras_sub_model(model, digits):
     viewer = FeatureMapViewer(model, digits["first"])
     expected = reference(model, digits["first"][..., None], "C1")
     np.testing.assert_allclose(viewer.output_array, expected, atol=1e-6)
-    np.testing.assert_allclose(viewer.grid_array, fm.feature_grid(expected), atol=1e-6)
+    np.testing.assert_allclose(viewer.grid_array, fm.feature_grid(expected, pad_value=np.nan, normalize=False),
+                               atol=1e-6)
     assert viewer.readout.value == "layer C1: 4 maps of 10×10"
 
 
@@ -70,7 +74,8 @@ def test_changing_the_layer_updates_image_and_readout(model, digits):
     assert viewer.readout.value == "layer C3: 6 maps of 3×3"
     expected = reference(model, digits["first"][..., None], "C3")
     np.testing.assert_allclose(viewer.output_array, expected, atol=1e-6)
-    np.testing.assert_allclose(viewer.grid_array, fm.feature_grid(expected), atol=1e-6)
+    np.testing.assert_allclose(viewer.grid_array, fm.feature_grid(expected, pad_value=np.nan, normalize=False),
+                               atol=1e-6)
     shown = decoded(viewer.output_view)
     scale = shown.shape[1] // viewer.grid_array.shape[1]
     assert shown.shape[:2] == (viewer.grid_array.shape[0] * scale, viewer.grid_array.shape[1] * scale)
@@ -152,14 +157,17 @@ def test_show_filters_draws_one_axes_per_kernel(model):
     import matplotlib.pyplot as plt
 
     fig = fm.show_filters(model, "C3", columns=4)
-    assert len(fig.axes) == 6 and fig._suptitle.get_text() == "C3: 6 learned 3×3 kernels (input channel 0)"
-    assert all(not ax.axison for ax in fig.axes)
+    kernels, bar = fig.axes[:-1], fig.axes[-1]
+    assert len(kernels) == 6 and fig._suptitle.get_text() == "C3: 6 learned 3×3 kernels (input channel 0)"
+    assert all(not ax.axison for ax in kernels)
+    assert bar.get_xlabel() == "weight (one scale for all kernels)"        # issue 18: a colour bar
+    assert bar.get_xlim() == kernels[0].images[0].get_clim()
     image = fig.axes[0].images[0]
     low, high = image.get_clim()
     assert low == -high and image.get_cmap().name == fm.DIVERGING_CMAP
     plt.close(fig)
     fig = fm.show_filters(model, "C3", max_filters=4)
-    assert len(fig.axes) == 4 and fig._suptitle.get_text().startswith("C3: 4 of 6 learned")
+    assert len(fig.axes) == 5 and fig._suptitle.get_text().startswith("C3: 4 of 6 learned")
     plt.close(fig)
     with pytest.raises(ValueError, match=r"layer_name='S2' has no 4-D convolution kernel; choose one of 'C1', 'C3'"):
         fm.show_filters(model, "S2")
@@ -175,4 +183,63 @@ def test_show_filters_in_colour_for_rgb_input():
     fig = fm.show_filters(rgb, "conv")
     assert len(fig.axes) == 5 and fig._suptitle.get_text() == "conv: 5 learned 3×3 kernels (RGB)"
     assert fig.axes[0].images[0].get_array().shape == (3, 3, 3)
+    assert fig.get_supxlabel().startswith("grey: weight 0")     # a value legend instead of a colour bar
     plt.close(fig)
+
+
+def test_the_maps_of_a_layer_share_one_scale_with_a_colour_bar(model, digits):
+    """Issue 18: each map was scaled to its own range, with no colour scale: a weak map looked as strong."""
+    viewer = FeatureMapViewer(model, digits["first"])      # C1: tanh, signed
+    maps = viewer.output_array
+    cmap, low, high = viewer.scale
+    assert (cmap, low, high) == plotting.value_scale(maps) and cmap == plotting.DIVERGING_CMAP and low == -high
+    labels = re.findall(r">([^<>]+)</span>", viewer.bar_labels.value)
+    assert labels == [readable(low, high), "0", readable(high, high)]
+    assert "one scale for all 4 maps of the layer" in viewer.bar_labels.value
+    shown = decoded(viewer.output_view)
+    zoom = shown.shape[1] // viewer.grid_array.shape[1]
+    assert shown.shape[-1] == 4 and zoom >= 2                                 # RGBA, enlarged
+    tiles = shown[::zoom, ::zoom]
+    assert (tiles[np.isnan(viewer.grid_array)][:, 3] == 0).all()              # transparent between the tiles
+    assert (tiles[~np.isnan(viewer.grid_array)][:, 3] == 255).all()
+
+    def tile(index):  # 4 maps of 10×10: two columns of tiles, one pixel apart
+        row, col = divmod(index, 2)
+        return tiles[row * 11 : row * 11 + 10, col * 11 : col * 11 + 10, :3].astype(float)
+
+    strength = np.abs(maps).max(axis=(0, 1))
+    weakest, strongest = tile(int(np.argmin(strength))), tile(int(np.argmax(strength)))
+    assert np.abs(255 - weakest).mean() < np.abs(255 - strongest).mean()      # weaker: closer to white
+
+
+def test_each_map_its_own_scale_is_a_choice_and_says_so(model, digits):
+    viewer = FeatureMapViewer(model, digits["first"])
+    viewer.layer_choice.value = "relu3"                     # non-negative: grey
+    viewer.scale_choice.value = "each map its own"
+    values, cmap, low, high = fm.map_scale(viewer.output_array, shared=False)
+    assert (cmap, low, high) == (plotting.SEQUENTIAL_CMAP, 0.0, 1.0) == viewer.scale
+    np.testing.assert_allclose(viewer.grid_array, fm.feature_grid(values, pad_value=np.nan, normalize=False))
+    assert "each map on its own scale, from its own minimum to its maximum" in viewer.bar_labels.value
+    viewer.layer_choice.value = "C1"
+    assert viewer.scale == (plotting.DIVERGING_CMAP, -1.0, 1.0)
+    assert np.nanmax(np.abs(viewer.grid_array)) == pytest.approx(1.0)
+    assert "minus its largest" in viewer.bar_labels.value
+
+
+def test_map_scale_and_an_unnormalised_grid():
+    maps = np.stack([np.full((2, 2), 1.0), np.full((2, 2), 3.0)], axis=-1)
+    values, cmap, low, high = fm.map_scale(maps)
+    assert (cmap, low, high) == ("gray", 1.0, 3.0) and values is not None
+    grid = fm.feature_grid(maps, columns=2, pad_value=np.nan, normalize=False)
+    np.testing.assert_array_equal(grid[:, :2], 1.0)
+    assert np.isnan(grid[:, 2]).all()
+    np.testing.assert_array_equal(fm.map_scale(maps, shared=False)[0][..., 1], 0.5)  # constant: mid-grey
+
+
+def test_the_viewer_fits_the_notebook_column(model, digits):
+    from tests.test_widget_kernel_explorer import overflowing
+
+    viewer = FeatureMapViewer(model, digits)
+    for layer in viewer.layer_choice.options:
+        viewer.layer_choice.value = layer
+        assert overflowing(viewer) == [], layer

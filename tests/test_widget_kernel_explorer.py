@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from cnnlab import kernels as K
-from cnnlab import ops
+from cnnlab import ops, plotting
 from cnnlab.plotting import to_uint8
-from cnnlab.widgets import KernelExplorer
+from cnnlab.widgets import KernelExplorer, kernel_explorer
+from cnnlab.widgets._base import readable
 from cnnlab.widgets.kernel_explorer import feature_map
 
 
@@ -39,9 +41,13 @@ def explorer(photo):
 def test_starts_with_the_chapters_vertical_line_filter(explorer, photo):
     np.testing.assert_array_equal(explorer.kernel, K.vertical_line())
     np.testing.assert_allclose(explorer.output_array, conv_same(photo, K.vertical_line()), atol=1e-5)
+    cmap, low, high = explorer.scale
+    assert cmap == "gray"  # a line of ones on a photo: no negative values
     shown = decoded(explorer.output_view)
-    assert shown.shape[:2] == photo.shape[:2]
-    assert np.abs(shown - to_uint8(explorer.output_array)).mean() < 3  # greyscale JPEG, close to exact
+    zoom = 320 // photo.shape[1]  # a small map is enlarged, each pixel a zoom × zoom block
+    assert shown.shape[:2] == (photo.shape[0] * zoom, photo.shape[1] * zoom)
+    expected = to_uint8(explorer.output_array, low, high)
+    assert np.abs(shown[zoom // 2 :: zoom, zoom // 2 :: zoom, 0] - expected).mean() < 3  # JPEG, close to exact
 
 
 def test_picking_a_preset_shows_its_feature_map(explorer, photo):
@@ -97,13 +103,103 @@ def test_switching_the_image(explorer, photo):
     np.testing.assert_allclose(explorer.output_array, conv_same(photo[:, ::-1], K.vertical_line()), atol=1e-5)
 
 
-def test_signed_colours_use_a_diverging_map(explorer):
+def test_signed_maps_follow_the_gallerys_convention():
+    """Issue 18: the explorer drew signed maps in grey, auto-contrasted, the gallery in RdBu_r centred on zero."""
+    import matplotlib.pyplot as plt
+
+    noise = np.random.default_rng(3).random((40, 60, 3)).astype(np.float32)
+    explorer = KernelExplorer({"noise": noise}, kernel="sobel x")
+    shown = decoded(explorer.output_view)
+    shown = shown[:: shown.shape[0] // 40, :: shown.shape[1] // 60]   # one sample per map pixel
+    assert shown.ndim == 3, "drawn in grey"
+    result = explorer.output_array
+    low, high = -np.percentile(np.abs(result), 99), np.percentile(np.abs(result), 99)
+    negative, positive = shown[result < 0.5 * low], shown[result > 0.5 * high]
+    assert len(negative) > 20 and len(positive) > 20
+    assert negative[:, 2].mean() > negative[:, 0].mean() + 40   # negative: blue
+    assert positive[:, 0].mean() > positive[:, 2].mean() + 40   # positive: red
+    near_zero = shown[np.abs(result) < 0.02 * high]
+    assert near_zero.min() > 200  # zero: white
+    cmap, low, high = explorer.scale
+    gallery = plotting.show_images([explorer.output_array], ["sobel x"]).axes[0].images[0]
+    assert cmap == gallery.get_cmap().name == plotting.DIVERGING_CMAP and low == -high
+    plt.close("all")
+
+
+def test_every_feature_map_has_a_colour_bar_labelled_with_its_limits(explorer):
     explorer.preset.value = "sobel x"
-    grey = decoded(explorer.output_view)
-    explorer.signed.value = True
-    coloured = decoded(explorer.output_view)
-    assert coloured.ndim == 3 and coloured.shape[-1] == 3
-    assert np.abs(coloured[..., 0] - coloured[..., 2]).mean() > np.abs(grey[..., 0] - grey[..., 2]).mean() + 5
+    cmap, low, high = explorer.scale
+    bar = decoded(explorer.bar_view)
+    assert bar.shape[1] == 240 and bar[0, 0, 2] > bar[0, 0, 0] and bar[0, -1, 0] > bar[0, -1, 2]  # blue to red
+    labels = re.findall(r">([^<>]+)</span>", explorer.bar_labels.value)
+    assert labels == [readable(low, high), "0", readable(high, high)]
+    assert "one scale for all four channel views" in explorer.bar_labels.value
+    explorer.add_button.click()
+    stacked_bar = explorer.stack_box.children[1].children[2]
+    assert decoded(stacked_bar).shape[1] == 160
+
+
+def test_the_channel_toggle_visibly_changes_the_map_and_the_input(photo):
+    """Issue 18: each map was auto-contrasted, so a channel whose values are a scaled copy looked the same."""
+    scaled = np.stack([photo[..., 0], 0.5 * photo[..., 0], 0.25 * photo[..., 0]], axis=-1)
+    explorer = KernelExplorer({"scaled": scaled}, kernel="box blur")
+    pictures, inputs, scales = {}, {}, set()
+    for view in ("red", "green", "blue"):
+        explorer.channel.value = view
+        pictures[view], inputs[view] = decoded(explorer.output_view), decoded(explorer.input_view)
+        scales.add(getattr(explorer, "scale", None))
+    assert pictures["red"].mean() > pictures["green"].mean() + 10 > pictures["blue"].mean() + 20
+    assert inputs["green"][..., 1].mean() > 20 and inputs["green"][..., [0, 2]].mean() < 5  # only that channel
+    assert "Only the blue channel goes through the kernel" in explorer.readout.value
+    explorer.channel.value = "all (RGB)"
+    assert scales == {explorer.scale}  # one scale for every channel view
+
+
+#: The narrowest number box (px) Chromium showed each value in without cutting it (scrollWidth <= clientWidth),
+#: measured with JupyterLab's number-box style (13 px DejaVu Sans, 8 px left padding, a 15 px spin button).
+MEASURED_NEEDS = {"-0.432": 65, "-0.43": 59, "-0.0123": 73, "0.111": 59, "-0.00458": 81, "0.0204": 69}
+
+
+def test_the_width_rule_covers_what_chromium_needs():
+    for text, needed in MEASURED_NEEDS.items():
+        assert kernel_explorer._cell_width([float(text)]) >= needed, text
+
+
+@pytest.mark.parametrize("preset, size", [("gabor", 7), ("gabor", 3), ("gaussian", 5), ("gaussian", 7),
+                                          ("box blur", 7), ("scharr x", 3), ("vertical line", 7)])
+def test_the_weights_are_shown_whole_in_their_boxes(explorer, preset, size):
+    """Issue 18: 58-pixel boxes cut -0.432150 off as "-0.43(": every box fits its text (3 significant digits)."""
+    explorer.preset.value = preset
+    explorer.size.value = size
+    for angle in (0, 45, 90) if preset == "gabor" else (0,):
+        explorer.angle.value = angle
+        visible = [c for c in explorer.cells if c.layout.display != "none"]
+        assert len(visible) == size * size
+        for cell in visible:
+            text = repr(cell.value).removesuffix(".0")
+            digits = text.lstrip("-0.").replace(".", "")
+            assert len(digits) <= 3, text                         # no float noise in a box
+            assert int(cell.layout.width.removesuffix("px")) >= 25 + sum(
+                4.7 if ch in "-." else 8.3 for ch in text), text   # padding, spin button and the text
+    np.testing.assert_allclose(kernel_explorer.shown_weights(explorer.kernel).ravel(),
+                               [c.value for c in visible], atol=0)
+
+
+def test_editing_one_weight_keeps_the_others_exact(explorer):
+    explorer.preset.value = "gabor"
+    explorer.cells[0].value = 0.5
+    expected = K.gabor(7)
+    expected[0, 0] = 0.5
+    np.testing.assert_array_equal(explorer.kernel, expected)  # not the rounded values the boxes show
+
+
+def test_a_small_photo_is_enlarged_with_visible_pixels():
+    tiny = np.random.default_rng(2).random((10, 16, 3)).astype(np.float32)
+    explorer = KernelExplorer({"tiny": tiny})
+    assert decoded(explorer.input_view).shape[:2] == (10 * 20, 16 * 20)      # 20 × 20 blocks
+    assert explorer.input_view.layout.width == explorer.output_view.layout.width == "320px"
+    for view in (explorer.input_view, explorer.output_view, explorer.bar_view):
+        assert view.layout.max_width == "100%" and view.layout.height == "auto"
 
 
 @pytest.mark.tensorflow
@@ -206,3 +302,82 @@ def test_the_readout_shows_no_rounding_noise(explorer):
     assert "weights sum to 0;" in explorer.readout.value
     explorer.kernel = np.full((3, 3), 0.5, np.float32)
     assert "weights sum to 4.5;" in explorer.readout.value
+
+
+# ----------------------------------------------------------------------------- fitting the notebook column
+
+#: The notebook column the widgets must fit (JupyterLab at its default width), and ipywidgets' default sizes.
+COLUMN, INLINE, SHORT, MARGIN = 900, 300, 148, 4
+
+
+def _px(value) -> float | None:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)px", str(value or ""))
+    return float(match.group(1)) if match else None
+
+
+def widest(widget) -> float:
+    """The width in pixels ``widget`` takes at the least, from its fixed widths (what cannot shrink or wrap)."""
+    import ipywidgets as w
+
+    layout = widget.layout
+    if layout.display == "none":
+        return 0.0
+    if isinstance(widget, w.GridBox):
+        match = re.fullmatch(r"repeat\((\d+), (\d+)px\)", layout.grid_template_columns or "")
+        return int(match.group(1)) * (int(match.group(2)) + 2) if match else 0.0
+    if isinstance(widget, w.Box):
+        sizes = [widest(child) for child in widget.children]
+        wraps = isinstance(widget, w.VBox) or "wrap" in (layout.flex_flow or "")
+        return max(sizes, default=0.0) if wraps else sum(sizes)
+    own = _px(layout.width)
+    if own is not None:
+        return own + MARGIN
+    if isinstance(widget, w.ToggleButtons):
+        label = _px(widget.style.description_width) or 80.0 if widget.description else 0.0
+        return label + len(widget.options) * ((_px(widget.style.button_width) or SHORT) + MARGIN)
+    if isinstance(widget, w.Image):  # no width: its natural one
+        return float(Image.open(io.BytesIO(widget.value)).width) if widget.value else 0.0
+    if isinstance(widget, (w.HTML, w.Label)):
+        return 0.0  # text wraps
+    return (SHORT if isinstance(widget, w.Button) else INLINE) + MARGIN
+
+
+def overflowing(widget, column: float = COLUMN) -> list[str]:
+    """The parts of ``widget`` whose fixed widths add up to more than the column, and pictures not at their ratio."""
+    import ipywidgets as w
+
+    problems, stack = [], [widget.root]
+    while stack:
+        box = stack.pop()
+        if widest(box) > column:
+            problems.append(f"{type(box).__name__} of {widest(box):.0f} px")
+        if isinstance(box, w.Image) and box.layout.display != "none":
+            layout = box.layout
+            if not (layout.max_width == "100%" and layout.height in (None, "auto") and _px(layout.width)):
+                problems.append(f"an image without width, max_width 100 % and height auto ({layout.width})")
+        if isinstance(box, w.Box):
+            stack.extend(box.children)
+    return problems
+
+
+def test_the_explorer_fits_the_notebook_column(explorer):
+    """Issue 18: 320 + 320 px of pictures beside the controls made the widget wider than the column."""
+    for preset, size, sigma in (("gabor", 7, 1.0), ("gaussian", 7, 3.0), ("box blur", 7, 1.0), ("sobel x", 3, 1.0)):
+        explorer.preset.value = preset
+        explorer.size.value = size
+        explorer.sigma.value = sigma
+        explorer.add_button.click()
+        assert overflowing(explorer) == [], preset
+        controls, pictures = explorer.root.children[0].children
+        assert widest(controls) + 12 + widest(pictures) <= COLUMN, preset   # side by side at 900 px (else they wrap)
+
+
+def test_a_weight_that_is_not_a_number_is_refused_and_its_box_goes_back(explorer):
+    explorer.preset.value = "sobel x"
+    explorer.cells[0].value = float("nan")
+    assert isinstance(explorer.last_error, ValueError)
+    assert "the weight in row 1, column 1 was set to nan" in explorer.error_box.value
+    np.testing.assert_array_equal(explorer.kernel, K.sobel_x())     # the kernel applied is unchanged
+    assert explorer.cells[0].value == -1.0
+    explorer.cells[1].value = 0.5                                   # and the next edit works
+    assert explorer.last_error is None and explorer.kernel[0, 1] == 0.5

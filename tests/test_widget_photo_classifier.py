@@ -135,7 +135,8 @@ def test_a_course_photo_is_credited_under_the_picture_and_an_upload_is_not(class
 
     widget = widgets.PhotoClassifier(classifier, datasets.load_photos(max_size=96), top=3)
     widget.photo.value = "parrot"
-    assert widget.credit.value == "<small>Photo: Open Images (CC BY 2.0), via Coral&#x27;s test data</small>"
+    assert widget.credit.value == ('<span class="cnnlab-caption">Photo: Open Images (CC BY 2.0), '
+                                   "via Coral&#x27;s test data</span>")
     widget.photo.value = "temple"
     assert "danielbuechele on Flickr (CC BY 2.0)" in widget.credit.value
     widget.add_photo("upload: mine.jpg", datasets.load_photos(max_size=96)["owl"])

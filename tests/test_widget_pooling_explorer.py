@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab import ops
+from cnnlab import ops, plotting
 from cnnlab.widgets import PoolingExplorer
-from cnnlab.widgets.pooling_explorer import orientation_maps, pool, shift_invariance
+from cnnlab.widgets._base import readable
+from cnnlab.widgets.pooling_explorer import group_names, orientation_maps, pool, shift_changes, shift_invariance
 
 
 def decoded(view) -> np.ndarray:
@@ -115,3 +117,72 @@ def test_bad_arguments(photo, kwargs, message):
 def test_pool_function_defaults():
     x = np.arange(16.0).reshape(4, 4, 1)
     np.testing.assert_array_equal(pool(x, "average", 2), ops.avg_pool2d(x, 2))
+
+
+def redness(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., 0] - pixels[..., 1:].mean(axis=-1)
+
+
+def test_ticking_shift_paints_in_red_exactly_the_outputs_it_changed(explorer, photo):
+    """Issue 18: the shift box had no visible effect (a one-pixel move at 300 px)."""
+    plain = decoded(explorer.output_view)
+    assert "Tick “shift the input one pixel right”" in explorer.output_caption.value
+    explorer.shift.value = True
+    marked = decoded(explorer.output_view)[::2, ::2]           # one sample per 2×2 block
+    pixels_changed, outputs_changed = shift_changes(photo, "max", 2)
+    np.testing.assert_array_equal(explorer.changes[1], outputs_changed)
+    fully, untouched = outputs_changed == 1, outputs_changed == 0
+    assert fully.any() and untouched.any()
+    assert redness(marked[fully]).mean() > redness(marked[untouched]).mean() + 0.3
+    np.testing.assert_allclose(marked[untouched], explorer.output_array[untouched], atol=1 / 255)  # unchanged
+    assert np.abs(decoded(explorer.output_view) - plain).mean() > 0.05
+    share = f"{1 - explorer.invariance[1]:.0%}"
+    assert f"the {share} of the pooled values that changed" in explorer.output_caption.value
+    assert "Red" in explorer.input_caption.value
+    assert redness(decoded(explorer.input_view))[:, 1:].mean() > 0.3   # noise: almost every pixel changed
+
+
+def test_shift_changes_agrees_with_shift_invariance(photo):
+    for mode, size in (("max", 2), ("average", 3)):
+        pixels, outputs = shift_changes(photo, mode, size)
+        assert pixels.shape == photo.shape[:2] and outputs.shape == pool(photo, mode, size).shape[:2]
+        same = shift_invariance(photo, mode, size)
+        assert same == pytest.approx((1 - pixels[:, 1:].mean(), 1 - outputs[:, 1:].mean()))
+        assert not pixels[:, 0].any() and not outputs[:, 0].any()   # the copied column is not compared
+
+
+def test_the_depth_pool_outputs_are_captioned_with_what_they_are_the_maximum_of(explorer):
+    """Issue 18: the depth-pool output had no caption."""
+    text = [re.sub(r"<[^>]+>", "", c.value) for c in explorer.depth_captions[:1]]
+    assert text == ["max of 0°, 30°, 60°, 90°, 120°, 150°"]
+    explorer.depth_size.value = 2
+    text = [re.sub(r"<[^>]+>", "", c.value) for c in explorer.depth_captions[:3]]
+    assert text == ["max of 0° and 30°", "max of 60° and 90°", "max of 120° and 150°"]
+    assert [b.layout.display for b in explorer._depth_boxes] == [None] * 3 + ["none"] * 3
+    assert "Output: 6 channels → 3, the maximum over each group of 2" in explorer.depth_readout.value
+    assert group_names((0, 30), 1) == ["0° alone", "30° alone"]
+
+
+def test_the_depth_maps_share_one_scale_shown_by_a_colour_bar(explorer, photo):
+    top = plotting.value_scale(orientation_maps(photo), robust=True)[2]   # the strongest 1 % saturate
+    labels = re.findall(r">([^<>]+)</span>", explorer.depth_bar_labels.value)
+    assert labels == ["0", readable(top / 2, top), readable(top, top)]
+    assert "one scale for all the maps above" in explorer.depth_bar_labels.value
+    bar = decoded(explorer.depth_bar)
+    assert bar[0, 0].max() < 0.05 and bar[0, -1].min() > 0.95     # black at 0, white at the largest response
+
+
+def test_the_pictures_keep_their_aspect_ratio_and_fit_the_column(explorer):
+    for view in (explorer.input_view, explorer.output_view, *explorer.depth_inputs, *explorer.depth_outputs,
+                 explorer.depth_bar):
+        assert view.layout.max_width == "100%" and view.layout.height == "auto"
+        assert view.layout.object_fit == "contain"
+
+
+def test_the_explorer_fits_the_notebook_column(explorer):
+    from tests.test_widget_kernel_explorer import overflowing
+
+    for depth in (6, 2, 1):
+        explorer.depth_size.value = depth
+        explorer.shift.value = not explorer.shift.value
+        assert overflowing(explorer) == [], depth

@@ -221,3 +221,22 @@ def test_bad_arguments_are_refused(kwargs, message):
     kwargs.setdefault("image", WHITE)
     with pytest.raises(ValueError, match=message):
         ReceptiveFieldExplorer(**kwargs)
+
+
+def test_the_photo_keeps_its_aspect_ratio_whatever_the_text_beside_it():
+    """Issue 18: the photo followed the height of the text beside it (stretched by the row's align-items)."""
+    from tests.test_widget_kernel_explorer import overflowing
+
+    explorer = ReceptiveFieldExplorer()
+    layout = explorer.image.layout
+    shown = Image.open(io.BytesIO(explorer.image.value))
+    assert layout.width == f"{shown.width}px" and shown.width <= 400               # its natural width, set alone
+    assert (layout.height, layout.object_fit, layout.align_self, layout.max_width) == ("auto", "contain",
+                                                                                       "flex-start", "100%")
+    row = next(box for box in explorer.root.children if explorer.image in getattr(box, "children", ()))
+    assert row.layout.align_items == "flex-start" and "wrap" in row.layout.flex_flow
+    assert explorer.scale >= 4                                                       # pixels big enough to see
+    for preset in PRESETS:
+        explorer.preset.value = preset
+        assert overflowing(explorer) == [], preset
+    assert "var(--jp-warn-color3" in explorer.table_html.value                      # readable in the dark theme

@@ -49,8 +49,10 @@ class LocalResponseNormalization(keras.layers.Layer):
     A thin layer around ``tf.nn.local_response_normalization``; the numpy reference
     is :func:`cnnlab.ops.local_response_normalization` (same arguments, same numbers).
     The defaults are the chapter's AlexNet settings ``r = 2, k = 1, α = 0.00002,
-    β = 0.75``. TensorFlow's window is ``i ± r`` (``2r + 1`` maps), so the paper's
-    ``n = 5`` maps and ``α = 10⁻⁴`` (divided by ``n``) are ``depth_radius=2, alpha=2e-5``.
+    β = 0.75``. TensorFlow's window is ``i ± r`` (``2r + 1`` maps, 5 by default, the
+    paper's ``n = 5``). The paper's own settings (NIPS 2012, section 3.3) are ``k = 2,
+    α = 10⁻⁴``, not divided by ``n``: ``depth_radius=2, bias=2, alpha=1e-4``; the
+    chapter's ``α = 0.00002 = 10⁻⁴ / 5`` follows Caffe, which divides by the window size.
 
     Parameters
     ----------

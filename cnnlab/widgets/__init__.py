@@ -6,6 +6,12 @@ array into image bytes with :func:`cnnlab.plotting.encode_image` and writes
 them into the existing ``ipywidgets.Image``. Nothing is rebuilt per change.
 Errors raised while updating are shown inside the widget, never lost.
 
+Every widget shares one look (:mod:`cnnlab.widgets._base`: one stylesheet in
+JupyterLab's theme colours, one label width, nothing wider than the notebook
+column) and, displayed, carries a static picture of its state (an ``image/png``
+drawn by :mod:`cnnlab.widgets._picture`) for GitHub and nbviewer, which cannot
+run widgets.
+
 Widgets load lazily, so ``import cnnlab.widgets`` does not import ipywidgets.
 """
 

@@ -1,7 +1,15 @@
-"""What every cnnlab widget shares: display delegation and errors shown in place."""
+"""What every cnnlab widget shares: one look, a static picture, display delegation and errors shown in place.
+
+The look is in one place: :data:`THEME` names the JupyterLab CSS variables the
+widgets' text uses (each with its light-theme fallback, which the static picture
+uses too), :data:`STYLESHEET` is the one stylesheet every widget carries, and
+:func:`label_style`, :func:`fit` and :func:`picture_layout` give controls one label
+width and keep every box and picture inside the notebook column.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import traceback
@@ -12,9 +20,140 @@ import numpy as np
 
 import ipywidgets as w
 
+from ..plotting import readable  # re-exported: the widgets' readouts and the colour bars share it
 from .._validation import check_channels_last, check_memory
 
-__all__ = ["WidgetBase", "named_images", "close_widgets"]
+# The layout helpers below (css, label_style, fit, picture_layout, row, column) serve the widgets, which call
+# them with constant arguments; they are not for learners, so not in __all__ (and not checked twice).
+__all__ = ["WidgetBase", "named_images", "close_widgets", "readable", "THEME", "STYLESHEET", "LABEL_WIDTH", "FULL_WIDTH"]
+
+#: JupyterLab's theme variables for the widgets' text, lines and backgrounds: ``name -> (variable, light fallback)``.
+#: The fallbacks are JupyterLab's light-theme values; the static picture of a widget is drawn in them.
+THEME = {
+    "text": ("--jp-ui-font-color1", "#333333"),
+    "strong": ("--jp-ui-font-color0", "#111111"),
+    "muted": ("--jp-ui-font-color2", "#616161"),
+    "background": ("--jp-layout-color0", "#ffffff"),
+    "panel": ("--jp-layout-color1", "#ffffff"),
+    "panel2": ("--jp-layout-color2", "#eeeeee"),
+    "border": ("--jp-border-color1", "#bdbdbd"),
+    "border2": ("--jp-border-color2", "#e0e0e0"),
+    "error": ("--jp-error-color1", "#b00020"),
+    "warn": ("--jp-warn-color0", "#b45309"),
+    "brand": ("--jp-brand-color1", "#1976d2"),
+    "font_size": ("--jp-ui-font-size1", "13px"),
+    "small_size": ("--jp-ui-font-size0", "11px"),
+}
+
+
+def css(name: str) -> str:
+    """The CSS value of theme entry ``name``: its JupyterLab variable with its light-theme fallback.
+
+    Examples
+    --------
+    >>> css("error")
+    'var(--jp-error-color1, #b00020)'
+    >>> css("red")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: name must be one of THEME's entries (text, strong, muted, ...), received name='red'.
+    """
+    if name not in THEME:
+        raise ValueError(f"name must be one of THEME's entries ({', '.join(THEME)}), received name={name!r}.")
+    variable, fallback = THEME[name]
+    return f"var({variable}, {fallback})"
+
+
+#: The widest a control or picture may be: its column less its own margins (a ``max-width`` of 100 %
+#: does not count them, so a 100 %-wide readout spilled 4 px out of its box).
+FULL_WIDTH = "calc(100% - 2 * var(--jp-widgets-margin, 2px))"
+
+#: The one stylesheet of the course's widgets, scoped to their outer box (class ``cnnlab-widget``).
+#: Text classes: ``cnnlab-title``, ``cnnlab-caption`` (under a picture), ``cnnlab-readout`` (numbers a control
+#: changes), ``cnnlab-note`` (secondary words), ``cnnlab-warning`` (a result not to trust), ``cnnlab-table``.
+STYLESHEET = f"""
+.cnnlab-widget {{ max-width: 100%; box-sizing: border-box; color: {css("text")}; font-size: {css("font_size")}; }}
+.cnnlab-widget .widget-box {{ max-width: 100%; }}
+.cnnlab-widget .widget-inline-hbox, .cnnlab-widget .widget-html {{ max-width: {FULL_WIDTH}; }}
+.cnnlab-widget .widget-hbox {{ flex-wrap: wrap; column-gap: 12px; }}
+.cnnlab-widget img.widget-image {{ max-width: {FULL_WIDTH}; height: auto; object-fit: contain; }}
+.cnnlab-widget .cnnlab-title {{ font-weight: bold; color: {css("strong")}; }}
+.cnnlab-widget .cnnlab-caption {{ color: {css("muted")}; font-size: {css("small_size")}; }}
+.cnnlab-widget .cnnlab-readout {{ color: {css("text")}; line-height: 1.45; }}
+.cnnlab-widget .cnnlab-note {{ color: {css("muted")}; }}
+.cnnlab-widget .cnnlab-warning {{ color: {css("warn")}; font-weight: bold; }}
+.cnnlab-widget table.cnnlab-table {{ border-collapse: collapse; margin: 4px 0; }}
+.cnnlab-widget table.cnnlab-table th, .cnnlab-widget table.cnnlab-table td {{
+  text-align: left; padding: 2px 12px 2px 0; border-bottom: 1px solid {css("border2")}; }}
+.cnnlab-error-message {{ color: {css("error")}; border: 1px solid {css("error")}; padding: 4px 8px;
+  border-radius: 4px; }}
+.cnnlab-error-where {{ color: {css("muted")}; }}
+"""
+
+#: The width of every control's label (``description``) in the course's widgets.
+LABEL_WIDTH = "110px"
+
+
+def label_style(width: str = LABEL_WIDTH, **extra) -> dict:
+    """The one label style for a control: ``{"description_width": width, **extra}`` (a new dict each call).
+
+    Examples
+    --------
+    >>> w.IntSlider(description="Steps", style=label_style()).style.description_width
+    '110px'
+    >>> label_style(button_width="70px")
+    {'description_width': '110px', 'button_width': '70px'}
+    """
+    if not isinstance(width, str) or not re.fullmatch(r"\d+(\.\d+)?(px|em)|auto|initial", width):
+        raise ValueError(f"width must be a CSS width such as '110px', received width={width!r}.")
+    return {"description_width": width, **extra}
+
+
+def fit(width: str | None = None, **more) -> w.Layout:
+    """A layout of ``width`` (e.g. ``"300px"``) that never exceeds its column, margins included (:data:`FULL_WIDTH`).
+
+    Examples
+    --------
+    >>> layout = fit("420px")
+    >>> layout.width, layout.max_width
+    ('420px', 'calc(100% - 2 * var(--jp-widgets-margin, 2px))')
+    """
+    return w.Layout(width=width, max_width=FULL_WIDTH, **more)
+
+
+def picture_layout(width: str) -> w.Layout:
+    """The layout of an ``ipywidgets.Image``: ``width`` at most the column's, the height following the aspect ratio.
+
+    Examples
+    --------
+    >>> layout = picture_layout("360px")
+    >>> layout.width, layout.max_width == FULL_WIDTH, layout.height, layout.object_fit
+    ('360px', True, 'auto', 'contain')
+    """
+    return w.Layout(width=width, max_width=FULL_WIDTH, height="auto", object_fit="contain")
+
+
+def row(children, **layout) -> w.HBox:
+    """Boxes side by side that wrap onto the next line rather than grow wider than the column.
+
+    Examples
+    --------
+    >>> row([w.HTML("a"), w.HTML("b")]).layout.flex_flow
+    'row wrap'
+    """
+    return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap", max_width="100%",
+                                                  align_items="flex-start", **layout))
+
+
+def column(children, **layout) -> w.VBox:
+    """Boxes one under the other, at most as wide as the column.
+
+    Examples
+    --------
+    >>> column([w.HTML("a")]).layout.max_width
+    '100%'
+    """
+    return w.VBox(list(children), layout=w.Layout(max_width="100%", **layout))
 
 
 def _widget_tree(roots) -> list:
@@ -95,22 +234,6 @@ def named_images(images, default: Callable[[], dict]) -> dict:
     return arrays
 
 
-def readable(value: float, scale: float) -> str:
-    """``value`` to three significant digits, and 0 where it is rounding noise next to ``scale``.
-
-    float32 sums of kernels that should sum to 0 come out as 3.45e-07; a
-    beginner reads that as a number that matters. Anything smaller than a
-    millionth of ``scale`` (the largest magnitude it was computed from) is 0.
-
-    Examples
-    --------
-    >>> readable(3.45e-07, 2.0), readable(-0.4321, 2.0), readable(1e-7, 1e-7)
-    ('0', '-0.432', '1e-07')
-    """
-    value, scale = float(value), abs(float(scale))
-    if abs(value) <= 1e-6 * scale:
-        return "0"
-    return f"{value:.3g}"
 
 
 class WidgetBase:
@@ -125,6 +248,14 @@ class WidgetBase:
     widget's own error line (the last good picture stays on screen) and keeps
     it in ``last_error``; the next successful update clears it. A callback
     error therefore never disappears into the kernel log.
+
+    Displayed, a widget carries the course's :data:`STYLESHEET` (a hidden
+    ``<style>`` child added to its root, last) and, besides the live widget, a
+    static ``image/png`` of its state (:meth:`picture`) for viewers that cannot
+    run widgets (GitHub, nbviewer). The picture is the widget's tree drawn as
+    laid out: its ``ipywidgets.Image`` values, its text (inline SVG included)
+    and its controls' values; a subclass with a part the picture cannot read
+    (a drawing canvas) gives a stand-in for it in :meth:`_picture_parts`.
     """
 
     def __init__(self) -> None:
@@ -134,6 +265,10 @@ class WidgetBase:
         # Set by the subclass; no placeholder box, which would live on unclosed once replaced.
         self.root: w.Box = None  # type: ignore[assignment]
         self._quiet_depth = 0
+        self._stylesheet = w.HTML(value=f"<style>{STYLESHEET}</style>", layout=w.Layout(display="none"))
+        self._stylesheet.add_class("cnnlab-stylesheet")
+        #: Why the last static picture could not be drawn (None when it was).
+        self.picture_error: BaseException | None = None
 
     # ------------------------------------------------------------------ display
     @property
@@ -144,15 +279,59 @@ class WidgetBase:
     def _repr_mimebundle_(self, **kwargs):
         self.root.add_class("cnnlab-widget")
         self.root.add_class(self.css_class)
+        if self._stylesheet not in self.root.children:
+            self.root.children = (*self.root.children, self._stylesheet)
+        if self.root.layout.max_width is None:  # never wider than the notebook column
+            self.root.layout.max_width = "100%"
         bundle = self.root._repr_mimebundle_(**kwargs)
         if bundle is not None:
             # A short, stable text form: the default repr of a container lists every
             # child's state (image bytes included), which is long and changes per run.
             bundle["text/plain"] = repr(self)
+            png = self._static_png()
+            if png is not None:
+                bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
+
+    def picture(self):
+        """The widget's state as one RGB ``PIL.Image``, at most 900 pixels wide: what a static viewer shows.
+
+        Examples
+        --------
+        >>> class Hello(WidgetBase):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.root = w.VBox([w.HTML("<b>Hello</b>"), w.IntSlider(3, description="Steps"), self.error_box])
+        >>> picture = Hello().picture()
+        >>> picture.mode, picture.width <= 900, picture.getextrema() != ((255, 255),) * 3
+        ('RGB', True, True)
+        """
+        from ._picture import widget_picture
+
+        return widget_picture(self.root, parts=self._picture_parts())
+
+    def _picture_parts(self) -> dict:
+        """Stand-in pictures for parts of the tree a static picture cannot read: ``{widget: PIL.Image}``.
+
+        Empty by default: images, text (inline SVG included) and controls are drawn from their values.
+        """
+        return {}
+
+    def _static_png(self) -> bytes | None:
+        """:meth:`picture` as PNG bytes, or None if it cannot be drawn (the live widget displays all the same)."""
+        from ._picture import encode_png
+
+        try:
+            png = encode_png(self.picture())
+        except Exception as error:  # noqa: BLE001 - a static picture must never keep the widget from showing
+            self.picture_error = error
+            return None
+        self.picture_error = None
+        return png
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} widget>"
+
 
     def _observe(self, *controls, names: str = "value") -> None:
         """Refresh whenever one of ``controls`` changes."""
@@ -214,9 +393,10 @@ class WidgetBase:
         frames = traceback.extract_tb(error.__traceback__)
         where = f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
         self.error_box.value = (
-            '<div style="color:#b00020;border:1px solid #b00020;padding:4px 8px;border-radius:4px">'
+            f'<div class="cnnlab-error-message" style="color:{css("error")};border:1px solid {css("error")};'
+            f'padding:4px 8px;border-radius:4px">'
             f"<b>{html.escape(type(error).__name__)}</b>: {html.escape(str(error))}"
-            f'<span style="color:#666">{html.escape(where)}</span></div>'
+            f'<span class="cnnlab-error-where" style="color:{css("muted")}">{html.escape(where)}</span></div>'
         )
         self.error_box.layout.display = None
 

@@ -19,7 +19,7 @@ import ipywidgets as w
 
 from .. import ops
 from .._validation import check_non_negative_int, check_one_of, check_positive_int, check_positive_int_pair
-from ._base import WidgetBase
+from ._base import WidgetBase, column, css, fit, label_style, row
 
 __all__ = ["ConvGeometry", "Window", "conv_geometry", "geometry_svg", "geometry_readout", "ConvGeometryExplorer"]
 
@@ -30,6 +30,8 @@ _AXES = ("height", "width")
 _PAD_FILL, _PAD_LINE = "#d6d6d6", "#9a9a9a"
 _IGNORED_FILL = "#f6b3b3"
 _WINDOW = "#1f77b4"
+# Text drawn on the notebook's background follows its theme (light or dark); the cells keep their own colours.
+_TEXT, _MUTED, _ERROR = css("text"), css("muted"), css("error")
 
 
 @dataclass(frozen=True)
@@ -322,8 +324,8 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
         f'font-family="sans-serif" font-size="{font}">',
-        f'<text x="{x0}" y="14" font-weight="bold">{html.escape(input_title)}</text>',
-        f'<text x="{ox:g}" y="14" font-weight="bold">{output_title}</text>',
+        f'<text x="{x0}" y="14" font-weight="bold" style="fill:{_TEXT}">{html.escape(input_title)}</text>',
+        f'<text x="{ox:g}" y="14" font-weight="bold" style="fill:{_TEXT}">{output_title}</text>',
     ]
     # Input grid, padding included.
     for pr in range(hp):
@@ -347,12 +349,12 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
     # Indices of the real rows and columns (red when ignored).
     for col in range(g.input_shape[1]):
         x = x0 + (col + left) * c + c / 2
-        colour = "#b00020" if col in ignored_cols else "#555"
-        out.append(f'<text x="{x:g}" y="{y0 - 5}" text-anchor="middle" fill="{colour}">{col}</text>')
+        colour = _ERROR if col in ignored_cols else _MUTED
+        out.append(f'<text x="{x:g}" y="{y0 - 5}" text-anchor="middle" style="fill:{colour}">{col}</text>')
     for r in range(g.input_shape[0]):
         y = y0 + (r + top) * c + c / 2 + font / 3
-        colour = "#b00020" if r in ignored_rows else "#555"
-        out.append(f'<text x="{x0 - 4}" y="{y:g}" text-anchor="end" fill="{colour}">{r}</text>')
+        colour = _ERROR if r in ignored_rows else _MUTED
+        out.append(f'<text x="{x0 - 4}" y="{y:g}" text-anchor="end" style="fill:{colour}">{r}</text>')
     # Dashed links from the window to its neuron, under the output grid.
     wx, wy = x0 + window.padded_cols.start * c, y0 + window.padded_rows.start * c
     ww, wh = len(window.padded_cols) * c, len(window.padded_rows) * c
@@ -374,7 +376,7 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
     x = x0
     for style, text in legend:
         out.append(f'<rect x="{x:g}" y="{legend_y - 10:g}" width="12" height="12" {style}/>'
-                   f'<text x="{x + 16:g}" y="{legend_y:g}">{html.escape(text)}</text>')
+                   f'<text x="{x + 16:g}" y="{legend_y:g}" style="fill:{_TEXT}">{html.escape(text)}</text>')
         x += 28 + len(text) * em
     out.append("</svg>")
     return "".join(out)
@@ -411,7 +413,7 @@ def geometry_readout(geometry: ConvGeometry, neuron=(0, 0)) -> str:
         sides = ("top", "bottom") if axis == 0 else ("left", "right")
         ignored = (g.ignored_rows, g.ignored_cols)[axis]
         if ignored:
-            unread = f'ignored input {what}: <b style="color:#b00020">{_ranges(ignored)}</b>'
+            unread = f'ignored input {what}: <b style="color:{_ERROR}">{_ranges(ignored)}</b>'
         else:
             unread = f"every input {what[:-1]} is read"
         rows.append(
@@ -429,10 +431,9 @@ def geometry_readout(geometry: ConvGeometry, neuron=(0, 0)) -> str:
     zeros = len(window.padded_rows) * len(window.padded_cols) - len(window.cells)
     sentence += f", plus {zeros} zero{'s' if zeros != 1 else ''} of padding." if zeros else "."
     return (
-        f"<div><i>{rule}.</i>"
-        '<table style="border-collapse:collapse;margin:4px 0"><tr><th></th><th style="text-align:left">layer</th>'
-        '<th style="text-align:left">output size</th><th style="text-align:left">zero padding</th>'
-        '<th style="text-align:left">ignored</th></tr>'
+        f'<div class="cnnlab-readout"><i class="cnnlab-note">{rule}.</i>'
+        '<table class="cnnlab-table"><tr><th></th><th>layer</th><th>output size</th><th>zero padding</th>'
+        '<th>ignored</th></tr>'
         + "".join(rows)
         + f"</table>Output {g.output_shape[0]}×{g.output_shape[1]} = <b>{g.n_outputs}</b> neurons. {sentence}</div>"
     )
@@ -505,11 +506,9 @@ class ConvGeometryExplorer(WidgetBase):
         self.window: Window | None = None
         self.svg = ""
 
-        style = {"description_width": "95px"}
-
         def slider(value, maximum, description):
-            return w.IntSlider(value=value, min=1, max=maximum, description=description, style=style,
-                               continuous_update=True, layout=w.Layout(width="300px"))
+            return w.IntSlider(value=value, min=1, max=maximum, description=description, style=label_style(),
+                               continuous_update=True, layout=fit("280px"))
 
         self.input_height = slider(shape[0], MAX_INPUT, "Input height")
         self.input_width = slider(shape[1], MAX_INPUT, "Input width")
@@ -518,25 +517,26 @@ class ConvGeometryExplorer(WidgetBase):
         self.stride_height = slider(stride[0], MAX_STRIDE, "Stride height")
         self.stride_width = slider(stride[1], MAX_STRIDE, "Stride width")
         self.same_stride = w.Checkbox(value=stride[0] == stride[1], description="one stride for both axes",
-                                      indent=False, layout=w.Layout(width="220px"))
+                                      indent=True, style=label_style(), layout=fit())
         self.padding = w.ToggleButtons(options=list(ops.PADDINGS), value=geometry.padding, description="Padding",
-                                       style={**style, "button_width": "70px"})
+                                       style=label_style(button_width="70px"))
         last = geometry.n_outputs - 1
-        self.step = w.IntSlider(value=step, min=0, max=last, description="Step (neuron)", style=style,
-                                continuous_update=True, layout=w.Layout(width="360px"))
+        self.step = w.IntSlider(value=step, min=0, max=last, description="Step (neuron)", style=label_style(),
+                                continuous_update=True, layout=fit("360px"))
         self.play = w.Play(value=step, min=0, max=last, interval=700, repeat=True, description="Slide")
         self._link = w.link((self.play, "value"), (self.step, "value"))
-        self.diagram = w.HTML()
-        self.readout = w.HTML()
+        self.diagram = w.HTML(layout=fit("100%"))
+        self.readout = w.HTML(layout=fit("100%"))
 
         for control in (self.input_height, self.input_width, self.kernel_height, self.kernel_width,
                         self.stride_height, self.stride_width, self.same_stride, self.padding, self.step):
             control.observe(self._on_change, names="value")
-        self.root = w.VBox([
-            w.HTML("<b>Convolution geometry: padding, stride and output size</b>"),
-            w.HBox([w.VBox([self.input_height, self.input_width]), w.VBox([self.kernel_height, self.kernel_width]),
-                    w.VBox([self.stride_height, self.stride_width, self.same_stride])]),
-            w.HBox([self.padding, self.step, self.play]),
+        # Controls above (three columns that wrap in a narrow notebook), the diagram and its arithmetic below.
+        self.root = column([
+            w.HTML('<span class="cnnlab-title">Convolution geometry: padding, stride and output size</span>'),
+            row([column([self.input_height, self.input_width]), column([self.kernel_height, self.kernel_width]),
+                 column([self.stride_height, self.stride_width, self.same_stride])]),
+            row([self.padding, self.step, self.play]),
             self.diagram,
             self.readout,
             self.error_box,

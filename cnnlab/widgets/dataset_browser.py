@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validation import check_memory, check_positive_int
 from ..plotting import encode_image
-from ._base import WidgetBase
+from ._base import WidgetBase, column, fit, label_style, picture_layout, readable, row
 
 __all__ = ["DatasetBrowser", "class_indices"]
 
@@ -110,18 +110,19 @@ class DatasetBrowser(WidgetBase):
 
         self.class_filter = w.Dropdown(
             options=[("all classes", ALL)] + [(f"{c}: {self.class_names[c]}", c) for c in classes],
-            value=ALL, description="Show", layout=w.Layout(width="260px"),
+            value=ALL, description="Show", style=label_style(), layout=fit("330px"),
         )
-        self.slider = w.IntSlider(value=0, min=0, max=len(images) - 1, description="Image",
-                                  continuous_update=True, layout=w.Layout(width="420px"))
-        self.image = w.Image(format="png")
+        self.slider = w.IntSlider(value=0, min=0, max=len(images) - 1, description="Image", style=label_style(),
+                                  continuous_update=True, layout=fit("420px"))
+        # Shown at its size (scale × the data set's pixels), narrower in a narrow column, never stretched.
+        self.image = w.Image(format="png", layout=picture_layout(f"{width * scale}px"))
         self.caption = w.HTML()
         self.class_filter.observe(self._on_filter, names="value")
         self.slider.observe(self._on_change, names="value")
-        self.root = w.VBox([
-            w.HTML(f"<b>{html.escape(str(title))}</b>"),
-            w.HBox([self.class_filter, self.slider]),
-            w.HBox([self.image, self.caption]),
+        self.root = column([
+            w.HTML(f'<span class="cnnlab-title">{html.escape(str(title))}</span>'),
+            column([self.class_filter, self.slider]),
+            row([self.image, self.caption]),
             self.error_box,
         ])
         self.refresh()
@@ -144,10 +145,13 @@ class DatasetBrowser(WidgetBase):
         picture = encode_image(array, "png", vmin=0, vmax=vmax, scale=self.scale)
         label = int(self.labels[index])
         shape = "×".join(map(str, array.shape))
+        low, high = array.min(), array.max()
+        values = (f"{low}–{high}" if array.dtype.kind in "iu" else
+                  f"{readable(low, vmax)}–{readable(high, vmax)}")
         caption = (
-            f"<div style='padding-left:12px'>image #{index:,} of {len(self.images):,}<br>"
+            f"<div class='cnnlab-readout'>image #{index:,} of {len(self.images):,}<br>"
             f"label <b>{label}: {html.escape(str(self.class_names[label]))}</b><br>"
-            f"{shape} pixels, values {array.min()}–{array.max()}<br>"
+            f"{shape} pixels, values {values}<br>"
             f"{len(positions):,} images in this selection</div>"
         )
         self.image.value, self.caption.value = picture, caption

@@ -21,9 +21,12 @@ import numpy as np
 from ..datasets import MNIST_CLASSES
 from ..digits import render_strokes, to_mnist
 from ..plotting import encode_image
-from ._base import WidgetBase
+from ._base import WidgetBase, column, css, picture_layout, row
 
-__all__ = ["DigitCanvas", "class_probabilities"]
+__all__ = ["DigitCanvas", "class_probabilities", "accuracy_note"]
+
+#: Below this test accuracy a model's answers to a drawing are close to guesses, and the canvas says so.
+TRUSTWORTHY = 0.9
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -97,6 +100,40 @@ def _bars(probabilities, class_names) -> str:
     return "".join(rows)
 
 
+def accuracy_note(accuracy: float | None, *, quick: bool = False, classes: int = 10) -> str:
+    """What a model's test ``accuracy`` means for its answers to a drawing, as a line of HTML ('' for None).
+
+    Below :data:`TRUSTWORTHY` the line warns that the answers are close to guesses
+    (chance is one in ``classes``) and how to get real ones; ``quick`` says that
+    quick mode trained the model briefly.
+
+    Examples
+    --------
+    >>> import re
+    >>> re.sub("<[^>]+>", "", accuracy_note(0.16, quick=True))[:76]
+    'This model is 16.0% accurate on the test digits (quick mode trained it only '
+    >>> "close to guesses" in accuracy_note(0.992)
+    False
+    """
+    if accuracy is None:
+        return ""
+    if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float, np.floating, np.integer)) \
+            or not 0 <= float(accuracy) <= 1:
+        raise ValueError(f"accuracy must be the model's test accuracy, a number from 0 to 1 (0.99 for 99%), "
+                         f"received accuracy={accuracy!r:.80}.")
+    accuracy = float(accuracy)
+    if isinstance(classes, bool) or not isinstance(classes, (int, np.integer)) or classes < 2:
+        raise ValueError(f"classes must be the number of classes the model tells apart, at least 2, "
+                         f"received classes={classes!r:.80}.")
+    if accuracy >= TRUSTWORTHY:
+        return (f'<span class="cnnlab-note">This model is {accuracy:.1%} accurate on the test digits; '
+                "a drawing unlike MNIST's digits can still fool it.</span>")
+    why = " (quick mode trained it only briefly)" if quick else ""
+    return (f'<span class="cnnlab-warning">This model is {accuracy:.1%} accurate on the test digits{why}, '
+            f"so its answers here are close to guesses ({1 / classes:.0%} is chance). Train it longer (run the "
+            "notebook in normal mode) for real predictions.</span>")
+
+
 class DigitCanvas(WidgetBase):
     """Draw a digit; see the 28×28 input the model sees and its class probabilities, after each stroke.
 
@@ -120,6 +157,9 @@ class DigitCanvas(WidgetBase):
     on_draw : callable, optional
         Called with the new ``(28, 28)`` input after each stroke, e.g. to show its
         feature maps: ``on_draw=lambda digit: viewer.set_image("your drawing", digit)``.
+    accuracy : float, optional
+        The model's accuracy on the test digits (0 to 1). The canvas says what it
+        means for the answers: below 90% (a quick-mode model), that they are close to guesses.
 
     Attributes
     ----------
@@ -128,6 +168,8 @@ class DigitCanvas(WidgetBase):
         The last preprocessed ``(28, 28)`` ``uint8`` input.
     probabilities : numpy.ndarray or None
         The model's last answer.
+    accuracy : float or None
+        As given; ``trust`` (an ``ipywidgets.HTML``) says what it means, next to the answer.
 
     Examples
     --------
@@ -139,9 +181,11 @@ class DigitCanvas(WidgetBase):
     """
 
     def __init__(self, model=None, *, class_names=MNIST_CLASSES, size: int = 280, pen: float = 0.15,
-                 on_draw=None) -> None:
+                 on_draw=None, accuracy: float | None = None) -> None:
         super().__init__()
         import ipycanvas
+
+        from .. import config
 
         if model is not None and not callable(model):
             raise ValueError(f"model must be a Keras model, a function of a batch of images, or None, "
@@ -151,12 +195,16 @@ class DigitCanvas(WidgetBase):
         render_strokes([[(0, 0)]], pen=pen)  # validates pen
         if on_draw is not None and not callable(on_draw):
             raise ValueError(f"on_draw must be a function of the drawn digit, or None, received on_draw={on_draw!r:.80}.")
-        self.on_draw = on_draw
-        self.model = model
         names = [] if isinstance(class_names, str) else list(class_names) if hasattr(class_names, "__iter__") else []
         if not names:
             raise ValueError(f"class_names must be a non-empty sequence of names, one per class, "
                              f"received class_names={class_names!r:.80}.")
+        note = accuracy_note(accuracy, quick=config.quick(), classes=len(names))  # validates accuracy
+        if accuracy is not None and model is None:
+            raise ValueError(f"accuracy={accuracy!r} is given but model is None: pass the model it measures.")
+        self.on_draw = on_draw
+        self.model = model
+        self.accuracy = None if accuracy is None else float(accuracy)
         self.class_names = [str(name) for name in names]
         self.pen = pen
         self.strokes: list[list[tuple[float, float]]] = []
@@ -164,8 +212,9 @@ class DigitCanvas(WidgetBase):
         self.probabilities: np.ndarray | None = None
         self._drawing = False
 
+        # A canvas keeps its size (its drawing coordinates are its pixels); the side panel wraps below it if need be.
         self.canvas = ipycanvas.Canvas(width=int(size), height=int(size), layout=w.Layout(
-            width=f"{int(size)}px", height=f"{int(size)}px", border="1px solid #888"))
+            width=f"{int(size)}px", height=f"{int(size)}px", border=f"1px solid {css('border')}"))
         self.canvas.add_class("cnnlab-digit-surface")
         self.canvas.line_cap = "round"
         self.canvas.line_join = "round"
@@ -181,16 +230,19 @@ class DigitCanvas(WidgetBase):
         self.undo_button = w.Button(description="Undo", icon="undo")
         self.clear_button.on_click(lambda _b: self.clear())
         self.undo_button.on_click(lambda _b: self.undo())
-        self.preview = w.Image(format="png", layout=w.Layout(width="112px", height="112px"))
+        self.preview = w.Image(format="png", layout=picture_layout("112px"))
         self.preview.add_class("cnnlab-digit-input")
+        self._blank_preview()  # before the preview is shown: never an empty picture
         self.answer = w.HTML(value=self._prompt())
         self.answer.add_class("cnnlab-digit-answer")
+        self.trust = w.HTML(value=note, layout=w.Layout(display=None if note else "none", max_width="320px"))
+        self.trust.add_class("cnnlab-digit-accuracy")
         self.bars = w.HTML()
         self.bars.add_class("cnnlab-digit-probabilities")
-        side = w.VBox([w.HTML("<b>What the model sees</b> (28×28)"), self.preview, self.answer, self.bars])
-        self.root = w.VBox([w.HBox([w.VBox([self.canvas, w.HBox([self.clear_button, self.undo_button])]), side]),
+        side = column([w.HTML("<b>What the model sees</b> (28×28)"), self.preview, self.answer, self.trust,
+                       self.bars])
+        self.root = column([row([column([self.canvas, row([self.clear_button, self.undo_button])]), side]),
                             self.error_box])
-        self._blank_preview()
 
     # ------------------------------------------------------------------ drawing events
     def _pen_down(self, x, y) -> None:
@@ -253,6 +305,20 @@ class DigitCanvas(WidgetBase):
         self.refresh()
 
     # ------------------------------------------------------------------ display
+    def _picture_parts(self) -> dict:
+        """The drawing surface in the static picture: the strokes in white on black (its pixels live in the browser)."""
+        from PIL import Image, ImageDraw
+
+        surface = Image.new("RGB", (self.canvas.width, self.canvas.height), (0, 0, 0))
+        draw = ImageDraw.Draw(surface)
+        radius = self._line_width / 2
+        for stroke in self.strokes:
+            if len(stroke) > 1:
+                draw.line(stroke, fill=(255, 255, 255), width=self._line_width)
+            for x, y in stroke:  # round caps and joins, as the canvas draws them
+                draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=(255, 255, 255))
+        return {self.canvas: surface}
+
     def _clear_surface(self) -> None:
         from ipycanvas import hold_canvas
 

@@ -2,6 +2,7 @@
 
 * :func:`feature_maps` - the activations of one layer for one image, ``(h, w, channels)``.
 * :func:`feature_grid` - all channels of such an activation tiled into one 2-D picture.
+* :func:`map_scale` - the values and colour scale a grid is drawn in: one scale for the layer, or each map its own.
 * :func:`show_filters` - the learned kernels of a ``Conv2D`` layer as a matplotlib figure.
 * :class:`FeatureMapViewer` - pick a layer (and an image), see all its feature maps, live.
 
@@ -25,11 +26,16 @@ from collections.abc import Mapping
 import ipywidgets as w
 import numpy as np
 
-from .._validation import check_channels_last, check_finite_array, check_memory, check_non_negative_int, check_positive_int
-from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, encode_image
-from ._base import WidgetBase
+from .._validation import (check_bool, check_channels_last, check_finite_array, check_memory, check_non_negative_int,
+                           check_positive_int)
+from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
+from ._base import WidgetBase, readable
 
-__all__ = ["FeatureMapViewer", "feature_maps", "feature_grid", "feature_map_layers", "prepare_image", "show_filters"]
+__all__ = ["FeatureMapViewer", "feature_maps", "feature_grid", "feature_map_layers", "map_scale", "prepare_image",
+           "show_filters", "SCALES"]
+
+#: The viewer's two ways to scale a layer's maps: one scale for all of them, or each its own.
+SCALES = ("one for the layer", "each map its own")
 
 # model -> {layer name: keras.Model(model.inputs, layer.output)}; weak, so models can be freed.
 _EXTRACTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -217,12 +223,16 @@ def feature_maps(model, image, layer_name: str) -> np.ndarray:
     return np.asarray(output, dtype=np.float32)[0]
 
 
-def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
+def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: float = 1.0, *,
+                 normalize: bool = True) -> np.ndarray:
     """Tile every channel of a ``(height, width, channels)`` activation into one 2-D image.
 
-    Each map is scaled to [0, 1] by its own minimum and maximum (a constant map
-    becomes 0.5), so weak and strong channels are equally visible; ``pad`` lines
-    of ``pad_value`` separate the tiles, and empty tiles at the end are filled with it.
+    With ``normalize``, each map is scaled to [0, 1] by its own minimum and
+    maximum (a constant map becomes 0.5), so weak and strong channels are
+    equally visible; without, the values are kept (to draw on one scale, see
+    :func:`map_scale`). ``pad`` lines of ``pad_value`` separate the tiles, and
+    empty tiles at the end are filled with it (NaN: transparent in
+    :func:`cnnlab.plotting.encode_image`'s PNG).
 
     Parameters
     ----------
@@ -234,6 +244,8 @@ def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: floa
         Width of the lines between tiles, in pixels.
     pad_value : float
         Value of those lines (1.0 shows white lines in grey scale).
+    normalize : bool
+        Scale each map to [0, 1] by its own range.
 
     Returns
     -------
@@ -258,16 +270,63 @@ def feature_grid(maps, columns: int | None = None, pad: int = 1, pad_value: floa
     grid_shape = (rows * height + (rows - 1) * pad, columns * width + (columns - 1) * pad)
     check_memory(f"pad={pad} ({rows}×{columns} tiles of {height}×{width}: a {grid_shape[0]:,}×{grid_shape[1]:,} grid)",
                  4 * grid_shape[0] * grid_shape[1], fix="pad is in pixels between tiles: 1 or 2 suits a grid.")
-    low = maps.min(axis=(0, 1))
-    span = maps.max(axis=(0, 1)) - low
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
+    if check_bool("normalize", normalize):
+        low = maps.min(axis=(0, 1))
+        span = maps.max(axis=(0, 1)) - low
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
+    else:
+        scaled = maps
     grid = np.full(grid_shape, pad_value, np.float32)
     for index in range(count):
         row, col = divmod(index, columns)
         top, left = row * (height + pad), col * (width + pad)
         grid[top : top + height, left : left + width] = scaled[..., index]
     return grid
+
+
+def map_scale(maps, *, shared: bool = True) -> tuple[np.ndarray, str, float, float]:
+    """The values a layer's maps are drawn with, their colour map and limits, by the course's convention.
+
+    Parameters
+    ----------
+    maps : array_like
+        ``(height, width, channels)`` activations.
+    shared : bool
+        One scale for every map (:func:`cnnlab.plotting.value_scale` of them
+        all: a strong map looks strong, a dead one black or white), or each
+        map on its own scale, so that weak maps show their pattern too: a
+        signed layer's maps each divided by their own largest magnitude
+        (diverging, -1 to 1), other maps each from their own minimum (0) to
+        their own maximum (1), in grey.
+
+    Returns
+    -------
+    (numpy.ndarray, str, float, float)
+        The values to draw, the colour map, the low and the high limit.
+
+    Examples
+    --------
+    >>> maps = np.stack([np.array([[-2.0, 2.0]]), np.array([[-0.5, 0.5]])], axis=-1)
+    >>> map_scale(maps)[1:]
+    ('RdBu_r', -2.0, 2.0)
+    >>> values, cmap, low, high = map_scale(maps, shared=False)
+    >>> values[..., 1], (cmap, low, high)
+    (array([[-1.,  1.]], dtype=float32), ('RdBu_r', -1.0, 1.0))
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    if maps.ndim != 3 or maps.size == 0:
+        raise ValueError(f"maps must have shape (height, width, channels), received shape {maps.shape}.")
+    cmap, low, high = value_scale(maps)
+    if check_bool("shared", shared):
+        return maps, cmap, low, high
+    if cmap == DIVERGING_CMAP:
+        largest = np.abs(maps).max(axis=(0, 1))
+        return (maps / np.where(largest > 0, largest, 1)).astype(np.float32), DIVERGING_CMAP, -1.0, 1.0
+    low = maps.min(axis=(0, 1))
+    span = maps.max(axis=(0, 1)) - low
+    scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5).astype(np.float32)
+    return scaled, SEQUENTIAL_CMAP, 0.0, 1.0
 
 
 # ----------------------------------------------------------------------------- filters
@@ -277,9 +336,10 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     """Draw the learned kernels of a convolutional layer.
 
     For layers on RGB input (3 input channels) each kernel is shown in colour
-    (0.5 grey is a zero weight); otherwise the weights on the first input channel
-    are shown with a diverging colour map centred on 0 (blue negative, red positive),
-    on one scale shared by all kernels so they can be compared.
+    (0.5 grey is a zero weight, said under the kernels); otherwise the weights on
+    the first input channel are shown with a diverging colour map centred on 0
+    (blue negative, red positive), with a colour bar. All kernels share one scale,
+    so they can be compared.
 
     Parameters
     ----------
@@ -302,8 +362,8 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     >>> inputs = keras.Input((8, 8, 1))
     >>> model = keras.Model(inputs, keras.layers.Conv2D(4, 3, name="conv")(inputs))
     >>> fig = show_filters(model, "conv")
-    >>> len(fig.axes), fig._suptitle.get_text()
-    (4, 'conv: 4 learned 3×3 kernels (input channel 0)')
+    >>> len(fig.axes), fig._suptitle.get_text(), fig.axes[-1].get_xlabel()
+    (5, 'conv: 4 learned 3×3 kernels (input channel 0)', 'weight (one scale for all kernels)')
     """
     import matplotlib.pyplot as plt
 
@@ -326,25 +386,44 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     columns = min(columns, count)
     rows = -(-count // columns)
     limit = float(np.abs(kernel[..., :count]).max()) or 1.0
-    fig = plt.figure(figsize=(1.1 * columns, 1.1 * rows + 0.5))
+    rgb = in_channels == 3
+    fig = plt.figure(figsize=(max(1.1 * columns, 4.0), 1.1 * rows + (0.9 if rgb else 1.3)), layout="constrained")
+    panels = []
     for index in range(count):
         ax = fig.add_subplot(rows, columns, index + 1)
         ax.set_axis_off()
-        if in_channels == 3:
-            ax.imshow(np.clip(0.5 + kernel[..., index] / (2 * limit), 0, 1), interpolation="nearest")
+        if rgb:
+            panels.append(ax.imshow(np.clip(0.5 + kernel[..., index] / (2 * limit), 0, 1), interpolation="nearest"))
         else:
-            ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+            panels.append(ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
+                                    interpolation="nearest"))
     shown = f"{count} of {filters}" if count < filters else f"{count}"
-    colour = "RGB" if in_channels == 3 else "input channel 0"
+    colour = "RGB" if rgb else "input channel 0"
     fig.suptitle(f"{layer_name}: {shown} learned {kh}×{kw} kernels ({colour})", parse_math=False)  # names are data
+    if rgb:  # a value legend: colours are the weights of the three input channels
+        fig.supxlabel(f"grey: weight 0; a colour channel brighter for a positive weight on that input channel, "
+                      f"darker for a negative one (one scale: ±{readable(limit, limit)} is full brightness)",
+                      fontsize=9, wrap=True)
+    else:
+        fig.colorbar(panels[0], ax=fig.axes, location="bottom", shrink=min(0.8, 3.0 / columns + 0.2), aspect=30,
+                     label="weight (one scale for all kernels)")
     return fig
 
 
 # ----------------------------------------------------------------------------- widget
 
 
-def _display_scale(width: int, target: int = 320) -> int:
+def _display_scale(width: int, target: int = 480) -> int:
+    """The whole factor a picture ``width`` pixels wide is enlarged by (nearest neighbour), so its pixels show."""
     return max(1, min(8, target // max(width, 1)))
+
+
+_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
+
+
+def _picture_layout(width: int) -> w.Layout:
+    """A picture at ``width`` pixels (never wider than the column), its height following its aspect ratio."""
+    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
 
 
 class FeatureMapViewer(WidgetBase):
@@ -363,12 +442,19 @@ class FeatureMapViewer(WidgetBase):
         Offer only these layers (each must output 4-D feature maps); by default
         every such layer of the model.
 
+    The maps are drawn by the course's convention (:func:`map_scale`): on one
+    scale for the whole layer by default, or each on its own (the Scale
+    buttons), with a colour bar under them that says which.
+
     Attributes
     ----------
     output_array : numpy.ndarray
         The chosen layer's activations for the chosen image, ``(h, w, channels)``.
     grid_array : numpy.ndarray
-        ``feature_grid(output_array)``, the picture on display.
+        The values on display, tiled: ``feature_grid(map_scale(output_array)[0],
+        pad_value=nan, normalize=False)`` (NaN between the tiles).
+    scale : (str, float, float)
+        The colour map and limits of the picture.
 
     Examples
     --------
@@ -409,23 +495,32 @@ class FeatureMapViewer(WidgetBase):
             self._images = {"image": prepare_image(image, model)}
         self.output_array = np.zeros((1, 1, 1), np.float32)
         self.grid_array = np.zeros((1, 1), np.float32)
+        self.scale: tuple[str, float, float] = (SEQUENTIAL_CMAP, 0.0, 1.0)
         self._shown_image: str | None = None
 
-        self.layer_choice = w.Dropdown(options=offered, value=offered[0], description="Layer",
-                                       layout=w.Layout(width="260px"))
-        self.image_choice = w.Dropdown(options=list(self._images), description="Image",
-                                       layout=w.Layout(width="260px",
+        labels = {"description_width": "110px"}  # the course's one label style
+        self.layer_choice = w.Dropdown(options=offered, value=offered[0], description="Layer", style=labels,
+                                       layout=w.Layout(width="330px", max_width="100%"))
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=labels,
+                                       layout=w.Layout(width="330px", max_width="100%",
                                                        display=None if isinstance(image, Mapping) else "none"))
-        self.input_view = w.Image(format="png", layout=w.Layout(width="160px"))
-        self.output_view = w.Image(format="png", layout=w.Layout(max_width="480px"))
+        self.scale_choice = w.ToggleButtons(options=list(SCALES), value=SCALES[0], description="Scale",
+                                            style={**labels, "button_width": "150px"})
+        self.input_view = w.Image(format="png", layout=_picture_layout(160))
+        self.output_view = w.Image(format="png", layout=_picture_layout(480))
+        self.bar_view, self.bar_labels = w.Image(format="png", layout=_picture_layout(240)), w.HTML()
         self.readout = w.HTML()
-        self._observe(self.layer_choice, self.image_choice)
+        self._observe(self.layer_choice, self.image_choice, self.scale_choice)
 
+        wrap = {"flex_flow": "row wrap", "max_width": "100%", "align_items": "flex-start"}
         pictures = w.HBox([
             w.VBox([w.HTML("<b>Input</b>"), self.input_view]),
-            w.VBox([w.HTML("<b>Feature maps</b> (each scaled to its own range)"), self.output_view]),
-        ])
-        self.root = w.VBox([w.HBox([self.layer_choice, self.image_choice]), self.readout, pictures, self.error_box])
+            w.VBox([w.HTML("<b>Feature maps</b>"), self.output_view, self.bar_view, self.bar_labels],
+                   layout=w.Layout(max_width="100%")),
+        ], layout=w.Layout(grid_gap="12px", **wrap))
+        self.root = w.VBox([w.HBox([self.layer_choice, self.image_choice], layout=w.Layout(**wrap)),
+                            self.scale_choice, self.readout, pictures, self.error_box],
+                           layout=w.Layout(max_width="100%"))
         self.refresh()
 
     def set_image(self, name: str, image) -> bool:
@@ -463,16 +558,33 @@ class FeatureMapViewer(WidgetBase):
         # Compute and encode everything first, then write: if anything fails, both pictures stay as they were.
         layer = self.layer_choice.value
         maps = feature_maps(self.model, self.image, layer)
-        grid = feature_grid(maps)
-        picture = encode_image(grid, "png", vmin=0.0, vmax=1.0, cmap=SEQUENTIAL_CMAP,
-                               scale=_display_scale(grid.shape[1]))
+        shared = self.scale_choice.value == SCALES[0]
+        values, cmap, low, high = map_scale(maps, shared=shared)
+        grid = feature_grid(values, pad_value=np.nan, normalize=False)
+        zoom = _display_scale(grid.shape[1])
+        picture = encode_image(grid, "png", vmin=low, vmax=high, cmap=cmap, scale=zoom)
+        bar = self._colour_bar(cmap, low, high, shared, maps.shape[-1])
         photo = self._input_picture()
         h, wd, c = maps.shape
         self.output_view.value = picture
-        self.output_array, self.grid_array = maps, grid
+        self.output_view.layout.width = f"{grid.shape[1] * zoom}px"
+        self.bar_view.value, self.bar_labels.value = bar
+        self.output_array, self.grid_array, self.scale = maps, grid, (cmap, low, high)
         if photo is not None:
             self.input_view.value, self._shown_image = photo, self.image_choice.value
         self.readout.value = f"layer {html.escape(str(layer))}: {c} map{'s' if c != 1 else ''} of {h}×{wd}"
+
+    @staticmethod
+    def _colour_bar(cmap: str, low: float, high: float, shared: bool, count: int):
+        """The legend of the grid: its limits on one scale, or what the ends mean for each map's own scale."""
+        if shared:
+            caption = f"one scale for all {count} maps of the layer" if count > 1 else "the map's values"
+            return colour_bar(low, high, cmap, caption=caption)
+        if cmap == DIVERGING_CMAP:
+            return colour_bar(low, high, cmap, labels=("minus its largest", "0", "its largest"),
+                              caption="each map on its own scale: ± its own largest value")
+        return colour_bar(low, high, cmap, labels=("its minimum", "", "its maximum"),
+                          caption="each map on its own scale, from its own minimum to its maximum")
 
     def __repr__(self) -> str:
         return f"<FeatureMapViewer widget: layer {self.layer_choice.value} of {getattr(self.model, 'name', 'model')}>"

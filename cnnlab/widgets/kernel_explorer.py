@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import time
 from collections.abc import Mapping
 
@@ -11,17 +12,23 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_bool, check_channels_last
-from ..plotting import DIVERGING_CMAP, encode_image
+from .._validation import check_channels_last
+from ..plotting import colour_bar, encode_image, value_scale
 from ._base import WidgetBase, close_widgets, named_images, readable
 
-__all__ = ["KernelExplorer", "feature_map", "channel_planes", "CHANNELS"]
+__all__ = ["KernelExplorer", "feature_map", "channel_planes", "channel_scale", "channel_picture", "shown_weights",
+           "CHANNELS"]
 
 #: Channel views: all channels at once (what a conv layer computes), or one colour.
 CHANNELS = {"all (RGB)": None, "red": 0, "green": 1, "blue": 2}
 _MAX_SIZE = 7
 _SIZES = (3, 5, 7)
 _CUSTOM = "custom"
+#: The label width of every control of the widget (the course's one label style).
+_LABELS = {"description_width": "110px"}
+#: Display width of the input and feature-map pictures, and of a stacked map, in pixels.
+_PICTURE, _STACKED = 320, 200
+_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
 
 
 def channel_planes(image) -> dict:
@@ -101,6 +108,114 @@ def feature_map(image, kernel, channel: int | None = None, *, planes: Mapping | 
     return ops.conv2d(planes[channel], kernel[:, :, None, None], padding="SAME")[..., 0]
 
 
+def channel_scale(image, kernel, *, planes: Mapping | None = None) -> tuple[str, float, float]:
+    """One colour scale for the feature maps of every channel view, so that switching channels shows a change.
+
+    A map scaled to its own range looks the same whatever its strength: the
+    red channel's map would look like the RGB one, which is the sum of three
+    such maps. This is :func:`cnnlab.plotting.value_scale` of the maps of all
+    the views together (all channels, and each one): the diverging colour map
+    centred on zero for signed maps, grey otherwise; robust, as the notebook's
+    gallery of filters: the strongest 1 % of the values (at the photo's
+    border, where the zero padding makes an edge) show at full colour rather
+    than washing out the rest.
+
+    Parameters
+    ----------
+    image : array_like
+        As for :func:`feature_map` (ignored when ``planes`` is given).
+    kernel : array_like
+        2-D kernel.
+    planes : mapping, optional
+        :func:`channel_planes` of the image.
+
+    Returns
+    -------
+    (str, float, float)
+        Colour map, low and high limit.
+
+    Examples
+    --------
+    >>> image = np.zeros((6, 8, 3), np.float32); image[:, 3:5, 0] = 1.0   # a red stripe
+    >>> feature_map(image, K.sobel_x(), 0)[2]
+    array([ 0.,  0.,  4.,  4., -4., -4.,  0.,  0.], dtype=float32)
+    >>> channel_scale(image, K.sobel_x())     # the green and blue views share the red view's ±4
+    ('RdBu_r', -4.0, 4.0)
+    """
+    planes = channel_planes(image) if planes is None else planes
+    return value_scale(*[feature_map(None, kernel, channel, planes=planes) for channel in planes], robust=True)
+
+
+def channel_picture(image, channel: int | None) -> np.ndarray:
+    """What the kernel is applied to, as a picture: the photo, or only its ``channel`` (the others black).
+
+    Examples
+    --------
+    >>> channel_picture(np.ones((1, 1, 3)), 1)[0, 0]
+    array([0., 1., 0.], dtype=float32)
+    """
+    array = np.asarray(image)
+    if array.dtype.kind not in "biuf" or array.ndim not in (2, 3) or array.size == 0:
+        raise ValueError(f"image must be a numeric array of shape (height, width) or (height, width, channels), "
+                         f"received shape {array.shape} and dtype {array.dtype}.")
+    array = array.astype(np.float32, copy=False)
+    if channel is not None and (isinstance(channel, bool) or not isinstance(channel, (int, np.integer))):
+        raise ValueError(f"channel must be None or a channel index such as 0, received channel={channel!r}.")
+    if array.ndim == 2 or channel is None:
+        return array
+    if not 0 <= channel < array.shape[-1]:
+        raise ValueError(f"channel must be None or a channel index below {array.shape[-1] if array.ndim == 3 else 1}, "
+                         f"received channel={channel!r}.")
+    if array.shape[-1] != 3:  # not a colour photo: the plane itself, in grey
+        return array[..., channel]
+    picture = np.zeros_like(array)
+    picture[..., channel] = array[..., channel]
+    return picture
+
+
+def shown_weights(kernel) -> np.ndarray:
+    """The kernel's weights as the grid shows them: to three significant digits of the largest weight.
+
+    A box shows ``-0.43`` rather than ``-0.43215037`` (which it would cut off);
+    a weight below that precision shows as 0. The kernel applied keeps its
+    exact values; only the text in the boxes is rounded.
+
+    Examples
+    --------
+    >>> shown_weights(np.array([[-0.43215, 1.0271], [0.00458, -0.0]]))
+    array([[-0.43,  1.03],
+           [ 0.  ,  0.  ]])
+    >>> shown_weights(K.gaussian(3, sigma=1.0))[0]   # the largest weight is 0.204
+    array([0.075, 0.124, 0.075])
+    """
+    array = np.asarray(kernel)
+    if array.dtype.kind not in "biuf" or array.ndim != 2 or array.size == 0:
+        raise ValueError(f"kernel must be a 2-D array of numbers, received shape {array.shape} and dtype {array.dtype}.")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError("kernel holds NaN or infinite values; give finite numbers.")
+    largest = float(np.abs(array).max())
+    decimals = 0 if largest == 0 else max(0, 2 - math.floor(math.log10(largest)))
+    return np.round(array, decimals) + 0.0  # + 0.0: no "-0"
+
+
+def _number_text(value: float) -> str:
+    """``value`` as the browser writes it in a number box: ``1`` for 1.0."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cell_width(values) -> int:
+    """Pixels a number box needs to show every one of ``values`` whole.
+
+    Measured in Chromium with JupyterLab's number boxes (13 px DejaVu Sans, the
+    widest of its fonts): 8 px of padding, 2 of border and a 15 px spin button
+    beside the text; a digit takes at most 8.3 px, a sign or a point 4.7.
+    """
+    widest = max((sum(4.7 if ch in "-." else 8.3 for ch in _number_text(v)) for v in values), default=0.0)
+    return max(44, math.ceil(28 + widest))
+
+
 def _default_images() -> dict:
     from .. import datasets
 
@@ -110,6 +225,13 @@ def _default_images() -> dict:
 class KernelExplorer(WidgetBase):
     """Pick or edit a kernel, see its feature map on a photo; stack several (Figure 13-6).
 
+    The feature map is drawn by the course's one convention (the gallery's
+    too): the diverging colour map centred on zero for signed maps (blue
+    negative, white zero, red positive), grey otherwise, with a colour bar
+    under it. Its scale is the same for every channel view
+    (:func:`channel_scale`), so choosing one colour shows that channel's share
+    of the map, and the input picture shows only that channel.
+
     Parameters
     ----------
     images : mapping of str to array, or array, optional
@@ -118,14 +240,13 @@ class KernelExplorer(WidgetBase):
     kernel : str or array_like
         A preset name from :func:`cnnlab.kernels.names` or a square kernel of
         size 3, 5 or 7 to start with.
-    signed_colours : bool
-        Show the feature map with a diverging colour map (blue negative, white
-        zero, red positive) instead of grey levels.
 
     Attributes
     ----------
     output_array : numpy.ndarray
         The feature map on display, ``(height, width)`` float32.
+    scale : (str, float, float)
+        Its colour map and limits (shared by the channel views).
     stack : list of (str, numpy.ndarray)
         Kernels added to the stack, whose feature maps are shown side by side.
     last_update_ms : float
@@ -134,48 +255,58 @@ class KernelExplorer(WidgetBase):
     Examples
     --------
     >>> explorer = KernelExplorer({"noise": np.random.default_rng(0).random((20, 30, 3))}, kernel="sobel x")
-    >>> explorer.kernel.shape, explorer.output_array.shape
-    ((3, 3), (20, 30))
+    >>> explorer.kernel.shape, explorer.output_array.shape, explorer.scale[0]
+    ((3, 3), (20, 30), 'RdBu_r')
     >>> explorer.preset.value = "vertical line"
     >>> explorer.kernel.shape
     (7, 7)
     """
 
-    def __init__(self, images=None, kernel="vertical line", *, signed_colours: bool = False) -> None:
+    def __init__(self, images=None, kernel="vertical line") -> None:
         super().__init__()
-        signed_colours = check_bool("signed_colours", signed_colours)
         self._images = named_images(images, _default_images)
         for name, image in self._images.items():
             channel_planes(image)  # validates the shape
         self._planes_cache: dict = {}
-        self._input_shown: str | None = None  # the image whose picture input_view holds
+        self._scales: dict = {}  # (image name, kernel bytes) -> channel_scale, for the kernels on display
+        self._input_shown: tuple | None = None  # (image, channel) whose picture input_view holds
         self._syncing = False
         self.stack: list[tuple[str, np.ndarray]] = []
         self.output_array = np.zeros((1, 1), np.float32)
+        self.scale: tuple[str, float, float] = ("gray", 0.0, 1.0)
         self.last_update_ms = 0.0
         self._kernel = np.zeros((3, 3), np.float32)
 
-        self.image_choice = w.Dropdown(options=list(self._images), description="Image", layout=w.Layout(width="230px"))
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo")
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=_LABELS,
+                                       layout=w.Layout(width="310px", max_width="100%"))
+        self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo",
+                                   layout=w.Layout(width="130px"))
         self.channel = w.ToggleButtons(options=list(CHANNELS), value="all (RGB)", description="Channels",
-                                       style={"button_width": "84px"})
-        self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", layout=w.Layout(width="230px"))
-        self.size = w.ToggleButtons(options=list(_SIZES), value=3, description="Size", style={"button_width": "36px"})
-        self.signed = w.Checkbox(value=signed_colours, description="signed colours", indent=False)
+                                       style={**_LABELS, "button_width": "80px"})
+        self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", style=_LABELS,
+                                 layout=w.Layout(width="310px", max_width="100%"))
+        self.size = w.ToggleButtons(options=list(_SIZES), value=3, description="Size",
+                                    style={**_LABELS, "button_width": "40px"})
         # Parameters of the two kernel factories, shown only for their preset.
-        self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)",
-                                 layout=w.Layout(display="none"))
-        self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ",
-                                   layout=w.Layout(display="none"))
-        self.cells = [w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="58px")) for _ in range(_MAX_SIZE ** 2)]
-        self.grid = w.GridBox(self.cells, layout=w.Layout(grid_gap="2px"))
-        self.add_button = w.Button(description="Add to stack", icon="plus")
-        self.clear_button = w.Button(description="Clear stack", icon="trash")
-        self.input_view = w.Image(format="jpeg", layout=w.Layout(width="320px"))
-        self.output_view = w.Image(format="jpeg", layout=w.Layout(width="320px"))
+        self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)", style=_LABELS,
+                                 layout=w.Layout(display="none", width="420px", max_width="100%"))
+        self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ", style=_LABELS,
+                                   layout=w.Layout(display="none", width="420px", max_width="100%"))
+        # No margin: each box fills its grid track exactly (with the 2 px margins the last column spilled out).
+        self.cells = [w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="44px", margin="0"))
+                      for _ in range(_MAX_SIZE ** 2)]
+        self.grid = w.GridBox(self.cells, layout=w.Layout(grid_gap="2px", max_width="100%"))
+        self.add_button = w.Button(description="Add to stack", icon="plus", layout=w.Layout(width="130px"))
+        self.clear_button = w.Button(description="Clear stack", icon="trash", layout=w.Layout(width="130px"))
+        self.input_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
+        self.output_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
+        self.bar_view = w.Image(format="png", layout=_picture_layout(240))
+        self.bar_labels = w.HTML()
+        self.input_caption = w.HTML()
         self.readout = w.HTML()
-        self.stack_box = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
+        self.stack_box = w.HBox([], layout=w.Layout(flex_flow="row wrap", max_width="100%"))
         self._stack_views: list[w.Image] = []
+        self._stack_bars: list[tuple[w.Image, w.HTML]] = []
 
         self.preset.observe(self._on_preset, names="value")
         self.size.observe(self._on_preset, names="value")
@@ -184,25 +315,30 @@ class KernelExplorer(WidgetBase):
         for cell in self.cells:
             cell.observe(self._on_cell, names="value")
         self.upload.observe(self._on_upload, names="value")
-        self._observe(self.image_choice, self.channel, self.signed)
+        self._observe(self.image_choice, self.channel)
         self.add_button.on_click(lambda _b: self._guarded(self._add_to_stack))
         self.clear_button.on_click(lambda _b: self._guarded(self._clear_stack))
 
         controls = w.VBox([
-            w.HBox([self.image_choice, self.upload]),
+            w.HBox([self.image_choice, self.upload], layout=w.Layout(flex_flow="row wrap", max_width="100%")),
             self.channel,
-            w.HBox([self.preset, self.signed]),
+            self.preset,
             self.size,
             self.angle,
             self.sigma,
+            w.HTML(f'<div class="cnnlab-caption" style="{_MUTED}">Kernel weights (type a number to edit one)</div>'),
             self.grid,
-            w.HBox([self.add_button, self.clear_button]),
-        ])
-        pictures = w.HBox([
-            w.VBox([w.HTML("<b>Input</b>"), self.input_view]),
-            w.VBox([w.HTML("<b>Feature map</b>"), self.output_view]),
-        ])
-        self.root = w.VBox([w.HBox([controls, pictures]), self.readout, self.stack_box, self.error_box])
+            w.HBox([self.add_button, self.clear_button], layout=w.Layout(flex_flow="row wrap")),
+        ], layout=w.Layout(max_width="100%"))
+        pictures = w.VBox([
+            _title("Input"), self.input_view, self.input_caption,
+            _title("Feature map"), self.output_view, self.bar_view, self.bar_labels,
+        ], layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%", align_items="flex-start"))  # captions wrap
+        self.root = w.VBox([
+            w.HBox([controls, pictures], layout=w.Layout(flex_flow="row wrap", max_width="100%",
+                                                         align_items="flex-start", grid_gap="12px")),
+            self.readout, self.stack_box, self.error_box,
+        ], layout=w.Layout(max_width="100%"))
 
         if isinstance(kernel, str):
             self.preset.value = self._preset_name(kernel)
@@ -221,7 +357,7 @@ class KernelExplorer(WidgetBase):
 
     @property
     def kernel(self) -> np.ndarray:
-        """The kernel being applied (float32, size × size), as shown in the grid."""
+        """The kernel being applied (float32, size × size); the grid shows it rounded (:func:`shown_weights`)."""
         return self._kernel.copy()
 
     @kernel.setter
@@ -255,19 +391,23 @@ class KernelExplorer(WidgetBase):
         finally:
             self._syncing = False
 
-    def _read_cells(self) -> np.ndarray:
-        n = self.size.value
-        values = np.array([c.value for c in self.cells], dtype=np.float32).reshape(_MAX_SIZE, _MAX_SIZE)
-        return values[:n, :n].copy()
-
     def _write_cells(self, array: np.ndarray) -> None:
         n = array.shape[0]
-        self.grid.layout.grid_template_columns = f"repeat({n}, 58px)"
+        shown = shown_weights(array)
+        self._size_cells(n, shown.ravel())
         for index, cell in enumerate(self.cells):
             row, col = divmod(index, _MAX_SIZE)
             inside = row < n and col < n
             cell.layout.display = None if inside else "none"
-            cell.value = float(round(float(array[row, col]), 6)) if inside else 0.0
+            cell.value = float(shown[row, col]) if inside else 0.0
+
+    def _size_cells(self, n: int, values) -> None:
+        """Make every box of the grid wide enough for the longest of ``values`` (no number cut off)."""
+        width = _cell_width(values)
+        self.grid.layout.grid_template_columns = f"repeat({n}, {width}px)"
+        for cell in self.cells:
+            if cell.layout.width != f"{width}px":
+                cell.layout.width = f"{width}px"
 
     def _on_preset(self, _change) -> None:
         if self._syncing:
@@ -285,7 +425,12 @@ class KernelExplorer(WidgetBase):
 
     def _apply_preset(self, _change) -> None:
         if self.preset.value == _CUSTOM:
-            self._show_kernel(self._read_cells())  # size changed on a custom kernel: keep its top-left part
+            # Size changed on a custom kernel: keep its top-left part (zeros where it grows).
+            n = self.size.value
+            resized = np.zeros((n, n), np.float32)
+            m = min(n, self._kernel.shape[0])
+            resized[:m, :m] = self._kernel[:m, :m]
+            self._show_kernel(resized)
             return
         self._syncing = True
         try:
@@ -311,13 +456,27 @@ class KernelExplorer(WidgetBase):
             return K.gaussian(size or 5, sigma=self.sigma.value)
         return K.get(name, size)
 
-    def _on_cell(self, _change) -> None:
+    def _on_cell(self, change) -> None:
         if self._syncing:
             return
         with self.errors_shown():
-            self._apply_cells()
+            self._apply_cell(self.cells.index(change["owner"]), change["new"])
 
-    def _apply_cells(self) -> None:
+    def _apply_cell(self, index: int, value: float) -> None:
+        """One weight typed: it alone changes (the others keep their exact values, not the rounded ones shown).
+
+        The grid is then written again: a new largest weight changes how many digits every box shows.
+        A weight that is not a finite number is refused (the box goes back to the weight applied).
+        """
+        row, col = divmod(index, _MAX_SIZE)
+        if not np.isfinite(value):
+            self._syncing = True
+            try:
+                self.cells[index].value = float(shown_weights(self._kernel)[row, col])
+            finally:
+                self._syncing = False
+            raise ValueError(f"kernel holds NaN or infinite values: the weight in row {row + 1}, column {col + 1} "
+                             f"was set to {value!r}; type a finite number.")
         if self.preset.value != _CUSTOM:
             self._syncing = True
             try:
@@ -326,8 +485,9 @@ class KernelExplorer(WidgetBase):
                 self.angle.layout.display = self.sigma.layout.display = "none"
             finally:
                 self._syncing = False
-        self._kernel = self._read_cells()
-        self.refresh()
+        kernel = self._kernel.copy()
+        kernel[row, col] = value
+        self._show_kernel(kernel)
 
     # ------------------------------------------------------------------ images
     @property
@@ -351,7 +511,7 @@ class KernelExplorer(WidgetBase):
             item = uploads[0]
             name = f"upload: {item['name']}"
             self._images[name] = load_image(item, max_size=640)
-            self._planes_cache, self._input_shown = {}, None  # the same name may hold a new photo
+            self._planes_cache, self._scales, self._input_shown = {}, {}, None  # the same name may hold a new photo
             if name not in self.image_choice.options:
                 self.image_choice.options = list(self._images)
             if self.image_choice.value == name:
@@ -386,11 +546,19 @@ class KernelExplorer(WidgetBase):
             self.clear_error()
 
     # ------------------------------------------------------------------ rendering
-    def _encode_map(self, array: np.ndarray) -> bytes:
-        if self.signed.value:
-            limit = float(np.abs(array).max()) or 1.0
-            return encode_image(array, "jpeg", vmin=-limit, vmax=limit, cmap=DIVERGING_CMAP)
-        return encode_image(array, "jpeg")
+    def _scale_of(self, kernel: np.ndarray, planes: dict, scales: dict) -> tuple:
+        """:func:`channel_scale` of ``kernel`` on the current image, from the cache or computed into ``scales``."""
+        key = (self.image_choice.value, kernel.tobytes(), kernel.shape)
+        if key not in scales:
+            scales[key] = self._scales[key] if key in self._scales else channel_scale(None, kernel, planes=planes)
+        return scales[key]
+
+    def _stack_picture(self, kernel: np.ndarray, scales: dict | None = None) -> bytes:
+        """The picture of a stacked kernel's feature map: the current image and channel, on the kernel's own scale."""
+        planes = self._planes()
+        array = feature_map(None, kernel, CHANNELS[self.channel.value], planes=planes)
+        scale = self._scale_of(kernel, planes, {} if scales is None else scales)
+        return _encode_map(array, scale, _zoom(array.shape[1], _STACKED))
 
     def _update(self) -> None:
         # Compute and encode everything first, then write: if anything fails, every picture stays as it was.
@@ -399,10 +567,18 @@ class KernelExplorer(WidgetBase):
         planes = self._planes()
         channel = CHANNELS[self.channel.value]
         kernel = self.kernel
+        scales: dict = {}
         result = feature_map(None, kernel, channel, planes=planes)
-        picture = self._encode_map(result)
-        stacked = [self._encode_map(feature_map(None, k, channel, planes=planes)) for _, k in self.stack]
-        photo = None if name == self._input_shown else encode_image(self._images[name], "jpeg", vmin=0, vmax=1)
+        scale = self._scale_of(kernel, planes, scales)
+        k = _zoom(result.shape[1], _PICTURE)
+        picture = _encode_map(result, scale, k)
+        bar = _bar(scale, 240, "one scale for all four channel views; the strongest 1 % of values show "
+                               "at full colour")
+        stacked = [(self._stack_picture(k, scales), _bar(self._scale_of(k, planes, scales), 160, ""))
+                   for _, k in self.stack]
+        photo = None
+        if (name, channel) != self._input_shown:
+            photo = encode_image(channel_picture(self._images[name], channel), "jpeg", vmin=0, vmax=1, scale=k)
         low, high = float(result.min()), float(result.max())
         span = max(abs(low), abs(high))
         readout = (
@@ -410,10 +586,19 @@ class KernelExplorer(WidgetBase):
             f"{readable(kernel.sum(), np.abs(kernel).sum())}; feature map {result.shape[0]}×{result.shape[1]}, "
             f"values {readable(low, span)} to {readable(high, span)} (SAME padding, stride 1)"
         )
+        if channel is not None:
+            readout += (f".<br>Only the {self.channel.value} channel goes through the kernel: its map is one of the "
+                        "three that add up to the RGB one, drawn on the same scale, so it is paler")
+        caption = ("the photo: the kernel runs over each channel and the three results are added" if channel is None
+                   else f"only the {self.channel.value} channel (the others shown black)")
+        width = f"{min(_PICTURE, result.shape[1] * k)}px"
         if photo is not None:
-            self.input_view.value, self._input_shown = photo, name
+            self.input_view.value, self._input_shown = photo, (name, channel)
+        self.input_view.layout.width = self.output_view.layout.width = width
         self.output_view.value = picture
-        self.output_array = result
+        self.bar_view.value, self.bar_labels.value = bar
+        self.input_caption.value = f'<div class="cnnlab-caption" style="{_MUTED}">{html.escape(caption)}</div>'
+        self.output_array, self.scale, self._scales = result, scale, scales
         self.readout.value = readout
         self._render_stack(stacked)
         self.last_update_ms = (time.perf_counter() - start) * 1000
@@ -423,16 +608,45 @@ class KernelExplorer(WidgetBase):
         views = self._stack_views
         if len(views) != len(self.stack):
             replaced = self.stack_box.children  # closed below: a widget only dropped lives on in the kernel
-            views[:] = [w.Image(format="jpeg", layout=w.Layout(width="200px")) for _ in self.stack]
-            labels = [w.VBox([w.HTML(f"<small>{html.escape(str(label))}</small>"), view]) for (label, _), view in zip(self.stack, views)]
+            views[:] = [w.Image(format="jpeg", layout=_picture_layout(_STACKED)) for _ in self.stack]
+            self._stack_bars[:] = [(w.Image(format="png", layout=_picture_layout(160)), w.HTML()) for _ in self.stack]
+            labels = [w.VBox([w.HTML(f"<small>{html.escape(str(label))}</small>"), view, *bar],
+                             layout=w.Layout(max_width="100%"))
+                      for (label, _), view, bar in zip(self.stack, views, self._stack_bars)]
             if labels:
-                title = w.HTML("<b>Stacked feature maps</b> (one per kernel, as a convolutional layer outputs them):",
-                               layout=w.Layout(width="100%"))
+                title = w.HTML("<b>Stacked feature maps</b> (one per kernel, as a convolutional layer outputs them; "
+                               "each on its own scale, shown under it):", layout=w.Layout(width="100%"))
                 labels = [title, *labels]
             self.stack_box.children = labels
             close_widgets(*replaced)
-        for picture, view in zip(pictures, views):
+        for (picture, bar), view, (bar_view, bar_labels) in zip(pictures, views, self._stack_bars):
             view.value = picture
+            bar_view.value, bar_labels.value = bar
 
     def __repr__(self) -> str:
         return f"<KernelExplorer widget: {self.preset.value} kernel on {self.image_choice.value!r}>"
+
+
+def _picture_layout(width: int) -> w.Layout:
+    """A picture ``width`` pixels wide at most (never wider than the column), its height following its aspect ratio."""
+    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
+
+
+def _title(text: str) -> w.HTML:
+    return w.HTML(f'<b class="cnnlab-title">{html.escape(text)}</b>')
+
+
+def _zoom(width: int, target: int) -> int:
+    """The whole factor by which a picture ``width`` pixels wide is enlarged (nearest neighbour) to show ``target``."""
+    return max(1, target // max(width, 1))
+
+
+def _encode_map(array: np.ndarray, scale: tuple, zoom: int) -> bytes:
+    """A feature map's JPEG in its colour map and limits (:func:`channel_scale`), each pixel a ``zoom``-wide block."""
+    cmap, low, high = scale
+    return encode_image(array, "jpeg", vmin=low, vmax=high, cmap=cmap, scale=zoom)
+
+
+def _bar(scale: tuple, length: int, caption: str):
+    cmap, low, high = scale
+    return colour_bar(low, high, cmap, length=length, caption=caption)

@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from .._validation import check_one_of, check_positive_int
 from ..memory import LayerStats, Network, bytes_per_value, conv2d_stats, format_bytes
-from ._base import WidgetBase
+from ._base import WidgetBase, column, fit, label_style, row
 
 __all__ = ["MemoryCalculator"]
 
@@ -60,36 +60,37 @@ class MemoryCalculator(WidgetBase):
                 raise ValueError(f"{name} must be at most {maximum:,}, received {name}={value!r}.")
         padding = check_one_of("padding", padding, ("SAME", "VALID"), normalize=str.upper)
         dtype = check_one_of("dtype", dtype, ("float32", "float16"))
-        style = {"description_width": "90px"}
-
         def number(value, description, maximum=_BIG):
-            return w.BoundedIntText(value=value, min=1, max=maximum, description=description, style=style,
-                                    layout=w.Layout(width="200px"))
+            return w.BoundedIntText(value=value, min=1, max=maximum, description=description, style=label_style(),
+                                    layout=fit("250px"))
 
         self.height = number(height, "Input height")
         self.width = number(width, "Input width")
         self.channels = number(channels, "Channels")
         self.filters = number(filters, "Feature maps")
-        self.kernel_size = w.IntSlider(value=kernel_size, min=1, max=15, description="Kernel size", style=style)
-        self.stride = w.IntSlider(value=stride, min=1, max=8, description="Stride", style=style)
+        self.kernel_size = w.IntSlider(value=kernel_size, min=1, max=15, description="Kernel size",
+                                       style=label_style(), layout=fit("300px"))
+        self.stride = w.IntSlider(value=stride, min=1, max=8, description="Stride", style=label_style(),
+                                  layout=fit("300px"))
         self.padding = w.ToggleButtons(options=["SAME", "VALID"], value=padding, description="Padding",
-                                       style={**style, "button_width": "70px"})
+                                       style=label_style(button_width="70px"))
         self.batch_size = number(batch_size, "Batch size", 100 * _BIG)
         self.dtype = w.ToggleButtons(options=["float32", "float16"], value=dtype, description="Values",
-                                     style={**style, "button_width": "70px"})
-        self.readout = w.HTML()
+                                     style=label_style(button_width="70px"))
+        self.readout = w.HTML(layout=fit("100%"))
+        self.readout.add_class("cnnlab-readout")
         self.stats: LayerStats | None = None
         self.network: Network | None = None
 
         controls = (self.height, self.width, self.channels, self.filters, self.kernel_size, self.stride,
                     self.padding, self.batch_size, self.dtype)
         self._observe(*controls)
-        self.root = w.VBox([
-            w.HTML("<b>Memory of a convolutional layer</b>"),
-            w.HBox([
-                w.VBox([self.height, self.width, self.channels, self.filters]),
-                w.VBox([self.kernel_size, self.stride, self.padding]),
-                w.VBox([self.batch_size, self.dtype]),
+        self.root = column([
+            w.HTML('<span class="cnnlab-title">Memory of a convolutional layer</span>'),
+            row([
+                column([self.height, self.width, self.channels, self.filters]),
+                column([self.kernel_size, self.stride, self.padding]),
+                column([self.batch_size, self.dtype]),
             ]),
             self.readout,
             self.error_box,
@@ -121,10 +122,9 @@ class MemoryCalculator(WidgetBase):
              + " = input + output kept for backprop + parameters"),
         ]
         self.readout.value = (
-            "<table style='border-collapse:collapse'>"
-            + "".join(f"<tr><td style='padding:2px 12px 2px 0'>{html.escape(label)}</td><td>{value}</td></tr>"
-                      for label, value in rows)
-            + f"</table><div style='color:#666'>{dtype}: {bytes_per_value(dtype)}"
+            "<table class='cnnlab-table'>"
+            + "".join(f"<tr><td>{html.escape(label)}</td><td>{value}</td></tr>" for label, value in rows)
+            + f"</table><div class='cnnlab-note'>{dtype}: {bytes_per_value(dtype)}"
             " bytes per value; MiB and GiB are powers of 1,024 (the book's 11.4 MB is 11.4 MiB).</div>"
         )
         self.stats, self.network = stats, network

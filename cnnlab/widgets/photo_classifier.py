@@ -20,7 +20,7 @@ import numpy as np
 
 from .._validation import check_positive_int
 from ..plotting import encode_image
-from ._base import WidgetBase, named_images
+from ._base import WidgetBase, column, fit, label_style, named_images, picture_layout, row
 
 __all__ = ["PhotoClassifier", "model_view", "top_k_bars"]
 
@@ -163,25 +163,26 @@ class PhotoClassifier(WidgetBase):
         self.predictions: list[tuple[str, float]] = []
         self.input_array = np.zeros((1, 1, 3), np.uint8)
 
-        self.photo = w.Dropdown(options=list(self._images), description="Photo", layout=w.Layout(width="260px"))
+        self.photo = w.Dropdown(options=list(self._images), description="Photo", style=label_style(),
+                                layout=fit("330px"))
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Upload")
         size = classifier.input_size
-        self.view = w.Image(format="jpeg", layout=w.Layout(width=f"{max(224, size)}px"))
+        self.view = w.Image(format="jpeg", layout=picture_layout(f"{max(224, size)}px"))
         self.answer = w.HTML()
+        self.answer.add_class("cnnlab-readout")
         self.bars = w.HTML()
         self.bars.add_class("cnnlab-photo-bars")
         self.readout = w.HTML(
-            f"<small>Model: <b>{html.escape(str(classifier.name))}</b>, {size}×{size} input. "
-            f"{html.escape(str(classifier.source))}</small>"
+            f'<span class="cnnlab-caption">Model: <b>{html.escape(str(classifier.name))}</b>, {size}×{size} input. '
+            f"{html.escape(str(classifier.source))}</span>"
         )
         self.photo.observe(self._on_change, names="value")
         self.upload.observe(self._on_upload, names="value")
 
-        self.credit = w.HTML()
-        picture = w.VBox([w.HTML(f"<b>What the network sees</b> (centre {size}×{size})"), self.view, self.credit])
-        answer = w.VBox([w.HTML(f"<b>Top {top}</b>"), self.answer, self.bars], layout=w.Layout(margin="0 0 0 24px"))
-        self.root = w.VBox([w.HBox([self.photo, self.upload]), w.HBox([picture, answer]), self.readout,
-                            self.error_box])
+        self.credit = w.HTML(layout=fit(f"{max(224, size)}px"))
+        picture = column([w.HTML(f"<b>What the network sees</b> (centre {size}×{size})"), self.view, self.credit])
+        answer = column([w.HTML(f"<b>Top {top}</b>"), self.answer, self.bars])
+        self.root = column([row([self.photo, self.upload]), row([picture, answer]), self.readout, self.error_box])
         self.refresh()
 
     @property
@@ -227,7 +228,7 @@ class PhotoClassifier(WidgetBase):
         self.answer.value = f"The network says <b>{html.escape(best)}</b> ({100 * p:.1f}%)."
         self.bars.value = top_k_bars(predictions)
         credit = self.credits.get(self.photo.value)
-        self.credit.value = f"<small>Photo: {html.escape(credit)}</small>" if credit else ""
+        self.credit.value = f'<span class="cnnlab-caption">Photo: {html.escape(credit)}</span>' if credit else ""
 
     def __repr__(self) -> str:
         return f"<PhotoClassifier widget: {self.classifier.name} on {self.photo.value!r}>"

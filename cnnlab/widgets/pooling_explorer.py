@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as w
 import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_channels_last, check_positive_int
-from ..plotting import encode_image
+from .._validation import check_channels_last, check_finite_number, check_positive_int
+from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
 from ._base import WidgetBase, named_images
 
-__all__ = ["PoolingExplorer", "pool", "shift_invariance", "orientation_maps", "ORIENTATIONS"]
+__all__ = ["PoolingExplorer", "pool", "shift_invariance", "shift_changes", "mark_changes", "group_names",
+           "orientation_maps", "ORIENTATIONS"]
 
 #: Angles (degrees) of the Gabor filters whose feature maps depthwise pooling combines.
 ORIENTATIONS = (0, 30, 60, 90, 120, 150)
+#: The colour that marks what a shift changed.
+CHANGED = (1.0, 0.1, 0.0)
+#: The label width of every control of the widget (the course's one label style).
+_LABELS = {"description_width": "110px"}
+_PICTURE, _MAP = 300, 110
+_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
 
 
 def pool(image, mode: str = "max", pool_size: int = 2, stride: int | None = None, padding: str = "VALID"):
@@ -31,6 +40,42 @@ def pool(image, mode: str = "max", pool_size: int = 2, stride: int | None = None
     check_channels_last("image", np.shape(image))
     function = ops.max_pool2d if mode == "max" else ops.avg_pool2d
     return function(image, pool_size, stride, padding)
+
+
+def _shifted(image: np.ndarray) -> np.ndarray:
+    """``image`` moved one pixel right; its first column repeats (nothing new comes in)."""
+    return np.concatenate([image[:, :1], image[:, :-1]], axis=1)
+
+
+def shift_changes(image, mode: str = "max", pool_size: int = 2, stride: int | None = None,
+                  padding: str = "VALID") -> tuple[np.ndarray, np.ndarray]:
+    """Where moving the image one pixel right changes the input, and where it changes the pooled output.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        For each input pixel ``(height, width)`` and each pooled output
+        ``(out_height, out_width)``: the fraction of its channels whose value
+        changed (0 unchanged, 1 all changed). The first column of each, which
+        the shift fills with copies of the old one, is not compared (0).
+
+    Examples
+    --------
+    >>> stripes = np.zeros((2, 8, 1)); stripes[:, ::2] = 1.0
+    >>> pixels, outputs = shift_changes(stripes, "max", 2)
+    >>> pixels[0], outputs[0]         # every pixel changes, no maximum does
+    (array([0., 1., 1., 1., 1., 1., 1., 1.]), array([0., 0., 0., 0.]))
+    """
+    image = np.asarray(image, dtype=np.float64)
+    shifted = _shifted(image)
+    pixels = 1.0 - np.isclose(image, shifted).reshape(*image.shape[:2], -1).mean(axis=-1)
+    pixels[:, 0] = 0.0
+    a = pool(image, mode, pool_size, stride, padding)
+    b = pool(shifted, mode, pool_size, stride, padding)
+    outputs = 1.0 - np.isclose(a, b).mean(axis=-1)
+    if outputs.shape[1] > 1:  # its window may include column 0 (duplicated by the shift)
+        outputs[:, 0] = 0.0
+    return pixels, outputs
 
 
 def shift_invariance(image, mode: str = "max", pool_size: int = 2, stride: int | None = None,
@@ -51,15 +96,66 @@ def shift_invariance(image, mode: str = "max", pool_size: int = 2, stride: int |
     >>> shift_invariance(stripes, "max", 2)   # every pixel changes, no max does
     (0.0, 1.0)
     """
-    image = np.asarray(image, dtype=np.float64)
-    shifted = np.concatenate([image[:, :1], image[:, :-1]], axis=1)
-    pixels_same = float(np.mean(np.isclose(image[:, 1:], shifted[:, 1:])))
-    a = pool(image, mode, pool_size, stride, padding)
-    b = pool(shifted, mode, pool_size, stride, padding)
-    # Outputs whose window may include column 0 (duplicated by the shift) are left out, if any remain.
-    first_clean = 1 if a.shape[1] > 1 else 0
-    outputs_same = float(np.mean(np.isclose(a[:, first_clean:], b[:, first_clean:])))
-    return pixels_same, outputs_same
+    pixels, outputs = shift_changes(image, mode, pool_size, stride, padding)
+    first_clean = 1 if outputs.shape[1] > 1 else 0
+    return float(1.0 - pixels[:, 1:].mean()), float(1.0 - outputs[:, first_clean:].mean())
+
+
+def mark_changes(image, changed, strength: float = 0.7) -> np.ndarray:
+    """``image`` with what a shift changed painted over in :data:`CHANGED` red, in proportion to ``changed``.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(height, width, 3)`` floats in [0, 1].
+    changed : array_like
+        ``(height, width)`` fractions in [0, 1], as :func:`shift_changes` gives them.
+    strength : float
+        How much of a fully changed pixel is red.
+
+    Examples
+    --------
+    >>> mark_changes(np.zeros((1, 2, 3)), np.array([[0.0, 1.0]]), strength=1.0)[0]
+    array([[0. , 0. , 0. ],
+           [1. , 0.1, 0. ]], dtype=float32)
+    """
+    image = np.asarray(image, dtype=np.float32)
+    changed = np.asarray(changed, dtype=np.float32)
+    strength = check_finite_number("strength", strength)
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be a number from 0 to 1, received strength={strength!r}.")
+    if image.ndim != 3 or image.shape[-1] != 3 or changed.shape != image.shape[:2]:
+        raise ValueError(f"image must be (height, width, 3) and changed (height, width) of the same height and "
+                         f"width, received shapes {image.shape} and {changed.shape}.")
+    alpha = float(strength) * np.clip(changed, 0.0, 1.0)[..., None]
+    return (1.0 - alpha) * image + alpha * np.asarray(CHANGED, np.float32)
+
+
+def group_names(angles, group: int) -> list[str]:
+    """What each output of depthwise max pooling over groups of ``group`` consecutive maps is the maximum of.
+
+    Examples
+    --------
+    >>> group_names((0, 30, 60, 90), 2)
+    ['max of 0° and 30°', 'max of 60° and 90°']
+    >>> group_names((0, 30, 60), 3), group_names((0, 30), 1)
+    (['max of 0°, 30°, 60°'], ['0° alone', '30° alone'])
+    """
+    group = check_positive_int("group", group)
+    if isinstance(angles, (str, bytes)) or not hasattr(angles, "__iter__"):
+        raise ValueError(f"angles must be a sequence of angles in degrees, such as (0, 30, 60), received "
+                         f"angles={angles!r:.80}.")
+    angles = list(angles)
+    if not angles:
+        raise ValueError("angles is empty; give the angles of the maps, such as (0, 30, 60).")
+    if len(angles) % group:
+        raise ValueError(f"group must divide the number of maps ({len(angles)}), received group={group}.")
+    names = []
+    for start in range(0, len(angles), group):
+        part = [f"{a}°" for a in angles[start : start + group]]
+        names.append(f"{part[0]} alone" if group == 1 else f"max of {part[0]} and {part[1]}" if group == 2
+                     else f"max of {', '.join(part)}")
+    return names
 
 
 def orientation_maps(image) -> np.ndarray:
@@ -86,8 +182,24 @@ def _default_images() -> dict:
     return {name: datasets.load_sample_image(name)[100:300, 150:450] for name in datasets.SAMPLE_IMAGES}
 
 
+def _picture_layout(width: int) -> w.Layout:
+    """A picture ``width`` pixels wide at most (never wider than the column), its height following its aspect ratio."""
+    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
+
+
+def _caption(text: str) -> str:
+    return f'<div class="cnnlab-caption" style="{_MUTED}">{text}</div>'
+
+
 class PoolingExplorer(WidgetBase):
     """Pool a photo: change the pooling kind, size, stride and padding and see the result.
+
+    Ticking the shift box moves the input one pixel right and paints in red
+    what that changed, in the input (almost every pixel) and in the pooled
+    output (with max pooling, far fewer): pooling's small invariance to shifts.
+    Below, depthwise max pooling of six orientation maps, each output captioned
+    with the maps it is the maximum of, all the maps on one grey scale (the
+    strongest 1 % of values white).
 
     Parameters
     ----------
@@ -101,6 +213,8 @@ class PoolingExplorer(WidgetBase):
     ----------
     output_array : numpy.ndarray
         The pooled image on display.
+    changes : (numpy.ndarray, numpy.ndarray)
+        :func:`shift_changes` of the image: painted over the pictures while the shift box is ticked.
     depth_output : numpy.ndarray
         The depthwise-pooled orientation maps.
     invariance : (float, float)
@@ -128,46 +242,69 @@ class PoolingExplorer(WidgetBase):
         pool(np.zeros((4, 4, 1)), mode, 1)  # validates mode
         self._orientations: dict = {}
 
-        self.image_choice = w.Dropdown(options=list(self._images), description="Image")
-        self.mode = w.ToggleButtons(options=["max", "average"], value=mode, description="Pooling")
-        self.pool_size = w.IntSlider(value=pool_size, min=1, max=6, description="Pool size")
-        self.tie_stride = w.Checkbox(value=stride is None, description="stride = pool size", indent=False)
-        self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride",
-                                  disabled=stride is None)
-        self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops._padding(padding), description="Padding")
-        self.shift = w.Checkbox(value=False, description="shift the input one pixel right", indent=False)
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=_LABELS,
+                                       layout=w.Layout(width="310px", max_width="100%"))
+        self.mode = w.ToggleButtons(options=["max", "average"], value=mode, description="Pooling",
+                                    style={**_LABELS, "button_width": "80px"})
+        self.pool_size = w.IntSlider(value=pool_size, min=1, max=6, description="Pool size", style=_LABELS,
+                                     layout=w.Layout(width="300px", max_width="100%"))
+        self.tie_stride = w.Checkbox(value=stride is None, description="stride = pool size", indent=False,
+                                     layout=w.Layout(width="160px"))
+        self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride", style=_LABELS,
+                                  disabled=stride is None, layout=w.Layout(width="300px", max_width="100%"))
+        self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops._padding(padding), description="Padding",
+                                       style={**_LABELS, "button_width": "80px"})
+        self.shift = w.Checkbox(value=False, description="shift the input one pixel right", indent=False,
+                                layout=w.Layout(width="260px"))
         self.depth_size = w.ToggleButtons(options=[1, 2, 3, 6], value=6, description="Depth pool",
-                                          style={"button_width": "36px"})
-        self.input_view = w.Image(format="jpeg", layout=w.Layout(width="300px"))
-        self.output_view = w.Image(format="png", layout=w.Layout(width="300px"))
+                                          style={**_LABELS, "button_width": "36px"})
+        self.input_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
+        self.output_view = w.Image(format="png", layout=_picture_layout(_PICTURE))
+        self.input_caption, self.output_caption = w.HTML(), w.HTML()
         self.readout = w.HTML()
-        self.depth_inputs = [w.Image(format="jpeg", layout=w.Layout(width="110px")) for _ in ORIENTATIONS]
-        self.depth_outputs = [w.Image(format="jpeg", layout=w.Layout(width="110px")) for _ in ORIENTATIONS]
+        self.depth_inputs = [w.Image(format="jpeg", layout=_picture_layout(_MAP)) for _ in ORIENTATIONS]
+        # Hidden until a depth pool needs them, but never empty (an empty Image shows a broken-image icon).
+        blank = encode_image(np.full((2, 2), 0.5), "jpeg")
+        self.depth_outputs = [w.Image(value=blank, format="jpeg", layout=_picture_layout(_MAP)) for _ in ORIENTATIONS]
+        self.depth_captions = [w.HTML() for _ in ORIENTATIONS]
+        self._depth_boxes = [w.VBox([caption, view], layout=w.Layout(align_items="center", max_width="100%"))
+                             for caption, view in zip(self.depth_captions, self.depth_outputs)]
+        self.depth_bar, self.depth_bar_labels = w.Image(format="png", layout=_picture_layout(240)), w.HTML()
         self.depth_readout = w.HTML()
 
         self.tie_stride.observe(self._on_tie, names="value")
         self.pool_size.observe(self._on_pool_size, names="value")
         self._observe(self.image_choice, self.mode, self.stride, self.padding, self.shift, self.depth_size)
 
-        captions = [w.HTML(f"<small>{a}°</small>") for a in ORIENTATIONS]
+        def row(*children, **layout):
+            return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap", max_width="100%",
+                                                          align_items="flex-start", **layout))
+
+        inputs = [w.VBox([w.HTML(_caption(f"{a}°")), view], layout=w.Layout(align_items="center"))
+                  for a, view in zip(ORIENTATIONS, self.depth_inputs)]
         self.root = w.VBox([
-            w.HBox([self.image_choice, self.mode]),
-            w.HBox([self.pool_size, self.tie_stride, self.stride]),
-            w.HBox([self.padding, self.shift]),
-            w.HBox([w.VBox([w.HTML("<b>Input</b>"), self.input_view]),
-                    w.VBox([w.HTML("<b>Pooled</b> (each output pixel drawn as a stride × stride block)"),
-                            self.output_view])]),
+            row(self.image_choice, self.mode),
+            row(self.pool_size, self.tie_stride, self.stride),
+            row(self.padding, self.shift),
+            row(w.VBox([w.HTML("<b>Input</b>"), self.input_view, self.input_caption],
+                       layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%")),  # + the picture's margins
+                w.VBox([w.HTML("<b>Pooled</b>"), self.output_view, self.output_caption],
+                       layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%")), grid_gap="12px"),
             self.readout,
             w.HTML("<b>Depthwise max pooling</b>: six Gabor feature maps, one per orientation, pooled across "
                    "channels; with a depth pool of 6 the result responds to edges at any of these angles."),
             self.depth_size,
-            w.HBox([w.VBox([c, v]) for c, v in zip(captions, self.depth_inputs)]),
-            w.HBox(self.depth_outputs),
+            w.HTML(_caption("Input: six orientation maps of the photo (7×7 Gabor filters, negative responses set "
+                            "to 0), one channel each")),
+            row(*inputs),
             self.depth_readout,
+            row(*self._depth_boxes),
+            self.depth_bar, self.depth_bar_labels,
             self.error_box,
-        ])
+        ], layout=w.Layout(max_width="100%"))
         self.output_array = np.zeros((1, 1, 3), np.float32)
         self.depth_output = np.zeros((1, 1, 1), np.float32)
+        self.changes = (np.zeros((1, 1)), np.zeros((1, 1)))
         self.invariance = (0.0, 0.0)
         self.refresh()
 
@@ -189,9 +326,7 @@ class PoolingExplorer(WidgetBase):
     def image(self) -> np.ndarray:
         """The input on display (shifted one pixel right when the shift box is ticked)."""
         image = self._images[self.image_choice.value]
-        if self.shift.value:
-            image = np.concatenate([image[:, :1], image[:, :-1]], axis=1)
-        return image
+        return _shifted(image) if self.shift.value else image
 
     # ------------------------------------------------------------------ rendering
     def _update(self) -> None:
@@ -199,23 +334,40 @@ class PoolingExplorer(WidgetBase):
         image = self.image
         size, stride, padding = self.pool_size.value, self.stride.value, self.padding.value
         result = pool(image, self.mode.value, size, stride, padding)
-        photo = encode_image(image, "jpeg", vmin=0, vmax=1)
-        pooled_picture = encode_image(np.clip(result, 0, 1), "png", vmin=0, vmax=1, scale=stride)
-        invariance = shift_invariance(self._images[self.image_choice.value], self.mode.value, size, stride, padding)
+        original = self._images[self.image_choice.value]
+        changes = shift_changes(original, self.mode.value, size, stride, padding)
+        invariance = shift_invariance(original, self.mode.value, size, stride, padding)
+        shown_input, shown_output = np.clip(image, 0, 1), np.clip(result, 0, 1)
+        if self.shift.value:
+            shown_input, shown_output = mark_changes(shown_input, changes[0]), mark_changes(shown_output, changes[1])
+        photo = encode_image(shown_input, "jpeg", vmin=0, vmax=1)
+        pooled_picture = encode_image(shown_output, "png", vmin=0, vmax=1, scale=stride)
         kept = result.shape[0] * result.shape[1] / (image.shape[0] * image.shape[1])
+        pixels_changed, outputs_changed = 1 - invariance[0], 1 - invariance[1]
         readout = (
             f"{image.shape[0]}×{image.shape[1]} → {result.shape[0]}×{result.shape[1]} "
             f"({self.mode.value} pooling, {size}×{size} window, stride {stride}, {padding}): "
             f"{kept:.0%} of the values are kept, no weights involved.<br>"
-            f"Shifting the input one pixel right changes {1 - invariance[0]:.0%} of its pixels "
+            f"Shifting the input one pixel right changes {pixels_changed:.0%} of its pixels "
             f"{'but only' if invariance[1] > invariance[0] else 'and'} "
-            f"{1 - invariance[1]:.0%} of the pooled outputs."
+            f"{outputs_changed:.0%} of the pooled outputs."
         )
+        if self.shift.value:
+            input_caption = (f"Shifted one pixel right. <b style='color:#e61a00'>Red</b>: what changed, "
+                             f"{pixels_changed:.0%} of the pixel values.")
+            output_caption = (f"<b style='color:#e61a00'>Red</b>: the {outputs_changed:.0%} of the pooled values "
+                              f"that changed; the rest stayed the same"
+                              + (" (the maximum only moved inside its window)." if self.mode.value == "max" else "."))
+        else:
+            input_caption = f"The photo, {image.shape[0]}×{image.shape[1]} pixels."
+            output_caption = (f"Each output pixel drawn as a {stride}×{stride} block. Tick “shift the input one "
+                              "pixel right” to see in red what changes.")
         write_depthwise = self._depthwise()
         self.input_view.value = photo
         self.output_view.value = pooled_picture
+        self.input_caption.value, self.output_caption.value = _caption(input_caption), _caption(output_caption)
         self.output_array = result
-        self.invariance = invariance
+        self.changes, self.invariance = changes, invariance
         self.readout.value = readout
         write_depthwise()
 
@@ -227,12 +379,20 @@ class PoolingExplorer(WidgetBase):
             new_inputs = None
         else:
             maps = orientation_maps(self.image)
-            top = float(maps.max()) or 1.0
+            top = value_scale(maps, robust=True)[2] or float(maps.max()) or 1.0  # a few strong edges saturate
             new_inputs = [encode_image(channel, "jpeg", vmin=0, vmax=top) for channel in np.moveaxis(maps, -1, 0)]
-        pooled = ops.depth_max_pool(maps, self.depth_size.value)
+        group = self.depth_size.value
+        pooled = ops.depth_max_pool(maps, group)
         pictures = [encode_image(pooled[..., index], "jpeg", vmin=0, vmax=top) for index in range(pooled.shape[-1])]
-        readout = (f"{maps.shape[-1]} channels → {pooled.shape[-1]} (max over groups of {self.depth_size.value} "
-                   "consecutive channels; height and width unchanged)")
+        names = group_names(ORIENTATIONS, group)
+        bar = colour_bar(0.0, top, SEQUENTIAL_CMAP, caption="one scale for all the maps above, inputs and outputs; "
+                                                           "the strongest 1 % of values show white")
+        readout = _caption(
+            f"Output: {maps.shape[-1]} channels → {pooled.shape[-1]}, the maximum over each group of {group} "
+            f"consecutive channels{'' if group > 1 else ' (a group of one: nothing changes)'}; height and width "
+            "unchanged.")
+        width = _MAP if group == 1 else 2 * _MAP  # fewer, larger outputs, each under its group of inputs
+        box = f"{group * (_MAP + 4) - 4}px"
 
         def write() -> None:
             if new_inputs is not None:
@@ -240,11 +400,15 @@ class PoolingExplorer(WidgetBase):
                 for view, picture in zip(self.depth_inputs, new_inputs):
                     view.value = picture
             self.depth_output = pooled
-            for index, view in enumerate(self.depth_outputs):
+            for index, (view, caption, holder) in enumerate(zip(self.depth_outputs, self.depth_captions,
+                                                                self._depth_boxes)):
                 visible = index < len(pictures)
-                view.layout.display = None if visible else "none"
+                view.layout.display = holder.layout.display = None if visible else "none"
                 if visible:
                     view.value = pictures[index]
+                    view.layout.width, holder.layout.width = f"{width}px", box
+                    caption.value = _caption(html.escape(names[index]))
+            self.depth_bar.value, self.depth_bar_labels.value = bar
             self.depth_readout.value = readout
 
         return write

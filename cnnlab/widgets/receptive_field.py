@@ -63,6 +63,8 @@ PRESETS: dict[str, tuple[ops.Layer, ...]] = {
 }
 
 _BORDER_COLOUR = (255, 90, 0)
+#: About how many pixels the longer side of the picture takes by default (it and the text fit a 900 px column).
+_PICTURE = 400
 
 
 def is_pooling(layer: ops.Layer) -> bool:
@@ -341,7 +343,8 @@ def _table_html(rows: list[FieldRow], chosen: int) -> str:
             "<th>one layer with that field</th></tr>")
     body = []
     for index, row in enumerate(rows[: chosen + 1]):
-        style = " style='background:#fff1e0;font-weight:bold'" if index == chosen else ""
+        # The chosen layer in the frame's orange, light in the light theme and dark in the dark one.
+        style = " style='background:var(--jp-warn-color3, #fff1e0);font-weight:bold'" if index == chosen else ""
         saving = "" if row.single_layer_weights == row.weights else (
             f" ({row.single_layer_weights / max(row.weights, 1):.1f}× more)" if row.weights else "")
         body.append(
@@ -351,8 +354,9 @@ def _table_html(rows: list[FieldRow], chosen: int) -> str:
             f"<td>{row.field[0]}×{row.field[1]}</td><td>{row.jump[0]}</td>"
             f"<td>{row.weights}</td><td>{row.single_layer_weights}{saving}</td></tr>"
         )
-    return ("<table style='border-collapse:collapse;text-align:center' cellpadding='3'>"
-            + head + "".join(body) + "</table>")
+    return ("<div style='max-width:100%;overflow-x:auto'><table class='cnnlab-table' style='max-width:100%;"
+            "border-collapse:collapse;text-align:center;color:var(--jp-ui-font-color1, #333)' cellpadding='3'>"
+            + head + "".join(body) + "</table></div>")
 
 
 def _span(first: int, last: int, what: str) -> str:
@@ -375,7 +379,9 @@ class ReceptiveFieldExplorer(WidgetBase):
         padding)`` tuples); it appears as "custom" and is selected.
     scale : int, optional
         Each input pixel is shown as a ``scale``×``scale`` block (default:
-        about 480 pixels for the longer side).
+        about 400 pixels for the longer side, so that the picture and the
+        text beside it fit a notebook column). The picture keeps its aspect
+        ratio whatever the height of the text.
     format : {"jpeg", "png"}
         JPEG suits photos; PNG keeps small digits crisp.
 
@@ -415,7 +421,7 @@ class ReceptiveFieldExplorer(WidgetBase):
             preset = "custom"
         preset = check_one_of("preset", preset, self.presets)
         height, width = self.input_image.shape[:2]
-        self.scale = (max(1, 480 // max(height, width)) if scale is None else check_positive_int("scale", scale))
+        self.scale = (max(1, _PICTURE // max(height, width)) if scale is None else check_positive_int("scale", scale))
         check_memory(f"scale={self.scale} on an image of {height}×{width} pixels", height * width * self.scale**2 * 3,
                      fix="Use a smaller scale.")
         self.format = check_one_of("format", format, ("jpeg", "png"),
@@ -426,30 +432,35 @@ class ReceptiveFieldExplorer(WidgetBase):
         self.output_array: np.ndarray | None = None
         self._shown = None  # (preset, layer) last drawn: a new one recentres the neuron
 
-        style = {"description_width": "70px"}
+        style = {"description_width": "110px"}  # the course's one label style
         stack = self.presets[preset]
         self.preset = w.Dropdown(options=list(self.presets), value=preset, description="Stack", style=style,
-                                 layout=w.Layout(width="380px"))
+                                 layout=w.Layout(width="400px", max_width="100%"))
         self.layer = w.Dropdown(options=self._layer_options(stack), value=len(stack) - 1, description="Layer",
-                                style=style, layout=w.Layout(width="380px"))
+                                style=style, layout=w.Layout(width="400px", max_width="100%"))
         self.row = w.IntSlider(value=0, min=0, max=0, description="Row", style=style, continuous_update=True,
-                               layout=w.Layout(width="380px"))
+                               layout=w.Layout(width="400px", max_width="100%"))
         self.col = w.IntSlider(value=0, min=0, max=0, description="Column", style=style, continuous_update=True,
-                               layout=w.Layout(width="380px"))
-        self.image = w.Image(format=self.format)
+                               layout=w.Layout(width="400px", max_width="100%"))
+        # Width only: the height follows the aspect ratio, never the height of the text beside it.
+        self.image = w.Image(format=self.format, layout=w.Layout(
+            width=f"{width * self.scale}px", max_width="100%", height="auto", object_fit="contain",
+            align_self="flex-start", flex="0 0 auto"))
         self.readout = w.HTML()
         self.table_html = w.HTML()
 
         self.preset.observe(self._on_preset, names="value")
         for control in (self.layer, self.row, self.col):
             control.observe(self._on_change, names="value")
+        wrap = {"flex_flow": "row wrap", "max_width": "100%", "align_items": "flex-start"}
         self.root = w.VBox([
             w.HTML("<b>Receptive field: what one neuron sees of the input</b>"),
-            w.HBox([w.VBox([self.preset, self.layer]), w.VBox([self.row, self.col])]),
-            w.HBox([self.image, w.VBox([self.readout], layout=w.Layout(padding="0 0 0 12px", width="420px"))]),
+            w.HBox([w.VBox([self.preset, self.layer]), w.VBox([self.row, self.col])], layout=w.Layout(**wrap)),
+            w.HBox([self.image, w.VBox([self.readout], layout=w.Layout(flex="1 1 300px", max_width="100%"))],
+                   layout=w.Layout(grid_gap="12px", **wrap)),
             self.table_html,
             self.error_box,
-        ])
+        ], layout=w.Layout(max_width="100%"))
         self.refresh()
 
     @staticmethod

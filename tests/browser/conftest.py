@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,9 +12,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jupyterlab import jupyterlab, launch_chromium  # noqa: E402
+from layout import SPENT  # noqa: E402
 from scenarios import NOTEBOOKS, TEST_NOTEBOOKS  # noqa: E402
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+#: Where the screenshots go; CNNLAB_BROWSER_ARTIFACTS moves them (e.g. for two runs at once).
+SCREENSHOTS = Path(os.environ.get("CNNLAB_BROWSER_ARTIFACTS")
+                   or Path(__file__).resolve().parents[2] / "artifacts" / "browser")
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +46,6 @@ def screenshots():
 def pytest_terminal_summary(terminalreporter):
     if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
         terminalreporter.write_line(f"browser screenshots (before/after each widget step): {SCREENSHOTS}")
+    if SPENT:
+        terminalreporter.write_line("time spent on layout invariants: " + ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in SPENT.items()))

@@ -4,16 +4,28 @@ A scenario is data: which notebook, which widget (its CSS class and position), w
 (press keys on a slider, pick from a dropdown, type a number, click a button, upload a file)
 and what must be true afterwards (an image's ``src`` changed and loaded, the widget's text
 contains a phrase). See ``scenarios.py``; CONTRIBUTING.md explains how to add one.
+Initially and after every step the widget's layout is checked too (``layout.py``): nothing
+wider than the notebook column, images at their aspect ratio, no text clipped, and a visible
+change made by every action.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
+from layout import MIN_CHANGED_FRACTION, PIXEL_LEVELS, Findings, changed_fraction, layout_problems, timed
+
 RUN_TIMEOUT_MS = 240_000
 STEP_TIMEOUT_MS = 20_000
+#: The browser window. With JupyterLab's file browser open (its default) the notebook's output
+#: area is then 900 px wide: the column every widget must fit in (see CONTRIBUTING.md). Tall enough
+#: that a tall widget's screenshot is not overlaid by the notebook's toolbar and status bar.
+VIEWPORT = {"width": 1332, "height": 1500}
 
 # ----------------------------------------------------------------------------- actions
 
@@ -139,6 +151,7 @@ def svg_changed() -> Expect:
 class Step:
     action: Action
     expect: tuple[Expect, ...]
+    same_picture: str = ""  # why this action changes nothing on screen, by design; empty: it must change pixels
 
 
 @dataclass(frozen=True)
@@ -157,8 +170,13 @@ class Scenario:
         return f"{self.notebook[:2]}-{self.widget.removeprefix('cnnlab-')}-{self.index}"
 
 
-def step(action: Action, *expect: Expect) -> Step:
-    return Step(action, tuple(expect))
+def step(action: Action, *expect: Expect, same_picture: str = "") -> Step:
+    """Do ``action``, then wait for each of ``expect``; the widget's picture must change.
+
+    ``same_picture="reason"`` exempts a step whose action changes nothing on screen by design
+    (say why); every other step must change more than 0.1 % of the widget's pixels.
+    """
+    return Step(action, tuple(expect), same_picture)
 
 
 # ----------------------------------------------------------------------------- the page
@@ -176,7 +194,7 @@ class NotebookPage:
 
     def __init__(self, browser, lab, notebook: str, screenshots: Path):
         self.lab, self.notebook, self.screenshots = lab, notebook, screenshots
-        self.page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        self.page = browser.new_page(viewport=VIEWPORT)
         self.console_errors: list[str] = []
         self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
@@ -224,9 +242,9 @@ class NotebookPage:
         return found
 
     # -------------------------------------------------------------- one widget
-    def widget(self, css_class: str, index: int = 0):
+    def widget(self, css_class: str, index: int = 0, timeout: float = STEP_TIMEOUT_MS):
         locator = self.page.locator(f".{css_class}").nth(index)
-        locator.wait_for(timeout=STEP_TIMEOUT_MS)
+        locator.wait_for(timeout=timeout)
         locator.scroll_into_view_if_needed()
         return locator
 
@@ -308,20 +326,56 @@ class NotebookPage:
                 "([w, text, present]) => w.innerText.includes(text) === present",
                 arg=[widget.element_handle(), str(expect.value), present], timeout=STEP_TIMEOUT_MS, polling=50)
 
-    def screenshot(self, widget, name: str) -> Path:
+    def picture(self, widget) -> bytes:
+        """The widget as it looks now (PNG bytes), with nothing hovered or focused in it.
+
+        The mouse leaves and the focus is taken off the widget first, so that a hover shade or a
+        focus ring is never taken for a change a step made; animations are settled.
+        """
+        self.page.mouse.move(0, 0)
+        widget.evaluate("w => { const a = document.activeElement; if (a && w.contains(a)) a.blur(); }")
+        return widget.screenshot(animations="disabled")
+
+    def save(self, png: bytes, name: str) -> Path:
         self.screenshots.mkdir(parents=True, exist_ok=True)
         path = self.screenshots / f"{name}.png"
-        widget.screenshot(path=str(path))
+        path.write_bytes(png)
         return path
 
-    def run_scenario(self, scenario: Scenario) -> list[Path]:
-        """Operate one widget step by step; return the screenshots taken."""
-        widget = self.widget(scenario.widget, scenario.index)
+    def screenshot(self, widget, name: str) -> Path:
+        return self.save(self.picture(widget), name)
+
+    def _check_change(self, before: bytes, after: bytes, name: str) -> list[str]:
+        """A problem unless more than 0.1 % of the widget's pixels changed between ``before`` and ``after``."""
+        with timed("pixel comparisons"):
+            fraction = changed_fraction(before, after)
+        if fraction > MIN_CHANGED_FRACTION:
+            return []
+        self.save(before, f"{name}-before")
+        width, height = Image.open(io.BytesIO(after)).size
+        return [f"no visible change: {fraction:.3%} of the widget's {width}×{height} px changed by more than "
+                f"{PIXEL_LEVELS}/255 (needs > {MIN_CHANGED_FRACTION:.1%}; compare {name}-before.png with {name}.png)"]
+
+    def run_scenario(self, scenario: Scenario) -> tuple[list[Path], Findings]:
+        """Operate one widget step by step; return the screenshots taken and the layout problems found.
+
+        The layout checks run initially and after every step, and every step must change the
+        widget's picture (unless it says ``same_picture``); what they find is collected, not raised,
+        so that one report lists all of it.
+        """
+        # A widget of a notebook still running appears when its cell runs (after TensorFlow's import).
+        widget = self.widget(scenario.widget, scenario.index,
+                             timeout=RUN_TIMEOUT_MS if scenario.while_running else STEP_TIMEOUT_MS)
+        findings = Findings(f"{scenario.notebook}, {scenario.widget} #{scenario.index}")
         for expect in scenario.initially:
             self.wait_for(widget, expect, self._state(widget))
+        findings.add("initially", layout_problems(widget))
         shots = [self.screenshot(widget, f"{scenario.id}-before")]
         for number, current in enumerate(scenario.steps, 1):
+            moment = f"step {number}"
             before = self._state(widget)
+            with timed("screenshots before each step"):
+                picture = self.picture(widget)
             self.perform(widget, current.action)
             for expect in current.expect:
                 try:
@@ -332,11 +386,38 @@ class NotebookPage:
                         f"{scenario.notebook}, {scenario.widget} #{scenario.index}, step {number}: after "
                         f"'{current.action.describe()}', expected {expect.describe()} within "
                         f"{STEP_TIMEOUT_MS / 1000:.0f} s (screenshot: {shot}); problems on the page: "
-                        f"{self.problems() or 'none'}"
+                        f"{self.problems() or 'none'}\n{findings.message()}"
                     ) from error
             assert not self.widget_errors(), f"step {number} ({current.action.describe()}): {self.widget_errors()}"
-            shots.append(self.screenshot(widget, f"{scenario.id}-step{number}"))
-        return shots
+            after = self.picture(widget)
+            shots.append(self.save(after, f"{scenario.id}-step{number}"))
+            if not current.same_picture:
+                findings.add(moment, self._check_change(picture, after, f"{scenario.id}-step{number}"))
+            findings.add(moment, layout_problems(widget), action=current.action.describe())
+        return shots, findings
+
+    def layout_of_widgets(self, skip=()) -> Findings:
+        """The layout problems of every cnnlab widget on the page as it is.
+
+        ``skip`` holds the (css class, index) pairs of the widgets that scenarios check.
+        """
+        findings = Findings(f"{self.notebook}, the widgets no scenario operates")
+        roots = self.page.locator(".cnnlab-widget")
+        found = roots.evaluate_all(
+            """(roots, skip) => roots.map(root => ({
+                name: [...root.classList].find(c => c.startsWith('cnnlab-') && c !== 'cnnlab-widget')
+                      || 'cnnlab-widget',
+                covered: skip.some(([css, index]) => document.querySelectorAll('.' + css)[index] === root),
+            }))""", [list(pair) for pair in skip])
+        seen: dict[str, int] = {}
+        for number, root in enumerate(found):
+            index = seen[root["name"]] = seen.get(root["name"], -1) + 1
+            if root["covered"]:
+                continue
+            widget = roots.nth(number)
+            widget.scroll_into_view_if_needed()
+            findings.add(f"{root['name']} #{index}", layout_problems(widget))
+        return findings
 
     def close(self) -> None:
         self.page.close()

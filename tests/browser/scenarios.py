@@ -33,6 +33,14 @@ TEST_NOTEBOOKS = {
                                      stop_training_cells.AFTER),
 }
 
+# Why a step may leave the widget's picture (nearly) as it was: ``step(..., same_picture=...)``.
+#: An exercise grades an answer when Check is pressed; entering it changes only the answer box itself
+#: (a few digits, one radio dot: less than 0.1 % of the widget).
+ANSWER_ONLY = "entering an answer changes only its box; the exercise answers when Check is pressed"
+#: A dream takes seconds to compute, so the layer and the number of steps are used when Dream is
+#: pressed, and the widget says so ("Choose a layer and press Dream"); only the control itself moves.
+DREAM_ON_PRESS = "the dream is computed when Dream is pressed, as the widget says; only the control moves"
+
 SCENARIOS = [
     # 00 · Start here: the two data set browsers.
     Scenario("00_start_here.ipynb", "cnnlab-dataset-browser", index=0, steps=(
@@ -103,34 +111,36 @@ SCENARIOS = [
     )),
     # 10 · DeepDream: set up a short dream on the high layer (MobileNet 0.25 offline), then Dream.
     Scenario("10_deepdream.ipynb", "cnnlab-deep-dream-explorer", steps=(
-        step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream")),
-        step(press("Steps", "ArrowLeft", 1), shows("Choose a layer and press Dream")),  # quick mode: 3 -> 2 steps
+        step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream"), same_picture=DREAM_ON_PRESS),
+        step(press("Steps", "ArrowLeft", 1), shows("Choose a layer and press Dream"),  # quick mode: 3 -> 2 steps
+             same_picture=DREAM_ON_PRESS),
         step(click("Dream"), image_changed(1), shows("loss"), shows("conv_pw_11_relu: loss")),
     )),
 
     # Exercises 1-6: a wrong answer gets a targeted message or a hint; the right one is accepted.
     Scenario("01_visual_cortex_and_receptive_fields.ipynb", "cnnlab-exercise", steps=(
-        step(write("A CNN has fewer parameters."), ),
+        step(write("A CNN has fewer parameters."), same_picture=ANSWER_ONLY),
         step(click("Check"), shows("You named 1 of 3 key ideas"), shows("Think about this")),
         step(write("Fewer parameters thanks to weight sharing; a feature learned once is detected anywhere in the "
-                   "image; and the architecture has a prior: local patterns are combined into larger ones."), ),
+                   "image; and the architecture has a prior: local patterns are combined into larger ones."),
+             same_picture=ANSWER_ONLY),
         step(click("Check"), shows("✓ Right!")),
         step(click("Show model answer"), shows("Far fewer parameters")),
     )),
     Scenario("04_memory_requirements.ipynb", "cnnlab-exercise", index=0, steps=(
-        step(type_into("", "902,700", index=0), ),
+        step(type_into("", "902,700", index=0), same_picture=ANSWER_ONLY),
         step(click("Check", 0), shows("✗ Not yet."), shows("you left out the biases")),
-        step(type_into("", "1000", index=0), ),
+        step(type_into("", "1000", index=0), same_picture=ANSWER_ONLY),
         step(click("Check", 0), shows("Hint 1 of 2")),
-        step(type_into("", "903,400", index=0), ),
+        step(type_into("", "903,400", index=0), same_picture=ANSWER_ONLY),
         step(click("Check", 0), shows("✓ Right!"), shows("1 of 3 questions right")),
-        step(type_into("", "12.6 MB", index=1), ),
+        step(type_into("", "12.6 MB", index=1), same_picture=ANSWER_ONLY),
         step(click("Check", 1), shows("2 of 3 questions right")),
     )),
     Scenario("06_cnn_architectures.ipynb", "cnnlab-exercise", index=0, steps=(
-        step(choose("Right before the output layer"), ),
+        step(choose("Right before the output layer"), same_picture=ANSWER_ONLY),
         step(click("Check"), shows("✗ Not yet."), shows("softmax activation's job"), shows("Hint 1 of 2")),
-        step(choose("In the lower layers"), ),
+        step(choose("In the lower layers"), same_picture=ANSWER_ONLY),
         step(click("Check"), shows("✓ Right!")),
     )),
 

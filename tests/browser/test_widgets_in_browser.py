@@ -32,9 +32,20 @@ def test_notebook_runs_without_errors_in_the_browser(pages, notebook):
     assert page.problems() == []
 
 
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_widgets_no_scenario_operates_keep_their_layout(pages, notebook):
+    """The layout invariants (see layout.py) for the widgets of the notebook that no scenario covers."""
+    covered = [(s.widget, s.index) for s in SCENARIOS if s.notebook == notebook]
+    findings = pages(notebook).layout_of_widgets(skip=covered)
+    assert not findings, findings.message()
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
 def test_widget_responds_to_the_learner(pages, scenario):
+    """Every step has its effect, changes the picture, and leaves the widget's layout right."""
     page = pages(scenario.notebook, wait=not scenario.while_running)
-    shots = page.run_scenario(scenario)
+    shots, findings = page.run_scenario(scenario)
     assert all(path.stat().st_size > 0 for path in shots)
-    assert page.problems() == []
+    problems = page.problems()
+    assert not findings and not problems, "\n".join(
+        filter(None, [findings.message(), problems and f"problems on the page: {problems}"]))
