@@ -45,6 +45,7 @@ from ._validation import (  # noqa: E402
     check_positive_number,
 )
 from .datasets import _prefetched_without_autotuner  # noqa: E402
+from .evaluation import check_pixel_values  # noqa: E402
 from .widgets._base import WidgetBase, column, picture_layout, row  # noqa: E402
 
 __all__ = ["fit", "build_in_scope", "digits_augmentation", "fashion_augmentation", "RandomAffine", "OneCycle", "prepare_digits", "train_reference",
@@ -725,6 +726,7 @@ def prepare_digits(x) -> np.ndarray:
     if x.ndim != 4:
         raise ValueError(f"x must be a batch of greyscale images (n, height, width), received shape {x.shape}.")
     if x.dtype == np.uint8:
+        check_pixel_values("x", x, (0, 255), fix="A [0, 1] digit cast to uint8 holds only 0s and 1s: pass the floats.")
         return x.astype(np.float32) / 255.0
     try:
         check_finite_array("x", x)
@@ -733,6 +735,7 @@ def prepare_digits(x) -> np.ndarray:
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError(f"x must be uint8 (0-255) or floats in [0, 1], received values from {np.nanmin(x)} "
                          f"to {np.nanmax(x)}; divide by 255 first.")
+    check_pixel_values("x", x)  # x / 255 / 255: every digit a black square
     return x.astype(np.float32)
 
 

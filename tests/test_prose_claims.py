@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.prose_claims import NAME_PATTERNS, NUMBER, Claim
+from tests.prose_claims import NAME_PATTERNS, NUMBER, Claim, notebook_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -34,15 +34,6 @@ def _markdown(path: Path) -> list[str]:
     return ["".join(c["source"]) for c in _notebook(path)["cells"] if c["cell_type"] == "markdown"]
 
 
-def _outputs(path: Path) -> str:
-    """The text of every committed output of the notebook's code cells (HTML tags dropped)."""
-    parts = []
-    for cell in _notebook(path)["cells"]:
-        for output in cell.get("outputs", []):
-            parts.append("".join(output.get("text", "")))
-            for kind in ("text/plain", "text/markdown", "text/html"):
-                parts.append(re.sub(r"<[^>]+>", " ", "".join(output.get("data", {}).get(kind, ""))))
-    return "\n".join(parts)
 
 
 def _texts(stem: str) -> list[str]:
@@ -114,7 +105,7 @@ def test_computed_claim_holds(stem, claim):
 def test_printed_claim_is_in_the_outputs(stem, claim):
     table = _table(stem)
     assert hasattr(table, "NOTEBOOK"), "printed claims need a notebook"
-    outputs = re.sub(r"\s+", " ", _outputs(ROOT / "notebooks" / table.NOTEBOOK))
+    outputs = notebook_outputs(table.NOTEBOOK)
     assert re.sub(r"\s+", " ", claim.evidence) in outputs, (
         f"{claim.quote!r}: {claim.evidence!r} is not in the committed outputs of {table.NOTEBOOK}")
 

@@ -478,3 +478,14 @@ def test_the_eta_leaves_out_the_first_batch_and_reads_as_a_clock(monkeypatch):
         monitor.on_train_batch_end(batch, {"loss": 1.0})
     assert "batch 3/10, ETA 0:17," in monitor._progress()  # 17 batches left at 1 s each, not 102 s / 3 each
     assert training._duration(7135) == "1:58:55"
+
+
+@pytest.mark.parametrize("digits, message", [
+    (np.full((2, 28, 28), 0.5) / 255, r"x\[0\] holds values from 0.00196 to 0.00196: .*divided by 255 twice"),
+    (np.ones((2, 28, 28), np.uint8), r"cast to uint8 holds only 0s and 1s"),
+])
+def test_prepare_digits_refuses_digits_scaled_twice(digits, message):
+    """x / 255 / 255 (or [0, 1] digits cast to uint8) would train on black squares; it is refused."""
+    with pytest.raises(ValueError, match=message):
+        training.prepare_digits(digits)
+    assert training.prepare_digits(np.zeros((2, 28, 28), np.uint8)).max() == 0  # an empty digit is a digit

@@ -32,6 +32,19 @@ def test_controls_do_not_dream_until_the_button_is_pressed(net, image):
     assert explorer.dreamed is None and explorer.after.value == before
 
 
+def test_moving_a_control_says_what_the_next_dream_will_do(net, image):
+    """Every control changes something visible: the readout names the next dream and asks for Dream."""
+    explorer = DeepDreamExplorer(net, image, layer="high", steps=3, octaves=1)
+    first = explorer.readout.value
+    explorer.layer.value = "low"
+    assert explorer.readout.value != first and "Next dream: low, 3 steps" in explorer.readout.value
+    explorer.steps.value = 2
+    assert "low, 2 steps" in explorer.readout.value and "at 1 octave." in explorer.readout.value
+    explorer.octaves.value = 2
+    assert "at 2 octaves" in explorer.readout.value and "Press Dream" in explorer.readout.value
+    assert explorer.dreamed is None and explorer.last_error is None
+
+
 def test_dream_uses_the_controls_values(net, image):
     explorer = DeepDreamExplorer(net, image)
     explorer.layer.value, explorer.steps.value, explorer.octaves.value = "high", 4, 2

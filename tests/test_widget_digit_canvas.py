@@ -252,3 +252,12 @@ def test_a_bad_accuracy_is_refused(kwargs, message):
         DigitCanvas(lambda batch: np.full((1, 10), 0.1), **kwargs)
     with pytest.raises(ValueError, match="accuracy=0.5 is given but model is None"):
         DigitCanvas(accuracy=0.5)
+
+
+@pytest.mark.parametrize("digit, message", [
+    (np.full((28, 28), 200.0), r"digit holds values from 200 to 200: values above 1"),  # 0-255 floats unscaled
+    (np.full((28, 28), 0.5) / 255, r"divided by 255 twice"),
+])
+def test_a_digit_on_the_wrong_scale_is_refused_not_classified(digit, message):
+    with pytest.raises(ValueError, match=message):
+        class_probabilities(lambda x: np.full((len(x), 10), 0.1), digit)

@@ -720,17 +720,27 @@ def _branches(item):
         return None
     inside, branches = {layer.name for layer in item.layers}, []
     for layer in _inbound(concat[0]):
-        branch = []
-        while layer.name in inside:
-            branch.insert(0, layer)
-            parents = _inbound(layer)
-            if len(parents) != 1:
-                return None
-            layer = parents[0]
-        if not branch:
+        walked = _path_back(layer, inside)
+        if walked is None or not walked[0]:
             return None
-        branches.append(branch)
+        branches.append(walked[0])
     return branches
+
+
+def _path_back(layer, inside: set):
+    """The chain of layers inside a block that ends at ``layer``, walked back to the block's input.
+
+    Returns ``(layers from first to last, name of the layer it starts from)``, or ``None``
+    when a layer on the way has more than one input (not a simple path).
+    """
+    path = []
+    while layer.name in inside:
+        path.insert(0, layer)
+        parents = _inbound(layer)
+        if len(parents) != 1:
+            return None
+        layer = parents[0]
+    return path, layer.name
 
 
 def _cell_lines(layer) -> list:
@@ -791,14 +801,10 @@ def _unit_paths(item):
         return None
     inside, paths = {layer.name for layer in item.layers}, []
     for layer in _inbound(adds[0]):
-        path = []
-        while layer.name in inside:
-            path.insert(0, layer)
-            parents = _inbound(layer)
-            if len(parents) != 1:
-                return None
-            layer = parents[0]
-        paths.append((path, layer.name))
+        walked = _path_back(layer, inside)
+        if walked is None:
+            return None
+        paths.append(walked)
     if paths[0][1] != paths[1][1]:  # both paths must start from the unit's input
         return None
     skip, main = sorted((path for path, _ in paths), key=len)

@@ -188,6 +188,8 @@ class DeepDreamExplorer(WidgetBase):
         self.change_scale = w.Image(value=_colour_bar(), format="png", layout=picture_layout(_PICTURE_WIDTH))
         self.change_caption = w.HTML()
         self.dream_button.on_click(lambda _button: self.refresh())
+        for control in (self.layer, self.steps, self.step_size, self.octaves):  # a dream takes seconds: say so
+            control.observe(lambda _change: self._settings_changed(), names="value")
         self.change_box = column([w.HTML("<b>change</b> (after − before, magnified)"), self.change_view,
                                   self.change_scale, self.change_caption],
                                  width=_PICTURE_WIDTH)
@@ -214,6 +216,20 @@ class DeepDreamExplorer(WidgetBase):
                                               cmap=DIVERGING_CMAP)  # never an empty picture, even while hidden
         self.change_box.layout.display = "none"  # until a dream has changed something
         self.dreamed, self.losses, self.change, self.faint = None, [], None, None
+
+    def settings_text(self) -> str:
+        """What the next Dream will do, shown when a control moves (a dream takes seconds, so it waits for Dream).
+
+        For example ``"Next dream: conv_pw_11_relu, 3 steps of 0.010 at 1 octave. Press Dream (it takes a few
+        seconds)."`` (tests/test_widget_deepdream.py checks it).
+        """
+        octaves = self.octaves.value
+        return (f"Next dream: {self.layer.value}, {self.steps.value} steps of {self.step_size.value:.3f} at "
+                f"{octaves} octave{'s' if octaves > 1 else ''}. Press Dream (it takes a few seconds).")
+
+    def _settings_changed(self) -> None:
+        with self.errors_shown():
+            self.readout.value = html.escape(self.settings_text())
 
     def _update(self) -> None:
         from ..deepdream import deepdream

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..datasets import MNIST_CLASSES
 from ..digits import render_strokes, to_mnist
+from ..evaluation import check_pixel_values
 from ..plotting import encode_image
 from ._base import WidgetBase, column, css, picture_layout, row
 
@@ -69,6 +70,7 @@ def class_probabilities(model, digit) -> np.ndarray:
     if digit.shape != (28, 28):
         raise ValueError(f"digit must be a 28×28 image, received shape {digit.shape}.")
     x = (digit.astype(np.float32) / (255.0 if digit.dtype == np.uint8 else 1.0))[None, :, :, None]
+    check_pixel_values("digit", x, fix="Pass the uint8 digit (0-255) or floats in [0, 1].")  # 0-255 floats, or / 255 twice
     inputs = getattr(model, "inputs", None)
     if inputs and len(inputs[0].shape) == 3:
         x = x[..., 0]

@@ -37,9 +37,6 @@ TEST_NOTEBOOKS = {
 #: An exercise grades an answer when Check is pressed; entering it changes only the answer box itself
 #: (a few digits, one radio dot: less than 0.1 % of the widget).
 ANSWER_ONLY = "entering an answer changes only its box; the exercise answers when Check is pressed"
-#: A dream takes seconds to compute, so the layer and the number of steps are used when Dream is
-#: pressed, and the widget says so ("Choose a layer and press Dream"); only the control itself moves.
-DREAM_ON_PRESS = "the dream is computed when Dream is pressed, as the widget says; only the control moves"
 
 SCENARIOS = [
     # 00 · Start here: the two data set browsers.
@@ -111,9 +108,10 @@ SCENARIOS = [
     )),
     # 10 · DeepDream: set up a short dream on the high layer (MobileNet 0.25 offline), then Dream.
     Scenario("10_deepdream.ipynb", "cnnlab-deep-dream-explorer", steps=(
-        step(select("Layer", "conv_pw_11_relu"), shows("Choose a layer and press Dream"), same_picture=DREAM_ON_PRESS),
-        step(press("Steps", "ArrowLeft", 1), shows("Choose a layer and press Dream"),  # quick mode: 3 -> 2 steps
-             same_picture=DREAM_ON_PRESS),
+        step(select("Layer", "conv_pw_11_relu"), shows("Next dream: conv_pw_11_relu, 3 steps")),
+        step(press("Steps", "ArrowLeft", 1), shows("conv_pw_11_relu, 2 steps"), shows("Press Dream"),  # 3 -> 2
+             same_picture="only the slider and one digit of the readout move (0.02 % of the pixels); the readout "
+                          "says the dream waits for Dream"),
         step(click("Dream"), image_changed(1), shows("loss"), shows("conv_pw_11_relu: loss")),
     )),
 

@@ -21,11 +21,14 @@ covered, when a quote no longer occurs (a stale claim), or when a check fails.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["Claim", "computed", "printed", "cited", "name", "NAME_PATTERNS", "NUMBER"]
+__all__ = ["Claim", "computed", "printed", "cited", "name", "notebook_code", "notebook_outputs", "printed_number", "code_has", "NAME_PATTERNS", "NUMBER"]
 
 #: A number as a learner reads it: 3, 3,670, 0.17, 1e-5 (two numbers), 13-1 (two numbers).
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -89,3 +92,41 @@ def name(quote: str, why: str) -> Claim:
     if not isinstance(why, str) or len(why) < 10:
         raise ValueError(f"why must say what the digits name, received {why!r}.")
     return Claim(quote, "name", why)
+
+
+@lru_cache(maxsize=None)
+def notebook_code(notebook: str) -> str:
+    """Every code cell of ``notebook`` (a file name in notebooks/), joined: for claims about what the cells run."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / notebook
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def code_has(notebook: str, *snippets: str) -> bool:
+    """Whether every snippet occurs in the code cells of ``notebook``: the prose describes what the cells run."""
+    code = notebook_code(notebook)
+    return all(snippet in code for snippet in snippets)
+
+
+def notebook_outputs(notebook: str) -> str:
+    """The text of every committed output of ``notebook``'s code cells (HTML tags dropped, whitespace collapsed)."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / notebook
+    parts = []
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            parts.append("".join(output.get("text", "")))
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                parts.append(re.sub(r"<[^>]+>", " ", "".join(output.get("data", {}).get(kind, ""))))
+    return re.sub(r"\s+", " ", "\n".join(parts))
+
+
+def printed_number(notebook: str, pattern: str) -> float:
+    """The number that ``pattern`` (a regular expression with one group) finds in ``notebook``'s committed outputs.
+
+    For numbers a run may vary a little (a baseline trained without a fixed order of float additions):
+    the claim then checks a range, not the digits.
+    """
+    found = re.search(pattern, notebook_outputs(notebook))
+    if found is None:
+        raise AssertionError(f"{pattern!r} is not in the committed outputs of {notebook}")
+    return float(found.group(1).replace(",", ""))

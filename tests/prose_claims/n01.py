@@ -1,9 +1,7 @@
 """Claims in notebook 01 (The visual cortex and receptive fields)."""
 
-import json
-from pathlib import Path
 
-from tests.prose_claims import cited, computed, name, printed
+from tests.prose_claims import cited, code_has, computed, name, printed
 
 NOTEBOOK = "01_visual_cortex_and_receptive_fields.ipynb"
 
@@ -12,12 +10,6 @@ LECUN = ("LeCun, Bottou, Bengio & Haffner, 'Gradient-based learning applied to d
          "Proc. IEEE 86(11), 1998")
 
 
-def code_has(notebook, *snippets):
-    """Whether every snippet occurs in the code cells of ``notebook``: the prose describes what the cells run."""
-    path = Path(__file__).resolve().parents[2] / "notebooks" / notebook
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    return all(snippet in code for snippet in snippets)
 
 
 def _datasets():

@@ -3,7 +3,8 @@
 import math
 
 from tests.prose_claims import cited, computed, name, printed
-from tests.prose_claims.n01 import BOOK, code_has
+from tests.prose_claims import code_has
+from tests.prose_claims.n01 import BOOK
 
 NOTEBOOK = "02_convolutional_layers.ipynb"
 

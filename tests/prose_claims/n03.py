@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from tests.prose_claims import computed, name
-from tests.prose_claims.n01 import code_has
+from tests.prose_claims import code_has
 
 NOTEBOOK = "03_filters_and_feature_maps.ipynb"
 

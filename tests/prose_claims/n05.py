@@ -3,7 +3,8 @@
 from functools import lru_cache
 
 from tests.prose_claims import cited, computed, name
-from tests.prose_claims.n01 import BOOK, code_has
+from tests.prose_claims import code_has
+from tests.prose_claims.n01 import BOOK
 
 NOTEBOOK = "05_pooling.ipynb"
 

@@ -1,16 +1,19 @@
 """Claims in notebook 07 (Exercise 7: the best CNN on MNIST)."""
 
 import inspect
-import json
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from tests.prose_claims import cited, computed, name, printed
+from tests.prose_claims import cited, computed, name, printed, notebook_code, printed_number
 
 NOTEBOOK = "07_mnist_cnn.ipynb"
+
+
+def _baseline() -> float:
+    """The baseline's test accuracy as the committed run printed it (it varies by a few tenths between runs)."""
+    return printed_number(NOTEBOOK, r"baseline test accuracy: (\d+\.\d+)%")
 _ROOT = Path(__file__).resolve().parents[2]
 
 #: The best published results the prose cites (Byerly, Kalganova and Dear): error rates, ensemble and single model.
@@ -18,11 +21,6 @@ _BYERLY = "Byerly, Kalganova & Dear, No Routing Needed Between Capsules, arXiv:2
           "99.87 % accuracy for an ensemble and 99.83 % for a single model (published in Neurocomputing, 2021)"
 
 
-@lru_cache(maxsize=None)
-def _code() -> str:
-    """Every code cell of the notebook, joined: the prose must say what the cells do."""
-    cells = json.loads((_ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
 def _mnist_sizes() -> bool:
@@ -36,7 +34,7 @@ def _validation() -> bool:
     from cnnlab import datasets
 
     return (datasets.IDX_DATASETS["mnist"].train_images.shape[0] - 55_000 == 5_000
-            and "x_train[55_000:55_000 + config.cap(5_000, 500)]" in _code())
+            and "x_train[55_000:55_000 + config.cap(5_000, 500)]" in notebook_code(NOTEBOOK))
 
 
 def _baseline_layers() -> bool:
@@ -46,7 +44,7 @@ def _baseline_layers() -> bool:
             if r["class"] == "Conv2D"]
     default = inspect.signature(models.typical_cnn).parameters["filters"].default
     return ([r["kernel"] for r in rows[:3]] == [(7, 7), (3, 3), (3, 3)] and [r["maps"] for r in rows[:3]] == [16, 32, 32]
-            and "filters=(16, 32, 64)" in _code() and all(d > n for d, n in zip(default, (16, 32, 64))))
+            and "filters=(16, 32, 64)" in notebook_code(NOTEBOOK) and all(d > n for d, n in zip(default, (16, 32, 64))))
 
 
 def _reference_epochs() -> bool:
@@ -75,7 +73,7 @@ def _schedule() -> bool:
 
     parameters = inspect.signature(training.train_reference).parameters
     batches = math.ceil(55_000 / parameters["batch_size"].default)
-    return batches == 430 and parameters["epochs"].default == 12 and "total_steps=12 * 430" in _code()
+    return batches == 430 and parameters["epochs"].default == 12 and "total_steps=12 * 430" in notebook_code(NOTEBOOK)
 
 
 def _first_layer() -> bool:
@@ -104,7 +102,7 @@ def _best_in_digits() -> bool:
     from cnnlab import datasets
 
     test = datasets.IDX_DATASETS["mnist"].test_images.shape[0]
-    return (round(0.0013 * test), round(0.0017 * test)) == (13, 17) and '"ensemble": 0.0013' in _code()
+    return (round(0.0013 * test), round(0.0017 * test)) == (13, 17) and '"ensemble": 0.0013' in notebook_code(NOTEBOOK)
 
 
 CLAIMS = [
@@ -120,11 +118,11 @@ CLAIMS = [
     computed("a 7×7 convolution, pooling, two 3×3 convolutions, pooling, ..., dense layers with dropout), narrowed "
              "to 16, 32 and 64 filters", _baseline_layers),
     computed("`benchmarks/mnist.py`, 12 epochs", _reference_epochs),
-    printed("About 99% is where a plain CNN lands", "baseline test accuracy: 98.49%"),
+    computed("About 99% is where a plain CNN lands", lambda: 98.0 <= _baseline() <= 99.5),
     computed("shifted by up to 2 pixels, rotated by up to 10° and zoomed by up to 10%", _augmentation),
     computed("It has about 60,000 parameters, 24 times fewer than the full typical CNN", _parameters),
     computed("a run of 12 epochs of 430 batches", _schedule),
-    computed("Now train it: 12 epochs in normal mode", lambda: "epochs=config.cap(12, 1)" in _code()),
+    computed("Now train it: 12 epochs in normal mode", lambda: "epochs=config.cap(12, 1)" in notebook_code(NOTEBOOK)),
     computed("32 learned kernels (3×3 each)", _first_layer),
     computed("fitted into a 20×20 box and its centre of mass is put at the centre of the 28×28 image",
              _mnist_preprocessing),
@@ -144,5 +142,5 @@ CLAIMS = [
     cited("(0.13% error for an ensemble, 0.17% for a single model)", _BYERLY),
     printed("the reference model's error, 0.41% here", "this notebook: 0.41% error"),
     computed("Of the 13 to 17 test digits", _best_in_digits),
-    printed("about 98.5–99% in two epochs", "baseline test accuracy: 98.49%"),
+    computed("about 98.5–99% in two epochs", lambda: 98.45 <= _baseline() <= 99.0),
 ]

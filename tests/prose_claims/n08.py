@@ -1,12 +1,11 @@
 """Claims in notebook 08 (Exercise 8: a pretrained classifier on your photos)."""
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from tests.prose_claims import cited, computed, name, printed
+from tests.prose_claims import cited, computed, name, printed, notebook_code
 
 NOTEBOOK = "08_pretrained_inception_v3.ipynb"
 _ROOT = Path(__file__).resolve().parents[2]
@@ -15,11 +14,6 @@ _KERAS_TABLE = ("Keras Applications documentation (keras.io/api/applications, as
                 "models': InceptionV3 77.9 % top-1, 93.7 % top-5; MobileNetV2 71.3 %, 90.1 % (ImageNet validation set)")
 
 
-@lru_cache(maxsize=None)
-def _code() -> str:
-    """Every code cell of the notebook, joined: the prose must say what the cells do."""
-    cells = json.loads((_ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +54,7 @@ def _eight_bit() -> bool:
 def _inception_input() -> bool:
     from cnnlab import pretrained
 
-    return pretrained.CLASSIFIERS["inception_v3"].input_size == 299 and "center_crop_resize(pixels, 299)" in _code()
+    return pretrained.CLASSIFIERS["inception_v3"].input_size == 299 and "center_crop_resize(pixels, 299)" in notebook_code(NOTEBOOK)
 
 
 def _inception_scaling() -> bool:
@@ -137,8 +131,8 @@ CLAIMS = [
     computed("pixel values scaled to [-1, 1]", _inception_scaling),
     computed("**pixel values in [-1, 1]** instead of [0, 255]: `x / 127.5 - 1`", _inception_scaling),
     computed("the 0–255 pixels as bytes", _bytes),
-    computed("top 5", lambda: "top=5" in _code()),
-    computed("Top 5", lambda: "top=5" in _code()),
+    computed("top 5", lambda: "top=5" in notebook_code(NOTEBOOK)),
+    computed("Top 5", lambda: "top=5" in notebook_code(NOTEBOOK)),
     computed("1,000 vs 1,001 classes", lambda: _thousand() and _thousand_and_one()),
     computed("1,000 classes", _thousand),
     computed("1,000 class names", _thousand),
@@ -166,7 +160,7 @@ CLAIMS = [
     cited("Keras reports 77.9% top-1 and 93.7% top-5 accuracy for Inception v3 (the right class is the first answer "
           "78% of the time, and among the first five 94% of the time), and 71.3% / 90.1% for MobileNet v2",
           _KERAS_TABLE),
-    computed("the first answer is below 50%", lambda: "answer[0][1] < 0.5" in _code()),
+    computed("the first answer is below 50%", lambda: "answer[0][1] < 0.5" in notebook_code(NOTEBOOK)),
     printed("the sunflower is a daisy at 100.0%", "sunflower → daisy 100.0%"),
     computed("steps of 1/256, about 0.4%", _steps_of_a_256th),
     computed("classes at 0.0%", lambda: _first_classes() and _steps_of_a_256th()),

@@ -1,23 +1,17 @@
 """Claims in notebook 09 (Exercise 9: transfer learning on flowers)."""
 
 import inspect
-import json
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from tests.prose_claims import cited, computed, name, printed
+from tests.prose_claims import cited, computed, name, printed, notebook_code
 
 NOTEBOOK = "09_transfer_learning_flowers.ipynb"
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=None)
-def _code() -> str:
-    """Every code cell of the notebook, joined: the prose must say what the cells do."""
-    cells = json.loads((_ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
 def _mirror() -> Path:
@@ -65,7 +59,7 @@ def _split_default() -> bool:
     from cnnlab import datasets
 
     default = inspect.signature(datasets.load_flowers).parameters["split"].default
-    return default == (0.7, 0.15, 0.15) and "split=" not in _code()
+    return default == (0.7, 0.15, 0.15) and "split=" not in notebook_code(NOTEBOOK)
 
 
 def _crop_area() -> bool:
@@ -96,7 +90,7 @@ def _mobilenet_mib() -> bool:
 def _head_phase() -> bool:
     from cnnlab import transfer
 
-    return ("head_lr=3e-3" in _code() and "head_epochs=config.cap(2, 1)" in _code()
+    return ("head_lr=3e-3" in notebook_code(NOTEBOOK) and "head_epochs=config.cap(2, 1)" in notebook_code(NOTEBOOK)
             and "keras.optimizers.Adam(head_lr)" in inspect.getsource(transfer.train_transfer))
 
 
@@ -112,15 +106,15 @@ def _label_smoothing() -> bool:
     keras_loss = float(keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(y, p))
     ours = float(-(targets * np.log(p)).sum())
     return (default == 0.1 and np.allclose(targets, [[0.02, 0.02, 0.92, 0.02, 0.02]])
-            and abs(keras_loss - ours) < 1e-6 and "label_smoothing=" not in _code())
+            and abs(keras_loss - ours) < 1e-6 and "label_smoothing=" not in notebook_code(NOTEBOOK))
 
 
 def _fine_tuning() -> bool:
     from cnnlab import transfer
 
     source = inspect.getsource(transfer.train_transfer)
-    return ("fine_tune_epochs=config.cap(16, 1)" in _code() and "fine_tune_lr=7e-4" in _code()
-            and "fine_tune_from=0" in _code() and "CosineDecay(fine_tune_lr / 5, steps, warmup_target=fine_tune_lr"
+    return ("fine_tune_epochs=config.cap(16, 1)" in notebook_code(NOTEBOOK) and "fine_tune_lr=7e-4" in notebook_code(NOTEBOOK)
+            and "fine_tune_from=0" in notebook_code(NOTEBOOK) and "CosineDecay(fine_tune_lr / 5, steps, warmup_target=fine_tune_lr"
             in source and "warmup_steps=max(steps // 10, 1)" in source)
 
 
@@ -130,7 +124,7 @@ def _divided_twice_refused() -> bool:
     try:
         evaluation.check_pixel_values("photos", np.full((1, 4, 4, 3), 0.5) / 255)
     except ValueError as error:
-        return "divided by 255 twice" in str(error) and "transfer.classify_photos(" in _code()
+        return "divided by 255 twice" in str(error) and "transfer.classify_photos(" in notebook_code(NOTEBOOK)
     return False
 
 
@@ -166,7 +160,7 @@ CLAIMS = [
     computed("lacks 188 of them (93 of them roses)", lambda: _archive_and_mirror()[2:4] == (188, 93)),
     computed("finds all 3,670", lambda: _archive_and_mirror()[0] == 3670),
     computed("70/15/15", _split_default),
-    computed("keeps 40 photos per class", lambda: "max_per_class=config.cap(None, 40)" in _code()),
+    computed("keeps 40 photos per class", lambda: "max_per_class=config.cap(None, 40)" in notebook_code(NOTEBOOK)),
     printed("well over 100 photos in the training set",
             "train {'daisy': 427, 'dandelion': 622, 'roses': 384, 'sunflowers': 471, 'tulips': 534}"),
     computed("with 60–100% of the centre square's area", _crop_area),

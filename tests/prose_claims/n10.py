@@ -1,21 +1,14 @@
 """Claims in notebook 10 (Exercise 10: DeepDream)."""
 
 import inspect
-import json
-from functools import lru_cache
 from pathlib import Path
 
-from tests.prose_claims import cited, computed, name
+from tests.prose_claims import cited, computed, name, notebook_code
 
 NOTEBOOK = "10_deepdream.ipynb"
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=None)
-def _code() -> str:
-    """Every code cell of the notebook, joined: the prose must say what the cells do."""
-    cells = json.loads((_ROOT / "notebooks" / NOTEBOOK).read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
 def _mib(key: str, expected: int) -> bool:
@@ -31,13 +24,13 @@ def _pixel_ranges() -> bool:
     scalings = {pretrained.FEATURE_EXTRACTORS[k].preprocessing for k in ("inception_v3", "mobilenet_025")}
     owl = datasets.load_photos(max_size=64)["owl"]
     return (scalings == {"inception"} and 0 <= float(owl.min()) and float(owl.max()) <= 1
-            and "array * 2.0 - 1.0" in inspect.getsource(deepdream.deepdream) and "x = owl * 2 - 1" in _code())
+            and "array * 2.0 - 1.0" in inspect.getsource(deepdream.deepdream) and "x = owl * 2 - 1" in notebook_code(NOTEBOOK))
 
 
 def _tiles() -> bool:
     from cnnlab import deepdream
 
-    return inspect.signature(deepdream.deepdream).parameters["tile_size"].default == 512 and "(512, 1024, 4000)" in _code()
+    return inspect.signature(deepdream.deepdream).parameters["tile_size"].default == 512 and "(512, 1024, 4000)" in notebook_code(NOTEBOOK)
 
 
 CLAIMS = [
@@ -49,9 +42,9 @@ CLAIMS = [
     name("\"Inception5h\" model", "the name of the GoogLeNet file (inception5h.zip) of TensorFlow 1's DeepDream tutorial"),
     cited("Google Research blog, 2015", "Mordvintsev, Olah & Tyka, Inceptionism: Going Deeper into Neural Networks, "
           "Google Research blog, June 2015"),
-    computed("(256 pixels on the longer side", lambda: "max_size=config.cap(256, 128)" in _code()),
+    computed("(256 pixels on the longer side", lambda: "max_size=config.cap(256, 128)" in notebook_code(NOTEBOOK)),
     computed("The network expects pixels in $[-1, 1]$ and `load_image` gives $[0, 1]$", _pixel_ranges),
-    computed("One normalised step of size 0.05", lambda: "image + 0.05 * gradient" in _code()),
-    computed("A 16-megapixel phone photo", lambda: 4000 * 4000 == 16_000_000 and "(512, 1024, 4000)" in _code()),
+    computed("One normalised step of size 0.05", lambda: "image + 0.05 * gradient" in notebook_code(NOTEBOOK)),
+    computed("A 16-megapixel phone photo", lambda: 4000 * 4000 == 16_000_000 and "(512, 1024, 4000)" in notebook_code(NOTEBOOK)),
     computed("one 512×512 tile at a time", _tiles),
 ]
