@@ -93,6 +93,10 @@ STYLESHEET = f"""
 #: The width of every control's label (``description``) in the course's widgets.
 LABEL_WIDTH = "110px"
 
+#: A caption's inline style (muted, small): the stylesheet's ``cnnlab-caption`` rule, written inline as well
+#: for the static picture, which reads inline styles only.
+CAPTION_STYLE = f"color: {css('muted')}; font-size: {css('small_size')}"
+
 
 def label_style(width: str = LABEL_WIDTH, **extra) -> dict:
     """The one label style for a control: ``{"description_width": width, **extra}`` (a new dict each call).

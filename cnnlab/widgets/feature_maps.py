@@ -418,7 +418,6 @@ def _display_scale(width: int, target: int = 480) -> int:
     return max(1, min(8, target // max(width, 1)))
 
 
-_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
 
 
 def _picture_layout(width: int) -> w.Layout:

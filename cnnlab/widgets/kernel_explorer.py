@@ -14,7 +14,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_channels_last
 from ..plotting import colour_bar, encode_image, value_scale
-from ._base import WidgetBase, close_widgets, named_images, readable
+from ._base import WidgetBase, close_widgets, named_images, readable, CAPTION_STYLE, label_style
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "channel_scale", "channel_picture", "shown_weights",
            "CHANNELS"]
@@ -25,10 +25,8 @@ _MAX_SIZE = 7
 _SIZES = (3, 5, 7)
 _CUSTOM = "custom"
 #: The label width of every control of the widget (the course's one label style).
-_LABELS = {"description_width": "110px"}
 #: Display width of the input and feature-map pictures, and of a stacked map, in pixels.
 _PICTURE, _STACKED = 320, 200
-_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
 
 
 def channel_planes(image) -> dict:
@@ -277,20 +275,20 @@ class KernelExplorer(WidgetBase):
         self.last_update_ms = 0.0
         self._kernel = np.zeros((3, 3), np.float32)
 
-        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=_LABELS,
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
                                        layout=w.Layout(width="310px", max_width="100%"))
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo",
                                    layout=w.Layout(width="130px"))
         self.channel = w.ToggleButtons(options=list(CHANNELS), value="all (RGB)", description="Channels",
-                                       style={**_LABELS, "button_width": "80px"})
-        self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", style=_LABELS,
+                                       style=label_style(button_width="80px"))
+        self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", style=label_style(),
                                  layout=w.Layout(width="310px", max_width="100%"))
         self.size = w.ToggleButtons(options=list(_SIZES), value=3, description="Size",
-                                    style={**_LABELS, "button_width": "40px"})
+                                    style=label_style(button_width="40px"))
         # Parameters of the two kernel factories, shown only for their preset.
-        self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)", style=_LABELS,
+        self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)", style=label_style(),
                                  layout=w.Layout(display="none", width="420px", max_width="100%"))
-        self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ", style=_LABELS,
+        self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ", style=label_style(),
                                    layout=w.Layout(display="none", width="420px", max_width="100%"))
         # No margin: each box fills its grid track exactly (with the 2 px margins the last column spilled out).
         self.cells = [w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="44px", margin="0"))
@@ -326,7 +324,7 @@ class KernelExplorer(WidgetBase):
             self.size,
             self.angle,
             self.sigma,
-            w.HTML(f'<div class="cnnlab-caption" style="{_MUTED}">Kernel weights (type a number to edit one)</div>'),
+            w.HTML(f'<div class="cnnlab-caption" style="{CAPTION_STYLE}">Kernel weights (type a number to edit one)</div>'),
             self.grid,
             w.HBox([self.add_button, self.clear_button], layout=w.Layout(flex_flow="row wrap")),
         ], layout=w.Layout(max_width="100%"))
@@ -597,7 +595,7 @@ class KernelExplorer(WidgetBase):
         self.input_view.layout.width = self.output_view.layout.width = width
         self.output_view.value = picture
         self.bar_view.value, self.bar_labels.value = bar
-        self.input_caption.value = f'<div class="cnnlab-caption" style="{_MUTED}">{html.escape(caption)}</div>'
+        self.input_caption.value = f'<div class="cnnlab-caption" style="{CAPTION_STYLE}">{html.escape(caption)}</div>'
         self.output_array, self.scale, self._scales = result, scale, scales
         self.readout.value = readout
         self._render_stack(stacked)

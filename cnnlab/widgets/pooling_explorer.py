@@ -11,7 +11,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_channels_last, check_finite_number, check_positive_int
 from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
-from ._base import WidgetBase, named_images
+from ._base import WidgetBase, named_images, CAPTION_STYLE, label_style
 
 __all__ = ["PoolingExplorer", "pool", "shift_invariance", "shift_changes", "mark_changes", "group_names",
            "orientation_maps", "ORIENTATIONS"]
@@ -21,9 +21,7 @@ ORIENTATIONS = (0, 30, 60, 90, 120, 150)
 #: The colour that marks what a shift changed.
 CHANGED = (1.0, 0.1, 0.0)
 #: The label width of every control of the widget (the course's one label style).
-_LABELS = {"description_width": "110px"}
 _PICTURE, _MAP = 300, 110
-_MUTED = "color: var(--jp-ui-font-color2, #616161); font-size: var(--jp-ui-font-size0, 11px)"
 
 
 def pool(image, mode: str = "max", pool_size: int = 2, stride: int | None = None, padding: str = "VALID"):
@@ -188,7 +186,7 @@ def _picture_layout(width: int) -> w.Layout:
 
 
 def _caption(text: str) -> str:
-    return f'<div class="cnnlab-caption" style="{_MUTED}">{text}</div>'
+    return f'<div class="cnnlab-caption" style="{CAPTION_STYLE}">{text}</div>'
 
 
 class PoolingExplorer(WidgetBase):
@@ -242,22 +240,22 @@ class PoolingExplorer(WidgetBase):
         pool(np.zeros((4, 4, 1)), mode, 1)  # validates mode
         self._orientations: dict = {}
 
-        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=_LABELS,
+        self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
                                        layout=w.Layout(width="310px", max_width="100%"))
         self.mode = w.ToggleButtons(options=["max", "average"], value=mode, description="Pooling",
-                                    style={**_LABELS, "button_width": "80px"})
-        self.pool_size = w.IntSlider(value=pool_size, min=1, max=6, description="Pool size", style=_LABELS,
+                                    style=label_style(button_width="80px"))
+        self.pool_size = w.IntSlider(value=pool_size, min=1, max=6, description="Pool size", style=label_style(),
                                      layout=w.Layout(width="300px", max_width="100%"))
         self.tie_stride = w.Checkbox(value=stride is None, description="stride = pool size", indent=False,
                                      layout=w.Layout(width="160px"))
-        self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride", style=_LABELS,
+        self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride", style=label_style(),
                                   disabled=stride is None, layout=w.Layout(width="300px", max_width="100%"))
         self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops._padding(padding), description="Padding",
-                                       style={**_LABELS, "button_width": "80px"})
+                                       style=label_style(button_width="80px"))
         self.shift = w.Checkbox(value=False, description="shift the input one pixel right", indent=False,
                                 layout=w.Layout(width="260px"))
         self.depth_size = w.ToggleButtons(options=[1, 2, 3, 6], value=6, description="Depth pool",
-                                          style={**_LABELS, "button_width": "36px"})
+                                          style=label_style(button_width="36px"))
         self.input_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
         self.output_view = w.Image(format="png", layout=_picture_layout(_PICTURE))
         self.input_caption, self.output_caption = w.HTML(), w.HTML()
