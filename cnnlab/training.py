@@ -25,6 +25,7 @@ import numbers
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 
 import numpy as np
@@ -969,6 +970,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.interruption: str | None = None
         self._stop_requested = False
         self._figure = None
+        self._display_id: str | None = None  # set when displayed (see _ipython_display_)
         # At its natural size (the figure is drawn 640 pixels wide), narrower in a narrow column, never stretched.
         self.chart = w.Image(format="png", layout=picture_layout(f"{_CHART_SIZE[0] * _CHART_DPI:.0f}px"))
         self.readout = w.HTML(value="waiting for training to start")
@@ -1080,8 +1082,44 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self.running = False
         self.stop_button.disabled = True
         self.refresh()
+        self._update_saved_picture()
         if self.text and self.stopped:
             print(self.readout.value)
+
+    # ------------------------------------------------------------------ display
+    def _ipython_display_(self) -> None:
+        """Display the monitor under a display id, so that its static picture can follow the training.
+
+        Every widget's output carries a static picture of the widget as first shown (for GitHub and
+        nbviewer); for a monitor that is empty axes. So the monitor is displayed under its own display id,
+        and at the end of each run (:meth:`_update_saved_picture`) the output is replaced by the same
+        widget with a picture of the curves: what a saved notebook then shows.
+        """
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        if bundle is None:  # no widget front end at all: the text form
+            display(repr(self))
+            return
+        self._display_id = self._display_id or uuid.uuid4().hex
+        display(bundle, raw=True, display_id=self._display_id)
+
+    @property
+    def picture_footer(self) -> str:
+        """The line under the static picture: which moment it shows."""
+        if self.history["batch"]["loss"]:
+            return "A picture of the monitor at the end of its last training run; run the notebook to use it."
+        return WidgetBase.picture_footer
+
+    def _update_saved_picture(self) -> None:
+        """Replace the displayed output (widget and static picture) by one of the monitor's state now."""
+        if self._display_id is None or self.text:
+            return
+        from IPython.display import update_display
+
+        bundle = self._repr_mimebundle_()
+        if bundle is not None:
+            update_display(bundle, raw=True, display_id=self._display_id)
 
     def interrupted(self, error: BaseException) -> None:
         """End the run that ``error`` cut short (Keras skips ``on_train_end`` then); :func:`fit` calls it.
@@ -1096,6 +1134,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
         self._polling = False
         self.stop_button.disabled = True
         self.refresh()
+        self._update_saved_picture()
         if self.text:
             print(self.readout.value)
 
@@ -1140,7 +1179,7 @@ class TrainingMonitor(keras.callbacks.Callback, WidgetBase):
 
             # A fixed layout: "constrained" layout would re-measure every text on each redraw.
             self._figure = Figure(figsize=_CHART_SIZE, dpi=_CHART_DPI)
-            self._figure.subplots_adjust(left=0.1, right=0.98, bottom=0.2, top=0.88, wspace=0.35)
+            self._figure.subplots_adjust(left=0.12, right=0.98, bottom=0.2, top=0.88, wspace=0.4)
             FigureCanvasAgg(self._figure)
             self._lines = {}
             for ax, name in zip(self._figure.subplots(1, 2), ("loss", "accuracy")):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import time
 
+import numpy as np
 import pytest
 
 jupyter_client = pytest.importorskip("jupyter_client")
@@ -90,6 +91,38 @@ def test_stop_clicked_while_the_training_cell_runs_ends_it_and_the_queued_cell_r
     assert "stopped=True" in _text(printed)
     batches = int(_text(printed).split("batches=")[1].split()[0])
     assert 0 < batches < 10_000 * 128
+
+
+def _png(bundle: dict):
+    import base64
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(bundle["image/png"]))).convert("L"), dtype=np.int16)
+
+
+def test_the_saved_picture_of_a_monitor_shows_the_curves_of_its_last_run(kernel):
+    """Issue 18: the static picture (what GitHub shows) was the empty axes of before training."""
+    setup_id = kernel.execute(SETUP)
+    shown = _iopub_until(kernel, lambda m: m["msg_type"] == "display_data"
+                         and "application/vnd.jupyter.widget-view+json" in m["content"]["data"], 120)
+    assert _reply(kernel, setup_id, 120)["content"]["status"] == "ok"
+    display_id = shown["content"]["transient"]["display_id"]
+    train_id = kernel.execute("history = training.fit(model, (x[:512], y[:512]), epochs=2, batch_size=32, "
+                              "callbacks=[monitor])")
+    updated = _iopub_until(kernel, lambda m: m["msg_type"] == "update_display_data", 120)
+    assert _reply(kernel, train_id, 60)["content"]["status"] == "ok"
+    assert updated["content"]["transient"]["display_id"] == display_id
+    before, after = shown["content"]["data"], updated["content"]["data"]
+    view = "application/vnd.jupyter.widget-view+json"
+    assert after[view]["model_id"] == before[view]["model_id"]          # the same live widget
+    first, last = _png(before), _png(after)
+    assert first.shape == last.shape
+    changed = np.abs(first - last) > 40
+    assert changed.mean() > 0.002, "the saved picture did not change after training"
+    # The curves are drawn in the chart's two axes, below the readout and the button.
+    assert changed[first.shape[0] // 3:].mean() > changed[: first.shape[0] // 3].mean() / 2
 
 
 # ----------------------------------------------------------------------------- where Stop cannot work

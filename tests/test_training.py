@@ -250,7 +250,26 @@ def test_chart_is_redrawn_into_the_same_image():
     bundle = monitor._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"] == "<TrainingMonitor widget>"
+    # The static picture says which moment it shows: the end of the run, not the widget as first shown.
+    assert "end of its last training run" in monitor.picture_footer
+    assert "as it was shown" in training.TrainingMonitor(text=False).picture_footer
     assert monitor.css_class == "cnnlab-training-monitor"
+
+
+@pytest.mark.parametrize("losses", [(3.7, 1.8), (0.763, 0.655), (0.0123, 0.0041)])
+def test_every_text_of_the_chart_lies_inside_it(losses):
+    """Issue 18: with three-decimal ticks the "loss" axis label was cut at the chart's left edge."""
+    monitor = training.TrainingMonitor(text=False)
+    steps = np.linspace(0.01, 2.0, 50)
+    monitor.history["batch"] = {"step": list(steps), "loss": list(np.linspace(*losses, 50)),
+                                "accuracy": list(np.linspace(0.45, 0.65, 50))}
+    monitor.history["epoch"] = {"loss": [losses[0], losses[1]], "val_loss": [losses[0], losses[1]],
+                                "accuracy": [0.5, 0.6], "val_accuracy": [0.5, 0.6]}
+    monitor._draw()
+    figure = monitor._figure
+    drawn = figure.get_tightbbox(figure.canvas.get_renderer())     # every text drawn: labels, ticks, titles, legends
+    width, height = figure.get_size_inches()
+    assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, (drawn.bounds, width, height)
 
 
 def test_text_fallback_prints_one_line_per_epoch(capsys):

@@ -13,6 +13,7 @@ from cnnlab import kernels as K
 from cnnlab import ops, plotting
 from cnnlab.plotting import to_uint8
 from cnnlab.widgets import KernelExplorer, kernel_explorer
+from cnnlab.widgets._base import FULL_WIDTH
 from cnnlab.widgets._base import readable
 from cnnlab.widgets.kernel_explorer import feature_map
 
@@ -199,7 +200,7 @@ def test_a_small_photo_is_enlarged_with_visible_pixels():
     assert decoded(explorer.input_view).shape[:2] == (10 * 20, 16 * 20)      # 20 × 20 blocks
     assert explorer.input_view.layout.width == explorer.output_view.layout.width == "320px"
     for view in (explorer.input_view, explorer.output_view, explorer.bar_view):
-        assert view.layout.max_width == "100%" and view.layout.height == "auto"
+        assert view.layout.max_width == FULL_WIDTH and view.layout.height == "auto"
 
 
 @pytest.mark.tensorflow
@@ -353,8 +354,8 @@ def overflowing(widget, column: float = COLUMN) -> list[str]:
             problems.append(f"{type(box).__name__} of {widest(box):.0f} px")
         if isinstance(box, w.Image) and box.layout.display != "none":
             layout = box.layout
-            if not (layout.max_width == "100%" and layout.height in (None, "auto") and _px(layout.width)):
-                problems.append(f"an image without width, max_width 100 % and height auto ({layout.width})")
+            if not (layout.max_width == FULL_WIDTH and layout.height in (None, "auto") and _px(layout.width)):
+                problems.append(f"an image without width, max_width FULL_WIDTH and height auto ({layout.width})")
         if isinstance(box, w.Box):
             stack.extend(box.children)
     return problems

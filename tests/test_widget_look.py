@@ -277,6 +277,26 @@ def test_html_text_is_drawn_with_tables_in_columns():
         np.asarray(error)[..., 0].max() > np.asarray(error)[..., 1].max()
 
 
+def _inked_columns(picture, x0: int, x1: int) -> bool:
+    return bool((np.asarray(picture.convert("L"))[:, x0:x1] < 160).any())
+
+
+def test_a_colour_bars_labels_are_spread_under_it_as_in_the_browser():
+    """Issue 18: the static picture drew the labels of a colour bar bunched at its left (it ignored the CSS grid)."""
+    from cnnlab.plotting import colour_bar
+
+    bar = colour_bar(-0.8, 0.8, "RdBu_r", length=300)
+    picture = _picture.html_picture(bar.html)
+    assert picture.width == 300                                              # the bar's width, not the column's
+    assert _inked_columns(picture, 0, 20)                                    # "-0.8" at the left end
+    assert _inked_columns(picture, 140, 160)                                 # "0" in the middle
+    assert _inked_columns(picture, 280, 300)                                 # "0.8" at the right end
+    assert not _inked_columns(picture, 40, 130) and not _inked_columns(picture, 170, 270)
+    # Items without their own alignment still come out side by side, in columns.
+    plain = _picture.html_picture('<div style="display:grid; width:300px"><span>a</span><span>b</span></div>')
+    assert plain.width < 100 and _inked_columns(plain, 0, 20)
+
+
 def test_a_picture_that_cannot_be_drawn_leaves_the_widget_displayable(monkeypatch):
     from cnnlab.widgets import MemoryCalculator
 
@@ -375,7 +395,7 @@ def test_nothing_is_wider_than_the_column_and_no_picture_is_stretched(make, name
         if width is not None:
             assert width <= 900 and layout.max_width in ("100%", FULL_WIDTH), (name, type(child).__name__, layout.width)
         if isinstance(child, w.Image):
-            assert layout.height in (None, "auto") and layout.max_width in ("100%", FULL_WIDTH), (name, layout.height)
+            assert layout.height in (None, "auto") and layout.max_width == FULL_WIDTH, (name, layout.height, layout.max_width)
     for box in _widget_tree([widget.root]):
         if isinstance(box, w.HBox):
             assert "wrap" in (box.layout.flex_flow or ""), f"{name}: a row that does not wrap"
@@ -389,3 +409,13 @@ def test_text_colours_come_from_the_theme(make, name):
         if isinstance(child, w.HTML) and isinstance(value, str) and "cnnlab-stylesheet" not in child._dom_classes:
             assert not re.search(r"(?<![-\w])color\s*:\s*#", value), (name, value[:200])
             assert not re.search(r"<text[^>]*fill=\"#", value), (name, "SVG text with a fixed colour")
+
+
+def test_a_disabled_button_is_drawn_faded_as_in_the_browser():
+    """The monitor's Stop button is disabled after training: its static picture must not look clickable."""
+    live = np.asarray(_picture.widget_picture(w.Button(description="Stop", button_style="danger"), footer=None))
+    off = np.asarray(_picture.widget_picture(w.Button(description="Stop", button_style="danger", disabled=True),
+                                             footer=None))
+    assert live.shape == off.shape
+    red = live[..., 0].astype(int) - live[..., 1]                       # how red the button's fill is
+    assert red.max() > 150 and (off[..., 0].astype(int) - off[..., 1]).max() < 0.7 * red.max()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from cnnlab import ops, plotting
 from cnnlab.widgets import PoolingExplorer
-from cnnlab.widgets._base import readable
+from cnnlab.widgets._base import FULL_WIDTH, readable
 from cnnlab.widgets.pooling_explorer import group_names, orientation_maps, pool, shift_changes, shift_invariance
 
 
@@ -175,7 +175,7 @@ def test_the_depth_maps_share_one_scale_shown_by_a_colour_bar(explorer, photo):
 def test_the_pictures_keep_their_aspect_ratio_and_fit_the_column(explorer):
     for view in (explorer.input_view, explorer.output_view, *explorer.depth_inputs, *explorer.depth_outputs,
                  explorer.depth_bar):
-        assert view.layout.max_width == "100%" and view.layout.height == "auto"
+        assert view.layout.max_width == FULL_WIDTH and view.layout.height == "auto"
         assert view.layout.object_fit == "contain"
 
 

@@ -9,6 +9,7 @@ from PIL import Image
 
 from cnnlab import ops
 from cnnlab.widgets import ReceptiveFieldExplorer
+from cnnlab.widgets._base import FULL_WIDTH
 from cnnlab.widgets.receptive_field import PRESETS, draw_box, field_box, field_path, field_table, shrink
 
 WHITE = np.full((40, 60), 255, np.uint8)
@@ -232,11 +233,12 @@ def test_the_photo_keeps_its_aspect_ratio_whatever_the_text_beside_it():
     shown = Image.open(io.BytesIO(explorer.image.value))
     assert layout.width == f"{shown.width}px" and shown.width <= 400               # its natural width, set alone
     assert (layout.height, layout.object_fit, layout.align_self, layout.max_width) == ("auto", "contain",
-                                                                                       "flex-start", "100%")
+                                                                                       "flex-start", FULL_WIDTH)
     row = next(box for box in explorer.root.children if explorer.image in getattr(box, "children", ()))
     assert row.layout.align_items == "flex-start" and "wrap" in row.layout.flex_flow
     assert explorer.scale >= 4                                                       # pixels big enough to see
     for preset in PRESETS:
         explorer.preset.value = preset
         assert overflowing(explorer) == [], preset
-    assert "var(--jp-warn-color3" in explorer.table_html.value                      # readable in the dark theme
+    # The chosen row in a theme colour that suits the theme's text (the browser suite measures the contrast).
+    assert "var(--jp-notebook-multiselected-color" in explorer.table_html.value

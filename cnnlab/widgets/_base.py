@@ -41,6 +41,7 @@ THEME = {
     "error": ("--jp-error-color1", "#b00020"),
     "warn": ("--jp-warn-color0", "#b45309"),
     "brand": ("--jp-brand-color1", "#1976d2"),
+    "highlight": ("--jp-notebook-multiselected-color", "#e3f2fd"),  # a chosen row: pale blue, or a blue tint in dark
     "font_size": ("--jp-ui-font-size1", "13px"),
     "small_size": ("--jp-ui-font-size0", "11px"),
 }
@@ -71,15 +72,22 @@ FULL_WIDTH = "calc(100% - 2 * var(--jp-widgets-margin, 2px))"
 #: The one stylesheet of the course's widgets, scoped to their outer box (class ``cnnlab-widget``).
 #: Text classes: ``cnnlab-title``, ``cnnlab-caption`` (under a picture), ``cnnlab-readout`` (numbers a control
 #: changes), ``cnnlab-note`` (secondary words), ``cnnlab-warning`` (a result not to trust), ``cnnlab-table``.
+#: ipywidgets 8.1 lays a ToggleButtons out as a block, so its description sat on a line of its own above
+#: the buttons; the ``widget-toggle-buttons`` rules make it a row, the label beside the buttons as for
+#: every other control (the browser tests check every label sits beside its control).
 STYLESHEET = f"""
 .cnnlab-widget {{ max-width: 100%; box-sizing: border-box; color: {css("text")}; font-size: {css("font_size")}; }}
 .cnnlab-widget .widget-box {{ max-width: 100%; }}
 .cnnlab-widget .widget-inline-hbox, .cnnlab-widget .widget-html {{ max-width: {FULL_WIDTH}; }}
 .cnnlab-widget .widget-hbox {{ flex-wrap: wrap; column-gap: 12px; }}
+.cnnlab-widget .widget-toggle-buttons {{ display: flex; align-items: baseline; max-width: {FULL_WIDTH}; }}
+.cnnlab-widget .widget-toggle-buttons > .widget-label {{ flex-shrink: 0; text-align: right; margin-right: 8px; }}
+.cnnlab-widget .widget-toggle-buttons > div {{ display: flex; flex-wrap: wrap; min-width: 0; }}
 .cnnlab-widget img.widget-image {{ max-width: {FULL_WIDTH}; height: auto; object-fit: contain; }}
 .cnnlab-widget .cnnlab-title {{ font-weight: bold; color: {css("strong")}; }}
-.cnnlab-widget .cnnlab-caption {{ color: {css("muted")}; font-size: {css("small_size")}; }}
-.cnnlab-widget .cnnlab-readout {{ color: {css("text")}; line-height: 1.45; }}
+.cnnlab-widget .cnnlab-caption {{ color: {css("muted")}; font-size: {css("small_size")}; line-height: 1.3; }}
+.cnnlab-widget .cnnlab-readout, .cnnlab-widget .cnnlab-readout .widget-html-content,
+.cnnlab-widget .widget-html-content table {{ color: {css("text")}; line-height: 1.45; }}
 .cnnlab-widget .cnnlab-note {{ color: {css("muted")}; }}
 .cnnlab-widget .cnnlab-warning {{ color: {css("warn")}; font-weight: bold; }}
 .cnnlab-widget table.cnnlab-table {{ border-collapse: collapse; margin: 4px 0; }}
@@ -89,6 +97,9 @@ STYLESHEET = f"""
   border-radius: 4px; }}
 .cnnlab-error-where {{ color: {css("muted")}; }}
 """
+
+#: The line under a widget's static picture, unless the widget says otherwise (``WidgetBase.picture_footer``).
+PICTURE_FOOTER = "A picture of the widget as it was shown; run the notebook to use it."
 
 #: The width of every control's label (``description``) in the course's widgets.
 LABEL_WIDTH = "110px"
@@ -125,8 +136,11 @@ def fit(width: str | None = None, **more) -> w.Layout:
     return w.Layout(width=width, max_width=FULL_WIDTH, **more)
 
 
-def picture_layout(width: str) -> w.Layout:
+def picture_layout(width: str, **more) -> w.Layout:
     """The layout of an ``ipywidgets.Image``: ``width`` at most the column's, the height following the aspect ratio.
+
+    ``more`` adds other layout properties (``align_self="flex-start"`` keeps a picture in a row from
+    following the height of the text beside it).
 
     Examples
     --------
@@ -134,7 +148,7 @@ def picture_layout(width: str) -> w.Layout:
     >>> layout.width, layout.max_width == FULL_WIDTH, layout.height, layout.object_fit
     ('360px', True, 'auto', 'contain')
     """
-    return w.Layout(width=width, max_width=FULL_WIDTH, height="auto", object_fit="contain")
+    return w.Layout(width=width, max_width=FULL_WIDTH, height="auto", object_fit="contain", **more)
 
 
 def row(children, **layout) -> w.HBox:
@@ -312,7 +326,10 @@ class WidgetBase:
         """
         from ._picture import widget_picture
 
-        return widget_picture(self.root, parts=self._picture_parts())
+        return widget_picture(self.root, parts=self._picture_parts(), footer=self.picture_footer)
+
+    #: The line under the static picture (None: no line).
+    picture_footer: str | None = PICTURE_FOOTER
 
     def _picture_parts(self) -> dict:
         """Stand-in pictures for parts of the tree a static picture cannot read: ``{widget: PIL.Image}``.

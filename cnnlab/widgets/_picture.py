@@ -25,7 +25,7 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from ._base import THEME
+from ._base import PICTURE_FOOTER, THEME
 
 # encode_png, html_picture and svg_picture serve widget_picture, which hands them what it has checked.
 __all__ = ["widget_picture", "COLUMN_WIDTH"]
@@ -33,7 +33,7 @@ __all__ = ["widget_picture", "COLUMN_WIDTH"]
 #: Width of the notebook column the picture is drawn for, in pixels.
 COLUMN_WIDTH = 900
 #: Below the picture, so that a reader of the static page does not try to drag its sliders.
-FOOTER = "A picture of the widget as it was shown; run the notebook to use it."
+FOOTER = PICTURE_FOOTER
 _MARGIN, _GAP_X, _GAP_Y = 8, 12, 6
 _SIZE, _SMALL = 13, 11
 _WHITE = (255, 255, 255)
@@ -141,6 +141,8 @@ class _Lines(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines: list[dict] = []
         self._cells: list[list[_Run]] = [[]]
+        self._aligns: list[str | None] = [None]  # each cell's text-align (the cells of a spread row use it)
+        self._spreads = 0
         self._group = None
         self._styles = [dict(bold=False, italic=False, mono=False, size=_SIZE, colour=colour)]
         self._tags: list[tuple[str, bool]] = []  # (tag, whether it pushed a style)
@@ -152,8 +154,8 @@ class _Lines(HTMLParser):
     def _flush(self) -> None:
         if any(run.box or run.text.strip() for cell in self._cells for run in cell):
             cells = [self._trim(cell) for cell in self._cells]
-            self.lines.append({"cells": cells, "group": self._group})
-        self._cells = [[]]
+            self.lines.append({"cells": cells, "group": self._group, "aligns": self._aligns})
+        self._cells, self._aligns = [[]], [None]
 
     @staticmethod
     def _trim(cell):
@@ -165,9 +167,12 @@ class _Lines(HTMLParser):
             cell[-1].text = cell[-1].text.rstrip()
         return cell
 
-    def _new_cell(self) -> None:
+    def _new_cell(self, align: str | None = None) -> None:
         if self._cells[-1]:
             self._cells.append([])
+            self._aligns.append(align)
+        else:
+            self._aligns[-1] = align
 
     def _style_for(self, tag: str, attrs: dict) -> dict | None:
         style = dict(self._styles[-1])
@@ -203,9 +208,10 @@ class _Lines(HTMLParser):
                 self._skip += 1
             return
         depth = len(self._tags)
-        if self._flex and depth == self._flex[-1] + 1:
-            self._new_cell()
         css = attrs.get("style") or ""
+        if self._flex and depth == self._flex[-1] + 1:
+            align = re.search(r"text-align\s*:\s*(left|center|right)", css)
+            self._new_cell(align.group(1) if align else None)
         if tag in _BLOCKS and not (self._flex and depth > self._flex[-1]):
             self._flush()
         if tag == "table":
@@ -218,6 +224,13 @@ class _Lines(HTMLParser):
         if tag == "div" and re.search(r"display\s*:\s*flex", css):
             self._flex.append(depth)
             self._group = ("flex", self._tables)
+        elif tag == "div" and re.search(r"display\s*:\s*grid", css):
+            # A grid whose items align themselves (a colour bar's labels: left, centre, right): its items
+            # are spread over the grid's width, each at its text-align.
+            self._flex.append(depth)
+            self._spreads += 1
+            spread = re.search(r"(?:^|;)\s*width\s*:\s*([\d.]+)px", css)
+            self._group = ("spread", float(spread.group(1)) if spread else None, self._spreads)
         background = re.search(r"background(?:-color)?\s*:\s*([^;]+)", css)
         width, height = re.search(r"(?:^|;)\s*width\s*:\s*([\d.]+)px", css), re.search(r"height\s*:\s*([\d.]+)px", css)
         if tag == "span" and background and width:
@@ -385,6 +398,26 @@ def _table_rows(table, width: float) -> list:
     return rows
 
 
+def _spread_rows(lines, width: float) -> list:
+    """Lay out the items of a grid each at its ``text-align`` across ``width``: left, centred or right.
+
+    Items without an alignment, or too wide to sit side by side, fall back to columns (:func:`_table_rows`).
+    """
+    rows = []
+    for line in lines:
+        cells, aligns = line["cells"], line["aligns"]
+        sizes = [sum(run.width() for run in cell) for cell in cells]
+        if None in aligns or len(aligns) != len(cells) or sum(sizes) + _GAP_X * (len(cells) - 1) > width:
+            rows.extend(_table_rows([cells], width))
+            continue
+        starts = {"left": lambda size: 0.0, "center": lambda size: (width - size) / 2,
+                  "right": lambda size: width - size}
+        placed = [(starts[align](size), cell) for cell, align, size in zip(cells, aligns, sizes) if cell]
+        height = max((run.height() for _, cell in placed for run in cell), default=_SIZE * 1.4)
+        rows.append((height, placed))
+    return rows
+
+
 def _text_picture(value: str, width: float, colour=None):
     from PIL import Image, ImageDraw
 
@@ -405,7 +438,9 @@ def _text_picture(value: str, width: float, colour=None):
         while group is not None and j < len(lines) and lines[j]["group"] == group:
             j += 1
         block = lines[i:j]
-        if group is None:
+        if group is not None and group[0] == "spread":
+            rows.extend(_spread_rows(block, min(width, group[1] or width)))
+        elif group is None:
             for line in block:
                 runs = [run for cell in line["cells"] for run in cell]
                 for wrapped in _wrap(runs, width):
@@ -708,6 +743,11 @@ def _slider_position(widget) -> list[float]:
 _ROW = 28  # the height of one control, in pixels (as ipywidgets draws them)
 
 
+def _faded(colour, opacity: float = 0.6) -> tuple[int, int, int]:
+    """``colour`` drawn at ``opacity`` over white."""
+    return tuple(round(opacity * c + (1 - opacity) * 255) for c in colour)
+
+
 def _button(widget, width: float, total: float | None):
     """A button (or an upload button, or a toggle) as its coloured box and its label."""
     from PIL import Image, ImageDraw
@@ -719,6 +759,8 @@ def _button(widget, width: float, total: float | None):
     if isinstance(widget, w.ToggleButton) and widget.value and fill == panel:
         fill = border
     ink = text if fill in (panel, border) else _WHITE
+    if getattr(widget, "disabled", False):  # faded, as the browser draws a disabled button (opacity 0.6)
+        fill, ink = _faded(fill), _faded(ink)
     bw = min(width, total or max(80.0, _length(font, label) + 28))
     picture = Image.new("RGB", (max(1, round(bw)), _ROW), _WHITE)
     _box_text(ImageDraw.Draw(picture), [0, 2, bw - 1, _ROW - 3], _clip(label, bw - 12, font), fill=fill,

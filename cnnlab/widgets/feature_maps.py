@@ -29,7 +29,7 @@ import numpy as np
 from .._validation import (check_bool, check_channels_last, check_finite_array, check_memory, check_non_negative_int,
                            check_positive_int)
 from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
-from ._base import WidgetBase, readable
+from ._base import WidgetBase, fit, label_style, picture_layout, readable
 
 __all__ = ["FeatureMapViewer", "feature_maps", "feature_grid", "feature_map_layers", "map_scale", "prepare_image",
            "show_filters", "SCALES"]
@@ -420,10 +420,6 @@ def _display_scale(width: int, target: int = 480) -> int:
 
 
 
-def _picture_layout(width: int) -> w.Layout:
-    """A picture at ``width`` pixels (never wider than the column), its height following its aspect ratio."""
-    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
-
 
 class FeatureMapViewer(WidgetBase):
     """Choose a layer of a CNN and an image; see every feature map of that layer (Figure 13-6, learned).
@@ -497,17 +493,16 @@ class FeatureMapViewer(WidgetBase):
         self.scale: tuple[str, float, float] = (SEQUENTIAL_CMAP, 0.0, 1.0)
         self._shown_image: str | None = None
 
-        labels = {"description_width": "110px"}  # the course's one label style
+        labels = label_style()
         self.layer_choice = w.Dropdown(options=offered, value=offered[0], description="Layer", style=labels,
-                                       layout=w.Layout(width="330px", max_width="100%"))
+                                       layout=fit("330px"))
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=labels,
-                                       layout=w.Layout(width="330px", max_width="100%",
-                                                       display=None if isinstance(image, Mapping) else "none"))
+                                       layout=fit("330px", display=None if isinstance(image, Mapping) else "none"))
         self.scale_choice = w.ToggleButtons(options=list(SCALES), value=SCALES[0], description="Scale",
                                             style={**labels, "button_width": "150px"})
-        self.input_view = w.Image(format="png", layout=_picture_layout(160))
-        self.output_view = w.Image(format="png", layout=_picture_layout(480))
-        self.bar_view, self.bar_labels = w.Image(format="png", layout=_picture_layout(240)), w.HTML()
+        self.input_view = w.Image(format="png", layout=picture_layout("160px"))
+        self.output_view = w.Image(format="png", layout=picture_layout("480px"))
+        self.bar_view, self.bar_labels = w.Image(format="png", layout=picture_layout("240px")), w.HTML()
         self.readout = w.HTML()
         self._observe(self.layer_choice, self.image_choice, self.scale_choice)
 

@@ -14,7 +14,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_channels_last
 from ..plotting import colour_bar, encode_image, value_scale
-from ._base import WidgetBase, close_widgets, named_images, readable, CAPTION_STYLE, label_style
+from ._base import WidgetBase, close_widgets, named_images, readable, CAPTION_STYLE, fit, label_style, picture_layout
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "channel_scale", "channel_picture", "shown_weights",
            "CHANNELS"]
@@ -276,29 +276,29 @@ class KernelExplorer(WidgetBase):
         self._kernel = np.zeros((3, 3), np.float32)
 
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
-                                       layout=w.Layout(width="310px", max_width="100%"))
+                                       layout=fit("310px"))
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo",
                                    layout=w.Layout(width="130px"))
         self.channel = w.ToggleButtons(options=list(CHANNELS), value="all (RGB)", description="Channels",
                                        style=label_style(button_width="80px"))
         self.preset = w.Dropdown(options=K.names() + [_CUSTOM], description="Kernel", style=label_style(),
-                                 layout=w.Layout(width="310px", max_width="100%"))
+                                 layout=fit("310px"))
         self.size = w.ToggleButtons(options=list(_SIZES), value=3, description="Size",
                                     style=label_style(button_width="40px"))
         # Parameters of the two kernel factories, shown only for their preset.
         self.angle = w.IntSlider(value=0, min=0, max=165, step=15, description="Angle θ (°)", style=label_style(),
-                                 layout=w.Layout(display="none", width="420px", max_width="100%"))
+                                 layout=fit("420px", display="none"))
         self.sigma = w.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25, description="Sigma σ", style=label_style(),
-                                   layout=w.Layout(display="none", width="420px", max_width="100%"))
+                                   layout=fit("420px", display="none"))
         # No margin: each box fills its grid track exactly (with the 2 px margins the last column spilled out).
         self.cells = [w.FloatText(value=0.0, step=0.1, layout=w.Layout(width="44px", margin="0"))
                       for _ in range(_MAX_SIZE ** 2)]
         self.grid = w.GridBox(self.cells, layout=w.Layout(grid_gap="2px", max_width="100%"))
         self.add_button = w.Button(description="Add to stack", icon="plus", layout=w.Layout(width="130px"))
         self.clear_button = w.Button(description="Clear stack", icon="trash", layout=w.Layout(width="130px"))
-        self.input_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
-        self.output_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
-        self.bar_view = w.Image(format="png", layout=_picture_layout(240))
+        self.input_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
+        self.output_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
+        self.bar_view = w.Image(format="png", layout=picture_layout("240px"))
         self.bar_labels = w.HTML()
         self.input_caption = w.HTML()
         self.readout = w.HTML()
@@ -606,8 +606,9 @@ class KernelExplorer(WidgetBase):
         views = self._stack_views
         if len(views) != len(self.stack):
             replaced = self.stack_box.children  # closed below: a widget only dropped lives on in the kernel
-            views[:] = [w.Image(format="jpeg", layout=_picture_layout(_STACKED)) for _ in self.stack]
-            self._stack_bars[:] = [(w.Image(format="png", layout=_picture_layout(160)), w.HTML()) for _ in self.stack]
+            views[:] = [w.Image(format="jpeg", layout=picture_layout(f"{_STACKED}px")) for _ in self.stack]
+            self._stack_bars[:] = [(w.Image(format="png", layout=picture_layout("160px")), w.HTML())
+                                   for _ in self.stack]
             labels = [w.VBox([w.HTML(f"<small>{html.escape(str(label))}</small>"), view, *bar],
                              layout=w.Layout(max_width="100%"))
                       for (label, _), view, bar in zip(self.stack, views, self._stack_bars)]
@@ -624,10 +625,6 @@ class KernelExplorer(WidgetBase):
     def __repr__(self) -> str:
         return f"<KernelExplorer widget: {self.preset.value} kernel on {self.image_choice.value!r}>"
 
-
-def _picture_layout(width: int) -> w.Layout:
-    """A picture ``width`` pixels wide at most (never wider than the column), its height following its aspect ratio."""
-    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
 
 
 def _title(text: str) -> w.HTML:

@@ -60,9 +60,9 @@ class MemoryCalculator(WidgetBase):
                 raise ValueError(f"{name} must be at most {maximum:,}, received {name}={value!r}.")
         padding = check_one_of("padding", padding, ("SAME", "VALID"), normalize=str.upper)
         dtype = check_one_of("dtype", dtype, ("float32", "float16"))
-        def number(value, description, maximum=_BIG):
+        def number(value, description, maximum=_BIG, width="250px"):
             return w.BoundedIntText(value=value, min=1, max=maximum, description=description, style=label_style(),
-                                    layout=fit("250px"))
+                                    layout=fit(width))
 
         self.height = number(height, "Input height")
         self.width = number(width, "Input width")
@@ -74,7 +74,8 @@ class MemoryCalculator(WidgetBase):
                                   layout=fit("300px"))
         self.padding = w.ToggleButtons(options=["SAME", "VALID"], value=padding, description="Padding",
                                        style=label_style(button_width="70px"))
-        self.batch_size = number(batch_size, "Batch size", 100 * _BIG)
+        # As wide as the label and both "Values" buttons beside it (110 + 8 + 2 × 74 px), so they keep one line.
+        self.batch_size = number(batch_size, "Batch size", 100 * _BIG, width="280px")
         self.dtype = w.ToggleButtons(options=["float32", "float16"], value=dtype, description="Values",
                                      style=label_style(button_width="70px"))
         self.readout = w.HTML(layout=fit("100%"))

@@ -11,7 +11,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_channels_last, check_finite_number, check_positive_int
 from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
-from ._base import WidgetBase, named_images, CAPTION_STYLE, label_style
+from ._base import WidgetBase, named_images, CAPTION_STYLE, fit, label_style, picture_layout
 
 __all__ = ["PoolingExplorer", "pool", "shift_invariance", "shift_changes", "mark_changes", "group_names",
            "orientation_maps", "ORIENTATIONS"]
@@ -180,10 +180,6 @@ def _default_images() -> dict:
     return {name: datasets.load_sample_image(name)[100:300, 150:450] for name in datasets.SAMPLE_IMAGES}
 
 
-def _picture_layout(width: int) -> w.Layout:
-    """A picture ``width`` pixels wide at most (never wider than the column), its height following its aspect ratio."""
-    return w.Layout(width=f"{width}px", max_width="100%", height="auto", object_fit="contain")
-
 
 def _caption(text: str) -> str:
     return f'<div class="cnnlab-caption" style="{CAPTION_STYLE}">{text}</div>'
@@ -241,33 +237,34 @@ class PoolingExplorer(WidgetBase):
         self._orientations: dict = {}
 
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
-                                       layout=w.Layout(width="310px", max_width="100%"))
+                                       layout=fit("310px"))
         self.mode = w.ToggleButtons(options=["max", "average"], value=mode, description="Pooling",
                                     style=label_style(button_width="80px"))
         self.pool_size = w.IntSlider(value=pool_size, min=1, max=6, description="Pool size", style=label_style(),
-                                     layout=w.Layout(width="300px", max_width="100%"))
+                                     layout=fit("300px"))
         self.tie_stride = w.Checkbox(value=stride is None, description="stride = pool size", indent=False,
                                      layout=w.Layout(width="160px"))
         self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride", style=label_style(),
-                                  disabled=stride is None, layout=w.Layout(width="300px", max_width="100%"))
+                                  disabled=stride is None, layout=fit("300px"))
         self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops._padding(padding), description="Padding",
                                        style=label_style(button_width="80px"))
         self.shift = w.Checkbox(value=False, description="shift the input one pixel right", indent=False,
                                 layout=w.Layout(width="260px"))
         self.depth_size = w.ToggleButtons(options=[1, 2, 3, 6], value=6, description="Depth pool",
                                           style=label_style(button_width="36px"))
-        self.input_view = w.Image(format="jpeg", layout=_picture_layout(_PICTURE))
-        self.output_view = w.Image(format="png", layout=_picture_layout(_PICTURE))
+        self.input_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
+        self.output_view = w.Image(format="png", layout=picture_layout(f"{_PICTURE}px"))
         self.input_caption, self.output_caption = w.HTML(), w.HTML()
         self.readout = w.HTML()
-        self.depth_inputs = [w.Image(format="jpeg", layout=_picture_layout(_MAP)) for _ in ORIENTATIONS]
+        self.depth_inputs = [w.Image(format="jpeg", layout=picture_layout(f"{_MAP}px")) for _ in ORIENTATIONS]
         # Hidden until a depth pool needs them, but never empty (an empty Image shows a broken-image icon).
         blank = encode_image(np.full((2, 2), 0.5), "jpeg")
-        self.depth_outputs = [w.Image(value=blank, format="jpeg", layout=_picture_layout(_MAP)) for _ in ORIENTATIONS]
+        self.depth_outputs = [w.Image(value=blank, format="jpeg", layout=picture_layout(f"{_MAP}px"))
+                              for _ in ORIENTATIONS]
         self.depth_captions = [w.HTML() for _ in ORIENTATIONS]
         self._depth_boxes = [w.VBox([caption, view], layout=w.Layout(align_items="center", max_width="100%"))
                              for caption, view in zip(self.depth_captions, self.depth_outputs)]
-        self.depth_bar, self.depth_bar_labels = w.Image(format="png", layout=_picture_layout(240)), w.HTML()
+        self.depth_bar, self.depth_bar_labels = w.Image(format="png", layout=picture_layout("240px")), w.HTML()
         self.depth_readout = w.HTML()
 
         self.tie_stride.observe(self._on_tie, names="value")
@@ -285,9 +282,9 @@ class PoolingExplorer(WidgetBase):
             row(self.pool_size, self.tie_stride, self.stride),
             row(self.padding, self.shift),
             row(w.VBox([w.HTML("<b>Input</b>"), self.input_view, self.input_caption],
-                       layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%")),  # + the picture's margins
+                       layout=fit(f"{_PICTURE + 4}px")),  # + the picture's margins
                 w.VBox([w.HTML("<b>Pooled</b>"), self.output_view, self.output_caption],
-                       layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%")), grid_gap="12px"),
+                       layout=fit(f"{_PICTURE + 4}px")), grid_gap="12px"),
             self.readout,
             w.HTML("<b>Depthwise max pooling</b>: six Gabor feature maps, one per orientation, pooled across "
                    "channels; with a depth pool of 6 the result responds to edges at any of these angles."),

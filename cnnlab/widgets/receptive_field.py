@@ -26,7 +26,7 @@ import numpy as np
 from .. import ops
 from .._validation import check_memory, check_non_negative_int, check_one_of, check_positive_int
 from ..plotting import encode_image, to_uint8
-from ._base import WidgetBase
+from ._base import WidgetBase, css, fit, picture_layout
 
 __all__ = [
     "PRESETS",
@@ -344,7 +344,7 @@ def _table_html(rows: list[FieldRow], chosen: int) -> str:
     body = []
     for index, row in enumerate(rows[: chosen + 1]):
         # The chosen layer in the frame's orange, light in the light theme and dark in the dark one.
-        style = " style='background:var(--jp-warn-color3, #fff1e0);font-weight:bold'" if index == chosen else ""
+        style = f" style='background:{css('highlight')};font-weight:bold'" if index == chosen else ""
         saving = "" if row.single_layer_weights == row.weights else (
             f" ({row.single_layer_weights / max(row.weights, 1):.1f}× more)" if row.weights else "")
         body.append(
@@ -435,18 +435,18 @@ class ReceptiveFieldExplorer(WidgetBase):
         style = {"description_width": "110px"}  # the course's one label style
         stack = self.presets[preset]
         self.preset = w.Dropdown(options=list(self.presets), value=preset, description="Stack", style=style,
-                                 layout=w.Layout(width="400px", max_width="100%"))
+                                 layout=fit("400px"))
         self.layer = w.Dropdown(options=self._layer_options(stack), value=len(stack) - 1, description="Layer",
-                                style=style, layout=w.Layout(width="400px", max_width="100%"))
+                                style=style, layout=fit("400px"))
         self.row = w.IntSlider(value=0, min=0, max=0, description="Row", style=style, continuous_update=True,
-                               layout=w.Layout(width="400px", max_width="100%"))
+                               layout=fit("400px"))
         self.col = w.IntSlider(value=0, min=0, max=0, description="Column", style=style, continuous_update=True,
-                               layout=w.Layout(width="400px", max_width="100%"))
+                               layout=fit("400px"))
         # Width only: the height follows the aspect ratio, never the height of the text beside it.
-        self.image = w.Image(format=self.format, layout=w.Layout(
-            width=f"{width * self.scale}px", max_width="100%", height="auto", object_fit="contain",
-            align_self="flex-start", flex="0 0 auto"))
+        self.image = w.Image(format=self.format, layout=picture_layout(f"{width * self.scale}px",
+                                                                      align_self="flex-start", flex="0 0 auto"))
         self.readout = w.HTML()
+        self.readout.add_class("cnnlab-readout")
         self.table_html = w.HTML()
 
         self.preset.observe(self._on_preset, names="value")

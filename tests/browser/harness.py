@@ -396,6 +396,23 @@ class NotebookPage:
             findings.add(moment, layout_problems(widget), action=current.action.describe())
         return shots, findings
 
+    def set_theme(self, theme: str) -> None:
+        """Switch JupyterLab to ``theme`` ("JupyterLab Dark", "JupyterLab Light"), as Settings ▸ Theme does."""
+        self.page.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+        self.page.wait_for_function("theme => document.body.dataset.jpThemeName === theme", arg=theme,
+                                    timeout=STEP_TIMEOUT_MS)
+        self.page.wait_for_timeout(300)  # the new theme's variables reach every element
+
+    def widgets(self):
+        """Every cnnlab widget on the page: ``(css class, index among those of its class, locator)``."""
+        roots = self.page.locator(".cnnlab-widget")
+        names = roots.evaluate_all("""roots => roots.map(root =>
+            [...root.classList].find(c => c.startsWith('cnnlab-') && c !== 'cnnlab-widget') || 'cnnlab-widget')""")
+        seen: dict[str, int] = {}
+        for number, name in enumerate(names):
+            seen[name] = seen.get(name, -1) + 1
+            yield name, seen[name], roots.nth(number)
+
     def layout_of_widgets(self, skip=()) -> Findings:
         """The layout problems of every cnnlab widget on the page as it is.
 

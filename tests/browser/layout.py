@@ -1,8 +1,10 @@
 """Layout invariants every widget keeps, initially and after every step of its scenario.
 
 - no horizontal overflow of the notebook column, images at their natural aspect ratio and
-  none broken, no text clipped in its box: ``layout_checks.js``, evaluated in the page, returns
-  the problems of one widget;
+  none broken, no text clipped in its box, every control's label beside it: ``layout_checks.js``,
+  evaluated in the page, returns the problems of one widget;
+- text that reads against what is behind it, in the light theme and the dark:
+  ``contrast_checks.js`` (:func:`contrast_problems`);
 - a visible change after every scripted action: :func:`changed_fraction` compares the widget's
   screenshots from before and after (``step(..., same_picture="why")`` exempts a step that
   changes nothing by design).
@@ -23,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 LAYOUT_CHECKS = (Path(__file__).with_name("layout_checks.js")).read_text()
+CONTRAST_CHECKS = (Path(__file__).with_name("contrast_checks.js")).read_text()
 
 #: A pixel counts as changed when one of its channels moved by more than this many levels (of 255):
 #: below that the difference cannot be seen (anti-aliasing, a rounding in a colour map).
@@ -50,6 +53,13 @@ def layout_problems(widget) -> list[str]:
     with timed("layout checks in the page"):
         found = widget.evaluate(LAYOUT_CHECKS)
     return [f"{p['kind']}: {p['element']}: {p['detail']}" for p in found]
+
+
+def contrast_problems(widget) -> list[str]:
+    """The text of ``widget`` that does not stand out from what is behind it (WCAG ratio below 3), one line each."""
+    with timed("contrast checks in the page"):
+        found = widget.evaluate(CONTRAST_CHECKS)
+    return [f"contrast: {p['element']}: {p['detail']}" for p in found]
 
 
 def _rgb(png: bytes) -> np.ndarray:

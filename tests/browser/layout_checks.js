@@ -8,7 +8,9 @@
 //               object-fit: cover, still loading, or broken (the broken-image icon: shown, nothing loaded);
 //   clipped   - text wider than its box: labels, slider readouts, buttons (scrollWidth > clientWidth),
 //               the value of a text or number box and the selected option of a dropdown (text width
-//               measured on a canvas in the element's own font, against the box's content width).
+//               measured on a canvas in the element's own font, against the box's content width);
+//   label     - a control's description not beside the control it names (wrapped onto a line above it,
+//               as ipywidgets 8.1 lays out a ToggleButtons unless the course's stylesheet rows it).
 // Hidden elements (display: none, visibility: hidden, zero size) are not checked.
 async (root) => {
   const TOLERANCE_PX = 1;
@@ -192,6 +194,21 @@ async (root) => {
     if (needed > width - arrow + TOLERANCE_PX) {
       report('clipped', describe(select),
              `selected option needs ${round(needed)} px, the box shows ${round(width - arrow)} px`);
+    }
+  }
+
+  // 4. Every control's description sits beside the control, on its line: one label style.
+  for (const label of root.querySelectorAll('.widget-inline-hbox > .widget-label, .widget-toggle-buttons > .widget-label')) {
+    if (!shown(label) || !textOf(label).trim()) continue;
+    const body = [...label.parentElement.children].find(c => c !== label && shown(c));
+    if (!body) continue;
+    const l = label.getBoundingClientRect(), b = body.getBoundingClientRect();
+    const middle = (l.top + l.bottom) / 2;
+    if (middle < b.top - TOLERANCE_PX || middle > b.bottom + TOLERANCE_PX || l.right > b.left + TOLERANCE_PX) {
+      report('label', describe(label),
+             `not beside its control: the label spans x = ${round(l.left)}…${round(l.right)}, ` +
+             `y = ${round(l.top)}…${round(l.bottom)} px; the control x = ${round(b.left)}…${round(b.right)}, ` +
+             `y = ${round(b.top)}…${round(b.bottom)} px`);
     }
   }
   return problems;

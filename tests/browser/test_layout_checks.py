@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 import pytest
-from layout import changed_fraction, layout_problems
+from layout import changed_fraction, contrast_problems, layout_problems
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,7 @@ GOOD = f"""
 <img src="{_png(40, 20)}" style="width:200px; height:auto">
 <img src="{_png(40, 20)}" style="width:300px; height:300px; object-fit:contain">
 <img src="" style="display:none">
+<div class="widget-inline-hbox" style="display:flex"><label class="widget-label" style="width:110px">Size</label><div><button>3</button></div></div>
 """
 
 BAD = f"""
@@ -41,6 +42,7 @@ BAD = f"""
 <img src="{_png(40, 20)}" style="width:200px; height:200px">
 <img src="" style="width:50px; height:50px">
 <div style="width:1200px">too wide</div>
+<div class="widget-toggle-buttons"><label class="widget-label">Channels</label><div><button>red</button></div></div>
 """
 
 
@@ -66,7 +68,8 @@ def test_each_defect_is_found(page):
     for expected in ['clipped: <label.widget-label> "A long description"', 'clipped: <button> "Show model answer"',
                      'clipped: <input[type=number]> "-0.43210"', 'clipped: <select> "two 3×3 convs vs one 5×5"',
                      "image: <img> ", "% off", "broken image shown", 'overflow: <div> "too wide"',
-                     "overflow: the output area: scrollWidth", "overflow: the widget box: scrollWidth"]:
+                     "overflow: the output area: scrollWidth", "overflow: the widget box: scrollWidth",
+                     'label: <label.widget-label> "Channels": not beside its control']:
         assert expected in found, f"{expected!r} not reported in:\n{found}"
 
 
@@ -76,3 +79,24 @@ def test_a_changed_picture_is_told_from_an_unchanged_one(page):
     assert changed_fraction(before, widget.screenshot()) == 0.0
     page.evaluate("document.getElementById('box').style.background = '#000'")
     assert changed_fraction(before, widget.screenshot()) == pytest.approx(300 / 900)  # the box, in a 900 px row
+
+
+READABLE = """<div style="background:#111; color:rgba(255, 255, 255, 0.54)">muted text on the dark theme's background</div>
+<button style="background:#fff; color:#000">Check</button>
+<button disabled style="background:#111; color:#222">a disabled control is exempt</button>
+<svg width="200" height="40"><rect width="200" height="40" fill="#e3f2fd"/><text x="5" y="25" fill="#333">a box</text></svg>
+"""
+
+UNREADABLE = """<div style="background:#111"><span style="color:#333">dark text on a dark background</span>
+<input type="text" value="typed" style="background:#111; color:#222"></div>
+<div style="background:#fff"><svg width="200" height="40"><rect width="200" height="40" fill="#000"/>
+<text x="5" y="25" fill="#222">dark SVG text on a dark box</text></svg></div>
+"""
+
+
+def test_text_against_its_background_is_told_readable_or_not(page):
+    assert contrast_problems(_widget(page, READABLE)) == []
+    found = "\n".join(contrast_problems(_widget(page, UNREADABLE)))
+    for expected in ['<span> "dark text on a dark background"', '<input> "typed"', '<text> "dark SVG text on a dark box"']:
+        assert expected in found, f"{expected!r} not reported in:\n{found}"
+    assert found.count("contrast: ") == 3, found

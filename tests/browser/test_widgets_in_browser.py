@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from harness import NotebookPage
+from layout import contrast_problems
 from scenarios import NOTEBOOKS, SCENARIOS
 
 pytestmark = pytest.mark.browser
@@ -49,3 +50,29 @@ def test_widget_responds_to_the_learner(pages, scenario):
     problems = page.problems()
     assert not findings and not problems, "\n".join(
         filter(None, [findings.message(), problems and f"problems on the page: {problems}"]))
+
+
+#: The dark theme first: the light one is where the notebooks are left (JupyterLab saves the choice).
+THEMES = ("JupyterLab Dark", "JupyterLab Light")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_widgets_text_reads_in_the_dark_theme_and_the_light(pages, notebook):
+    """Widget text takes JupyterLab's theme colours: none is dark on dark, or light on light (issue 18).
+
+    Runs after the scenarios (it switches the theme of the whole JupyterLab); the dark-theme
+    screenshots go beside theirs, named ``dark-…``.
+    """
+    page = pages(notebook)
+    found = []
+    try:
+        for theme in THEMES:
+            page.set_theme(theme)
+            for name, index, widget in page.widgets():
+                widget.scroll_into_view_if_needed()
+                found += [f"{theme}, {name} #{index}: {problem}" for problem in contrast_problems(widget)]
+                if theme == "JupyterLab Dark":
+                    page.screenshot(widget, f"dark-{notebook[:2]}-{name.removeprefix('cnnlab-')}-{index}")
+    finally:
+        page.set_theme("JupyterLab Light")
+    assert not found, "\n".join(found)
