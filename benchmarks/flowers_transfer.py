@@ -53,10 +53,10 @@ def main() -> None:
 
     import keras
 
-    from cnnlab import datasets, device, pretrained, training, transfer
+    from cnnlab import device, flowers, pretrained, transfer, widgets
 
     keras.utils.set_random_seed(args.seed)
-    data = datasets.load_flowers(image_size=args.size, batch_size=args.batch_size, source=args.source,
+    data = flowers.load_flowers(image_size=args.size, batch_size=args.batch_size, source=args.source,
                                  seed=args.seed)
     print(data, flush=True)
     extractor = pretrained.feature_extractor(args.base, input_size=args.size)
@@ -65,7 +65,7 @@ def main() -> None:
     result = transfer.train_transfer(model, data.train, data.val, head_epochs=args.head_epochs,
                                      fine_tune_epochs=args.fine_tune_epochs, head_lr=args.head_lr,
                                      fine_tune_lr=args.fine_tune_lr, batchnorm=args.batchnorm,
-                                     callbacks=[training.TrainingMonitor(text=True)])
+                                     callbacks=[widgets.TrainingMonitor(text=True)])
     train_seconds = sum(result["seconds"].values())
     test = transfer.predict_with_flips(model, data.test)
     figures = {

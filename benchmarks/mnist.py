@@ -38,7 +38,7 @@ def main(default_dataset: str = "mnist", default_filters: str = "32,48,96",
 
     import numpy as np
 
-    from cnnlab import datasets, device, training
+    from cnnlab import datasets, device, training, widgets
 
     load = datasets.load_mnist if args.dataset == "mnist" else datasets.load_fashion_mnist
     (x_train, y_train), (x_test, y_test) = load()
@@ -56,7 +56,7 @@ def main(default_dataset: str = "mnist", default_filters: str = "32,48,96",
         model, history = training.train_reference(train, val, epochs=args.epochs, batch_size=args.batch_size,
                                                   seed=seed, augment=augment, filters=filters,
                                                   architecture=args.architecture,
-                                                  callbacks=[training.TrainingMonitor(text=True)])
+                                                  callbacks=[widgets.TrainingMonitor(text=True)])
         train_seconds += time.perf_counter() - started
         accuracy = float((model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1) == y_test).mean())
         print(f"model {member + 1}/{args.ensemble} (seed {seed}): test accuracy {accuracy:.4f}, "

@@ -6,8 +6,9 @@ works right after ``import cnnlab``.
 
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``kernels``, ``ops``,
 ``memory``, ``plotting``, ``widgets``.
-Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``models``,
-``pretrained`` (ImageNet classifiers and feature extractors), ``training``, ``transfer``.
+Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``flowers`` (the
+flowers' ``tf.data`` pipelines), ``models``, ``pretrained`` (ImageNet classifiers and feature
+extractors), ``training``, ``transfer``; among the widgets, the training monitor.
 ``evaluation`` is numpy and matplotlib only.
 
 ``import cnnlab`` also arms a one-shot import hook (``cnnlab._quiet``) that keeps
@@ -26,8 +27,8 @@ __version__ = "0.1.0"
 
 _quiet.install()
 
-_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "kernels", "memory", "models", "ops",
-               "plotting", "pretrained", "training", "transfer", "widgets")
+_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "flowers", "kernels",
+               "memory", "models", "ops", "plotting", "pretrained", "training", "transfer", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

@@ -856,7 +856,7 @@ def fetch(names=(), *, out=print) -> int:
 def _fetched_flowers(datasets) -> str:
     """Unpack the flowers into the cache, and say from where the archive came (never "downloaded" if it was not)."""
     archive = find_local(datasets._flowers_entry())
-    _, source = datasets._flowers_folder("auto")
+    source = datasets.find_flowers("auto").source
     if source == "cache":
         return "the flowers: here, in the cache"
     if archive is not None:

@@ -4,7 +4,7 @@ The recipe, in the order exercise 9 asks for it:
 
 1. :func:`transfer_model` puts a new head (dropout and a ``num_classes``-way softmax)
    on a pretrained, headless base (:func:`cnnlab.pretrained.feature_extractor`). The
-   model takes images in ``[0, 1]`` (as :func:`cnnlab.datasets.load_flowers` gives them)
+   model takes images in ``[0, 1]`` (as :func:`cnnlab.flowers.load_flowers` gives them)
    and scales them for the base inside the graph (:func:`scaling_layer`).
 2. :func:`train_transfer` first trains only the head with the base frozen (a high
    learning rate is safe: the base cannot be damaged), then unfreezes the top of the
@@ -303,7 +303,7 @@ def _fit(model, train, val, epochs: int, callbacks, verbose: int):
     not trained (the flowers' order and crops stay reproducible). The validation set is
     left alone: Keras discards its iterator after every evaluation anyway.
 
-    Keras skips ``on_train_end`` when ``fit`` raises, so a :class:`cnnlab.training.TrainingMonitor`
+    Keras skips ``on_train_end`` when ``fit`` raises, so a :class:`cnnlab.widgets.TrainingMonitor`
     would be left "running"; :func:`cnnlab.training._wind_up` ends its run and drops the cached
     validation iterator before the exception goes on.
     """
@@ -355,7 +355,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
         Whether fine-tuning trains the unfrozen batch normalisation layers (scale,
         offset and statistics) or keeps ImageNet's (see the module notes).
     callbacks : sequence of keras.callbacks.Callback
-        For example a :class:`cnnlab.training.TrainingMonitor` (used in both phases).
+        For example a :class:`cnnlab.widgets.TrainingMonitor` (used in both phases).
     value_range : (low, high) or None
         The values the model takes, checked batch by batch as training reads them
         (:func:`cnnlab.evaluation.check_pixel_values`): ``(0, 1)``, what
@@ -373,7 +373,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
         are not in ``value_range`` or look divided by 255 twice.
     KeyboardInterrupt
         When the kernel is interrupted: the model keeps the weights of the last batch
-        that ran, and every :class:`cnnlab.training.TrainingMonitor` in ``callbacks``
+        that ran, and every :class:`cnnlab.widgets.TrainingMonitor` in ``callbacks``
         ends its run (it says "interrupted"), as with :func:`cnnlab.training.fit`.
     """
     head_epochs = check_non_negative_int("head_epochs", head_epochs)
@@ -514,7 +514,7 @@ def classify_photos(model, photos, class_names, *, top: int = 3, value_range=UNI
     :func:`cnnlab.datasets.load_photos` gives them) and must not look divided by 255
     twice (:func:`cnnlab.evaluation.check_pixel_values`). Its largest centred square is
     resized to the model's input size (:func:`cnnlab.pretrained.center_crop_resize`, as
-    the evaluation pipeline of :func:`cnnlab.datasets.load_flowers` does).
+    the evaluation pipeline of :func:`cnnlab.flowers.load_flowers` does).
 
     Parameters
     ----------

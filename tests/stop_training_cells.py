@@ -6,13 +6,13 @@ once the click has ended training.
 """
 
 SETUP = """import numpy as np, keras
-from cnnlab import training
+from cnnlab import training, widgets
 x = np.random.default_rng(0).random((4096, 8, 8, 1), dtype=np.float32)
 y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int32")
 model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
                           keras.layers.Dense(2, activation="softmax")])
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-monitor = training.TrainingMonitor(update_every=5)
+monitor = widgets.TrainingMonitor(update_every=5)
 display(monitor)"""
 
 TRAIN = "history = training.fit(model, (x, y), epochs=10_000, batch_size=32, callbacks=[monitor])"

@@ -1,4 +1,9 @@
-"""Safe archive extraction and the flowers loader (offline mirror, cache, a faked download)."""
+"""Safe archive extraction, finding the flowers (offline mirror, cache, a faked download) and their pipelines.
+
+Tests cnnlab.datasets.find_flowers (no TensorFlow) and cnnlab.flowers (the tf.data pipelines). Other tests:
+tests/reliability/test_reproducibility.py (the same batches for a seed), test_concurrency.py (one extraction
+when several processes ask at once) and the bad-input table (tests/reliability/test_bad_input.py).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cnnlab import datasets
+from cnnlab import datasets, flowers
 from cnnlab._download import ChecksumError, UnsafeArchiveError, safe_extract
 
 # ----------------------------------------------------------------------------- archive helpers
@@ -173,7 +178,7 @@ def batches(dataset):
 
 @pytest.fixture(scope="module")
 def small(data_dir):
-    return datasets.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=3, source="mirror")
+    return flowers.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=3, source="mirror")
 
 
 @pytest.mark.tensorflow
@@ -185,7 +190,7 @@ def test_classes_are_in_the_documented_order(small):
 
 @pytest.mark.tensorflow
 def test_full_splits_are_disjoint_complete_and_stratified(data_dir):
-    data = datasets.load_flowers(image_size=64, source="mirror")
+    data = flowers.load_flowers(image_size=64, source="mirror")
     sets = {name: {path for path, _ in data.files[name]} for name in SPLITS}
     assert not (sets["train"] & sets["val"] or sets["train"] & sets["test"] or sets["val"] & sets["test"])
     per_class = [len(list((data.folder / name).glob("*.jpg"))) for name in data.class_names]
@@ -206,8 +211,8 @@ def test_max_per_class_caps_each_class(small):
 
 @pytest.mark.tensorflow
 def test_the_same_seed_gives_the_same_files_and_batches(small):
-    again = datasets.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=3, source="mirror")
-    other = datasets.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=4, source="mirror")
+    again = flowers.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=3, source="mirror")
+    other = flowers.load_flowers(image_size=64, batch_size=16, max_per_class=20, seed=4, source="mirror")
     assert again.files == small.files
     assert other.files["train"] != small.files["train"]
     first, first_again = next(iter(small.train)), next(iter(again.train))
@@ -239,7 +244,7 @@ def test_the_same_seed_gives_the_same_epochs_whatever_the_global_seed(data_dir, 
 
     def two_epochs(global_seed, seed, cache=False):
         keras.utils.set_random_seed(global_seed)
-        data = datasets.load_flowers(image_size=24, batch_size=7, max_per_class=6, seed=seed, source="mirror",
+        data = flowers.load_flowers(image_size=24, batch_size=7, max_per_class=6, seed=seed, source="mirror",
                                      cache=cache)
         assert data.cached == cache
         return [batches(data.train) for _ in range(2)]
@@ -279,7 +284,7 @@ def test_validation_and_test_are_deterministic_and_in_file_order(small):
 @pytest.mark.tensorflow
 def test_training_crops_and_flips_change_every_epoch(data_dir):
     # one image per class, all in train: sorting by label pairs up the same photo across epochs
-    data = datasets.load_flowers(image_size=32, batch_size=5, max_per_class=1, split=(1.0, 0.0, 0.0),
+    data = flowers.load_flowers(image_size=32, batch_size=5, max_per_class=1, split=(1.0, 0.0, 0.0),
                                  source="mirror")
     assert len(data.files["val"]) == 0 and len(data.files["test"]) == 0
     epochs = []
@@ -295,7 +300,7 @@ def test_training_crops_and_flips_change_every_epoch(data_dir):
 
 @pytest.mark.tensorflow
 def test_preprocess_is_applied_last(data_dir):
-    data = datasets.load_flowers(image_size=32, batch_size=8, max_per_class=4, source="mirror",
+    data = flowers.load_flowers(image_size=32, batch_size=8, max_per_class=4, source="mirror",
                                  preprocess=lambda x: x * 2.0 - 1.0)
     images, _ = batches(data.val)
     assert images.min() < 0.0 and images.min() >= -1.0 and images.max() <= 1.0
@@ -310,14 +315,16 @@ def test_preprocess_is_applied_last(data_dir):
     ({"preprocess": 3}, "preprocess must be a function"),
     ({"seed": -1}, "seed must be a non-negative integer"),
 ])
+@pytest.mark.tensorflow
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        datasets.load_flowers(**kwargs)
+        flowers.load_flowers(**kwargs)
 
 
+@pytest.mark.tensorflow
 def test_too_few_images_for_three_splits(data_dir):
     with pytest.raises(ValueError, match="has only 2 images, too few for 3 splits; raise max_per_class"):
-        datasets.load_flowers(max_per_class=2, source="mirror")
+        flowers.load_flowers(max_per_class=2, source="mirror")
 
 
 # ----------------------------------------------------------------------------- offline, cache, download
@@ -385,7 +392,7 @@ def fake_download(monkeypatch, no_data, local_server):
 
 def test_offline_without_data_says_how_to_fix_it(no_data):
     with pytest.raises(datasets.DataUnavailableError) as raised:
-        datasets.load_flowers()
+        datasets.find_flowers()
     message = str(raised.value)
     assert "the offline data folder (flowers) does not exist" in message
     assert "downloads are off (CNNLAB_OFFLINE=1)" in message
@@ -394,15 +401,16 @@ def test_offline_without_data_says_how_to_fix_it(no_data):
     assert not (no_data / "cache" / "flowers").exists()
 
 
+@pytest.mark.tensorflow
 def test_mirror_only_says_so(no_data):
     with pytest.raises(datasets.DataUnavailableError, match=r"(?s)source='mirror'.*pass source='auto'"):
-        datasets.load_flowers(source="mirror")
+        flowers.load_flowers(source="mirror")
 
 
 @pytest.mark.tensorflow
 def test_download_is_verified_extracted_into_the_cache_and_reused(no_data, fake_download):
     fake_download.serve(flowers_tgz(no_data / "served.tgz"))
-    data = datasets.load_flowers(image_size=16, batch_size=4, split=(1 / 3, 1 / 3, 1 / 3))
+    data = flowers.load_flowers(image_size=16, batch_size=4, split=(1 / 3, 1 / 3, 1 / 3))
     cache = no_data / "cache"
     assert data.source == "download" and data.folder == cache / "flowers" / "flower_photos"
     assert data.counts() == {"train": [1] * 5, "val": [1] * 5, "test": [1] * 5}
@@ -414,7 +422,7 @@ def test_download_is_verified_extracted_into_the_cache_and_reused(no_data, fake_
     assert tuple(images.shape) == (4, 16, 16, 3)
     assert "folder='the cache (flowers/flower_photos)'" in repr(data)
 
-    again = datasets.load_flowers(image_size=16, split=(1 / 3, 1 / 3, 1 / 3))
+    again = flowers.load_flowers(image_size=16, split=(1 / 3, 1 / 3, 1 / 3))
     assert again.source == "cache" and len(fake_download.calls) == 1
 
 
@@ -433,7 +441,7 @@ def test_a_bad_archive_is_rejected_and_leaves_nothing(no_data, fake_download, pr
         expected = "member '../../evil.jpg'"
     fake_download.serve(served)
     with pytest.raises(datasets.DataUnavailableError) as raised:
-        datasets.load_flowers(image_size=16)
+        datasets.find_flowers()
     assert expected in str(raised.value) and "python -m cnnlab fetch flowers" in str(raised.value)
     assert tree(no_data / "cache") == [], "a rejected archive must leave nothing in the cache"
     assert not (no_data / "evil.jpg").exists() and not (no_data.parent / "evil.jpg").exists()
@@ -444,7 +452,7 @@ def test_an_incomplete_cached_copy_is_replaced(no_data, fake_download):
     broken = no_data / "cache" / "flowers" / "flower_photos" / "daisy"
     broken.mkdir(parents=True)
     with pytest.warns(UserWarning, match="cached flowers are incomplete and are replaced"):
-        folder, found = datasets._flowers_folder("auto")
+        folder, found, _ = datasets.find_flowers("auto")
     assert found == "download" and len(list((folder / "tulips").iterdir())) == 3
 
 
@@ -457,7 +465,7 @@ def test_an_archive_put_in_the_cache_by_hand_is_used_offline(no_data, monkeypatc
     content = archive.read_bytes()
     monkeypatch.setattr(datasets, "FLOWERS", dataclasses.replace(
         datasets.FLOWERS, size=len(content), sha256=hashlib.sha256(content).hexdigest()))
-    folder, found = datasets._flowers_folder("auto")
+    folder, found, _ = datasets.find_flowers("auto")
     assert found == "download" and not archive.exists()
     assert sorted(p.name for p in folder.iterdir()) == ["LICENSE.txt", *datasets.FLOWER_CLASSES]
 
@@ -485,20 +493,20 @@ def test_fetch_knows_flowers(no_data, fake_download):
 @pytest.mark.tensorflow
 def test_flowers_pipeline_shows_the_training_augmentation_of_one_photo(small):
     one = small.files["train"][:1] * 6
-    crops, labels = batches(datasets.flowers_pipeline(one, training=True, image_size=48, batch_size=6))
-    centre, _ = batches(datasets.flowers_pipeline(one, training=False, image_size=48, batch_size=6))
+    crops, labels = batches(flowers.flowers_pipeline(one, training=True, image_size=48, batch_size=6))
+    centre, _ = batches(flowers.flowers_pipeline(one, training=False, image_size=48, batch_size=6))
     assert crops.shape == (6, 48, 48, 3) and set(labels) == {one[0][1]}
     assert len({c.tobytes() for c in crops}) == 6  # six different crops and flips
     assert len({c.tobytes() for c in centre}) == 1  # the evaluation pipeline is deterministic
     with pytest.raises(ValueError, match="pairs is empty"):
-        datasets.flowers_pipeline([])
+        flowers.flowers_pipeline([])
 
 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("cache", [False, True])
 def test_every_split_knows_its_number_of_batches(data_dir, cache):
     """Keras and train_transfer's learning-rate schedule need the number of batches per epoch."""
-    data = datasets.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror", cache=cache)
+    data = flowers.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror", cache=cache)
     for split in SPLITS:
         dataset, n = getattr(data, split), len(data.files[split])
         assert int(dataset.cardinality()) == -(-n // 4) == sum(1 for _ in dataset)
@@ -512,7 +520,7 @@ def test_train_transfer_trains_on_the_same_batches_as_one_pass_per_epoch(data_di
     from cnnlab import transfer
 
     def trained(fit_epochs):
-        data = datasets.load_flowers(image_size=32, batch_size=8, max_per_class=8, seed=3, source="mirror")
+        data = flowers.load_flowers(image_size=32, batch_size=8, max_per_class=8, seed=3, source="mirror")
         keras.utils.set_random_seed(0)
         base = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, name="c"),
                                  keras.layers.GlobalAveragePooling2D()], name="base")
@@ -533,5 +541,5 @@ def test_train_transfer_trains_on_the_same_batches_as_one_pass_per_epoch(data_di
 @pytest.mark.tensorflow
 def test_flower_pipelines_run_without_the_tf_data_autotuner(data_dir):
     """Its optimisation thread stalled training 15-40 s whenever Keras discarded an iterator."""
-    data = datasets.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror")
+    data = flowers.load_flowers(image_size=32, batch_size=4, max_per_class=6, seed=3, source="mirror")
     assert all(getattr(data, split).options().autotune.enabled is False for split in SPLITS)

@@ -67,8 +67,8 @@ def test_stop_clicked_while_the_training_cell_runs_ends_it_and_the_queued_cell_r
     button = _iopub_until(kernel, _is_stop_button, 120)["content"]["comm_id"]
     assert _reply(kernel, setup_id, 120)["content"]["status"] == "ok"
     # This ipykernel routes the click to a subshell: the monitor has no "use Interrupt" note.
-    note_id = kernel.execute("from cnnlab.widgets import _kernel\n"
-                             "print(f'note={monitor.stop_note.value!r} works={_kernel.stop_button_works()}')")
+    note_id = kernel.execute("from cnnlab.widgets import _jupyter\n"
+                             "print(f'note={monitor.stop_note.value!r} works={_jupyter.stop_button_works()}')")
     printed = _iopub_until(kernel, lambda m: "note=" in _text(m), 30)
     assert _text(printed).strip() == "note='' works=True"
     assert _reply(kernel, note_id, 30)["content"]["status"] == "ok"
@@ -158,14 +158,12 @@ class Ipykernel7(Ipykernel6):
 @pytest.fixture
 def in_kernel(monkeypatch):
     """Pretend this process is a notebook kernel of the given kind; yields a setter."""
-    from cnnlab import training
-    from cnnlab.widgets import _kernel
+    from cnnlab.widgets import _jupyter, training_monitor
 
     def use(kernel, routes_comms: bool = True):
-        monkeypatch.setattr(_kernel, "_kernel", lambda: kernel)
-        monkeypatch.setattr(_kernel, "_kernel_routes_comms", lambda: routes_comms)
-        monkeypatch.setattr(training, "_in_notebook", lambda: True)
-        return training
+        monkeypatch.setattr(_jupyter, "_kernel", lambda: kernel)
+        monkeypatch.setattr(_jupyter, "_kernel_routes_comms", lambda: routes_comms)
+        return training_monitor
 
     return use
 
@@ -184,16 +182,16 @@ def _note(monitor) -> str:
     (Ipykernel7(), False, False),   # 7.0-7.3: subshells, but comms are not routed to them
 ])
 def test_stop_button_works_follows_what_the_kernel_offers(in_kernel, kernel, routes_comms, works):
-    from cnnlab.widgets import _kernel
+    from cnnlab.widgets import _jupyter
 
     in_kernel(kernel, routes_comms)
-    assert _kernel.stop_button_works() is works
-    assert _kernel.can_poll() is (isinstance(kernel, Ipykernel6) and not isinstance(kernel, Ipykernel7))
+    assert _jupyter.in_kernel()
+    assert _jupyter.stop_button_works() is works
+    assert _jupyter.can_poll() is (isinstance(kernel, Ipykernel6) and not isinstance(kernel, Ipykernel7))
 
 
 def test_the_monitor_says_to_use_interrupt_where_stop_cannot_work(in_kernel):
-    training = in_kernel(BareKernel())
-    monitor = training.TrainingMonitor()
+    monitor = in_kernel(BareKernel()).TrainingMonitor()
     assert monitor.poll_ui and not monitor.text
     assert _note(monitor) == INTERRUPT_NOTE
     assert monitor.stop_note.layout.display != "none"
@@ -206,30 +204,30 @@ def test_the_monitor_says_to_use_interrupt_where_stop_cannot_work(in_kernel):
 
 @pytest.mark.parametrize("kernel", [Ipykernel6(), Ipykernel7()], ids=["ipykernel6", "ipykernel7.4"])
 def test_the_monitor_says_nothing_where_stop_works(in_kernel, kernel):
-    training = in_kernel(kernel)
-    monitor = training.TrainingMonitor()
+    monitor = in_kernel(kernel).TrainingMonitor()
     assert monitor.stop_note.value == "" and monitor.stop_note.layout.display == "none"
     monitor.close()
 
 
 def test_the_note_appears_when_training_finds_stop_cannot_work(in_kernel, monkeypatch):
-    training = in_kernel(Ipykernel7())
-    monitor = training.TrainingMonitor()
+    from cnnlab.widgets import _jupyter
+
+    monitor = in_kernel(Ipykernel7()).TrainingMonitor()
     assert monitor.stop_note.value == ""
     # The subshell could not be made after all (e.g. it timed out), and this kernel cannot poll.
-    monkeypatch.setattr(training, "_route_clicks", lambda button: False)
-    monkeypatch.setattr(training, "_can_poll", lambda: False)
+    monkeypatch.setattr(_jupyter, "answer_while_busy", lambda button: False)
+    monkeypatch.setattr(_jupyter, "can_poll", lambda: False)
     monitor.on_train_begin()
     assert _note(monitor) == INTERRUPT_NOTE and not monitor._polling
-    monkeypatch.setattr(training, "_route_clicks", lambda button: True)
+    monkeypatch.setattr(_jupyter, "answer_while_busy", lambda button: True)
     monitor.on_train_begin()
     assert monitor.stop_note.value == ""
     monitor.close()
 
 
 def test_outside_a_kernel_there_is_no_note():
-    from cnnlab import training
+    from cnnlab.widgets import TrainingMonitor
 
-    monitor = training.TrainingMonitor(text=True)
+    monitor = TrainingMonitor(text=True)
     assert monitor.stop_note.value == ""
     monitor.close()

@@ -131,9 +131,9 @@ def show_filters_rgb():
 
 def training_monitor_chart():
     pytest.importorskip("tensorflow")
-    from cnnlab import training
+    from cnnlab.widgets import TrainingMonitor
 
-    monitor = training.TrainingMonitor(text=False)
+    monitor = TrainingMonitor(text=False)
     monitor.history["batch"] = {"step": [0.5, 1.0, 1.5, 2.0], "loss": [2.0, 1.0, 0.7, 0.5],
                                 "accuracy": [0.2, 0.6, 0.8, 0.9]}
     monitor.history["epoch"] = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "accuracy": [0.6, 0.9],

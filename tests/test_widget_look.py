@@ -80,9 +80,9 @@ def _digits():
 
 
 def _training_monitor():
-    from cnnlab import training
+    from cnnlab.widgets import TrainingMonitor
 
-    return training.TrainingMonitor(text=False)
+    return TrainingMonitor(text=False)
 
 
 def _exercise(n):
@@ -152,7 +152,6 @@ def test_every_widget_class_of_the_package_is_checked_here():
     for module in pkgutil.iter_modules(cnnlab.widgets.__path__):
         importlib.import_module(f"cnnlab.widgets.{module.name}")
     importlib.import_module("cnnlab.exercises")
-    importlib.import_module("cnnlab.training")
     classes = {cls.__name__ for cls in _subclasses(WidgetBase)
                if cls.__module__.startswith("cnnlab.") and not cls.__name__.startswith("_")}
     assert classes - set(FACTORIES) == set(), "add the new widget classes to FACTORIES"

@@ -30,6 +30,7 @@ _WIDGETS = {
     "DigitCanvas": "cnnlab.widgets.digit_canvas",
     "PhotoClassifier": "cnnlab.widgets.photo_classifier",
     "DeepDreamExplorer": "cnnlab.widgets.deepdream_explorer",
+    "TrainingMonitor": "cnnlab.widgets.training_monitor",
     "show_filters": "cnnlab.widgets.feature_maps",
 }
 

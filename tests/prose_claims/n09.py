@@ -56,16 +56,16 @@ def _archive_mib() -> bool:
 
 
 def _split_default() -> bool:
-    from cnnlab import datasets
+    from cnnlab import flowers
 
-    default = inspect.signature(datasets.load_flowers).parameters["split"].default
+    default = inspect.signature(flowers.load_flowers).parameters["split"].default
     return default == (0.7, 0.15, 0.15) and "split=" not in notebook_code(NOTEBOOK)
 
 
 def _crop_area() -> bool:
-    from cnnlab import datasets
+    from cnnlab import flowers
 
-    source = inspect.getsource(datasets._flower_pipeline)
+    source = inspect.getsource(flowers._flower_pipeline)
     return "minval=0.6, maxval=1.0" in source and "tf.sqrt(area)" in source
 
 

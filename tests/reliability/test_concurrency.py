@@ -126,7 +126,7 @@ EXTRACT_FLOWERS = textwrap.dedent("""
     print("ready", flush=True)
     sys.stdin.readline()
     warnings.simplefilter("ignore")
-    folder, source = datasets._flowers_folder("auto")
+    folder, source, _ = datasets.find_flowers("auto")
     files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.jpg"))
     print(json.dumps({"source": source, "inode": folder.stat().st_ino, "files": files}))
 """)

@@ -1,7 +1,7 @@
 """Issue #9, reproducibility: the same seed gives the same result, whatever ran before.
 
 The course promises that a seed fixes a run: ``training.fit(..., seed=S)`` trains
-to the same weights, ``datasets.load_flowers(..., seed=S)`` yields the same
+to the same weights, ``flowers.load_flowers(..., seed=S)`` yields the same
 augmented batches, and a notebook run twice prints and draws the same things.
 Each promise is checked against something that could break it: random numbers
 drawn in between, another global TensorFlow seed, a fresh Python process, a
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.reliability("reproducibility")
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
-from cnnlab import datasets, training  # noqa: E402  (after the skip: both import TensorFlow)
+from cnnlab import flowers, training  # noqa: E402  (after the skip: both import TensorFlow)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -118,13 +118,13 @@ def test_fit_in_a_fresh_process_trains_to_the_same_weights(first_run, tmp_path):
     assert losses == saved["losses"].tolist()
 
 
-# ----------------------------------------------------------------------------- (b) datasets.load_flowers
+# ----------------------------------------------------------------------------- (b) flowers.load_flowers
 
 
 def _train_batches(seed: int, global_seed: int, cache: bool, epochs: int = 2):
     """The training batches of two epochs, after setting TensorFlow's global seed to ``global_seed``."""
     keras.utils.set_random_seed(global_seed)
-    data = datasets.load_flowers(image_size=32, batch_size=4, seed=seed, source="mirror", max_per_class=3,
+    data = flowers.load_flowers(image_size=32, batch_size=4, seed=seed, source="mirror", max_per_class=3,
                                  cache=cache)
     return data.files["train"], [[(images.numpy(), labels.numpy()) for images, labels in data.train]
                                  for _ in range(epochs)]

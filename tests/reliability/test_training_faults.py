@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from cnnlab import training
+from cnnlab.widgets import TrainingMonitor
 
 pytestmark = [pytest.mark.reliability("training-faults"), pytest.mark.tensorflow]
 
@@ -118,7 +119,7 @@ def expect_a_full_second_run(model, monitor, val=None, epochs=2):
 
 
 def test_stop_mid_epoch_ends_after_that_batch_keeps_its_weights_and_the_monitor_trains_again():
-    monitor = training.TrainingMonitor(update_every=2, text=False)
+    monitor = TrainingMonitor(update_every=2, text=False)
     monitor.min_redraw_interval = 0.0
     recorder = Recorder()
     click = At("train batch", monitor.stop_button.click, epoch=1, batch=3)  # 2nd epoch, 4th batch
@@ -140,7 +141,7 @@ def test_stop_mid_epoch_ends_after_that_batch_keeps_its_weights_and_the_monitor_
 
 
 def test_stop_clicked_before_training_starts_does_not_stop_it():
-    monitor = training.TrainingMonitor(text=True)
+    monitor = TrainingMonitor(text=True)
     monitor.stop_button.click()
     expect_a_full_second_run(build(), monitor, epochs=1)
 
@@ -150,7 +151,7 @@ def test_stop_clicked_before_training_starts_does_not_stop_it():
 
 @pytest.mark.parametrize("where", ["train batch", "validation batch", "epoch end"])
 def test_keyboard_interrupt_mid_fit_raises_cleanly_and_both_model_and_monitor_train_again(where):
-    monitor = training.TrainingMonitor(update_every=2, text=False)
+    monitor = TrainingMonitor(update_every=2, text=False)
     recorder = Recorder()
     model = build()
     val = data(64, seed=1)
@@ -172,7 +173,7 @@ def test_keyboard_interrupt_mid_fit_raises_cleanly_and_both_model_and_monitor_tr
 
 
 def test_an_interrupted_text_monitor_says_where(capsys):
-    monitor = training.TrainingMonitor(text=True)
+    monitor = TrainingMonitor(text=True)
     with pytest.raises(KeyboardInterrupt):
         training.fit(build(), data(), epochs=3, batch_size=32,
                      callbacks=[monitor, At("train batch", interrupt, epoch=1, batch=4)])
@@ -183,7 +184,7 @@ def test_an_interrupted_text_monitor_says_where(capsys):
 
 
 def test_an_error_in_a_callback_also_leaves_the_monitor_idle():
-    monitor = training.TrainingMonitor(text=False)
+    monitor = TrainingMonitor(text=False)
 
     def broken():
         raise RuntimeError("a callback failed")
@@ -208,7 +209,7 @@ def test_ctrl_c_in_either_phase_of_train_transfer_leaves_the_monitor_idle(phase)
     x, y = data()
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
     val = tf.data.Dataset.from_tensor_slices(data(64, seed=1)).batch(32)
-    monitor, recorder = training.TrainingMonitor(text=False), Recorder()
+    monitor, recorder = TrainingMonitor(text=False), Recorder()
     epoch = 0 if phase == "head" else 1  # Keras counts each phase's epochs from 0; the head phase has only one
     with pytest.raises(KeyboardInterrupt):
         transfer.train_transfer(model, train, val, head_epochs=1, fine_tune_epochs=2,
@@ -264,7 +265,7 @@ def test_an_interrupted_save_leaves_the_previous_checkpoint_whole(tmp_path, monk
 
     monkeypatch.setattr(zipfile.ZipFile, "open", open_then_interrupt)
     model = build()
-    monitor = training.TrainingMonitor(text=False)
+    monitor = TrainingMonitor(text=False)
     with pytest.raises(KeyboardInterrupt):
         training.fit(model, data(), epochs=3, batch_size=32, checkpoint=path, callbacks=[keep, monitor])
     monkeypatch.undo()

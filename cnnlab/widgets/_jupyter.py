@@ -26,8 +26,8 @@ from __future__ import annotations
 import importlib.util
 import threading
 
-# stop_button_works is public too; it is left out of __all__ only because every name there needs
-# a row in tests/reliability/test_bad_input.py (it takes no arguments).
+# in_kernel and stop_button_works are public too; they are left out of __all__ only because every name
+# there needs a row in tests/reliability/test_bad_input.py (they take no arguments).
 __all__ = ["answer_while_busy", "can_poll", "poll_events"]
 
 _subshells: dict[int, str] = {}   # id(kernel) -> the subshell created for widgets
@@ -41,6 +41,17 @@ def _kernel():
         return None
     shell = get_ipython()
     return getattr(shell, "kernel", None) if shell is not None else None
+
+
+def in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (a notebook, JupyterLab, VS Code, Colab).
+
+    Examples
+    --------
+    >>> in_kernel()   # a doctest runs in no kernel
+    False
+    """
+    return _kernel() is not None
 
 
 def _kernel_routes_comms() -> bool:
@@ -156,12 +167,17 @@ def stop_button_works() -> bool:
     return kernel is not None and (_can_route(kernel) or can_poll())
 
 
-def poll_events(n: int = 10) -> None:
-    """Handle up to ``n`` widget messages waiting for the busy main thread (see :func:`can_poll`)."""
+def _ui_events():
+    """``jupyter_ui_poll.ui_events()``: a context giving ``poll(n)``, which handles up to n waiting kernel messages."""
     from jupyter_ui_poll import ui_events
 
+    return ui_events()
+
+
+def poll_events(n: int = 10) -> None:
+    """Handle up to ``n`` widget messages waiting for the busy main thread (see :func:`can_poll`)."""
     from .._validation import check_non_negative_int
 
     n = check_non_negative_int("n", n)
-    with ui_events() as poll:
+    with _ui_events() as poll:
         poll(n)
