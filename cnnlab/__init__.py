@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 
 _quiet.install()
 
-_SUBMODULES = ("config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "flowers", "kernels",
-               "memory", "models", "ops", "plotting", "pretrained", "training", "transfer", "widgets")
+_SUBMODULES = ("checks", "config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises", "flowers",
+               "kernels", "memory", "models", "ops", "plotting", "pretrained", "training", "transfer", "widgets")
 
 __all__ = ["__version__", *_SUBMODULES]
 

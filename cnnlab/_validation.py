@@ -41,8 +41,15 @@ __all__ = [
 ]
 
 
-def _describe(value) -> str:
-    """``repr(value)`` cut to 80 characters, with the type for anything but a plain number or string."""
+def describe(value) -> str:
+    """``repr(value)`` cut to 80 characters, with the type for anything but a plain number or string: how an
+    error message quotes the value it received (every module's, so that they all read alike).
+
+    Examples
+    --------
+    >>> describe(3), describe("3"), describe([3])
+    ('3', "'3'", '[3] (type list)')
+    """
     text = repr(value)
     if len(text) > 80:
         text = text[:77] + "..."
@@ -62,7 +69,7 @@ def check_positive_int(name: str, value, *, hint: str = "") -> int:
     ValueError: max_size must be a positive integer, received max_size=0.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        message = f"{name} must be a positive integer, received {name}={_describe(value)}."
+        message = f"{name} must be a positive integer, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return int(value)
 
@@ -80,7 +87,7 @@ def check_non_negative_int(name: str, value, *, hint: str = "") -> int:
     ValueError: index must be a non-negative integer, received index=-1.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        message = f"{name} must be a non-negative integer, received {name}={_describe(value)}."
+        message = f"{name} must be a non-negative integer, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return int(value)
 
@@ -104,7 +111,7 @@ def check_positive_number(name: str, value, *, hint: str = "") -> float:
         and value != float("inf")
     )
     if not ok:
-        message = f"{name} must be a positive number, received {name}={_describe(value)}."
+        message = f"{name} must be a positive number, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return float(value)
 
@@ -141,7 +148,7 @@ def check_one_of(name: str, value, allowed, *, normalize=None):
             candidate = value
     if candidate not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}, received {name}={_describe(value)}.")
+        raise ValueError(f"{name} must be one of {choices}, received {name}={describe(value)}.")
     return candidate
 
 
@@ -160,7 +167,7 @@ def check_positive_odd_int(name: str, value, *, hint: str = "") -> int:
     ValueError: size must be a positive odd integer, received size=4.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1 or value % 2 == 0:
-        message = f"{name} must be a positive odd integer, received {name}={_describe(value)}."
+        message = f"{name} must be a positive odd integer, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return int(value)
 
@@ -184,7 +191,7 @@ def check_finite_number(name: str, value, *, hint: str = "") -> float:
         and abs(value) != float("inf")
     )
     if not ok:
-        message = f"{name} must be a finite number, received {name}={_describe(value)}."
+        message = f"{name} must be a finite number, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return float(value)
 
@@ -214,7 +221,7 @@ def check_positive_int_pair(name: str, value, *, hint: str = "") -> tuple[int, i
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_positive_int(v) for v in value):
         return int(value[0]), int(value[1])
     message = (f"{name} must be a positive integer or a pair (height, width) of them, "
-               f"received {name}={_describe(value)}.")
+               f"received {name}={describe(value)}.")
     raise ValueError(message + (f" {hint}" if hint else ""))
 
 
@@ -249,7 +256,7 @@ def check_shape(name: str, value, ndim: int | None = None, *, hint: str = "") ->
     )
     if not ok:
         size = "" if ndim is None else f"{ndim} "
-        message = f"{name} must be a tuple of {size}positive integers, received {name}={_describe(value)}."
+        message = f"{name} must be a tuple of {size}positive integers, received {name}={describe(value)}."
         raise ValueError(message + (f" {hint}" if hint else ""))
     return tuple(int(v) for v in value)
 
@@ -291,7 +298,7 @@ def check_bool(name: str, value) -> bool:
     ValueError: normalize must be True or False, received normalize='rows'.
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, received {name}={_describe(value)}.")
+        raise ValueError(f"{name} must be True or False, received {name}={describe(value)}.")
     return bool(value)
 
 
@@ -515,7 +522,7 @@ def format_nbytes(n) -> str:
     ('11.4 MiB', '512 B', '3.0 PiB')
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Real) or not n >= 0:
-        raise ValueError(f"n must be a non-negative number of bytes, received n={_describe(n)}.")
+        raise ValueError(f"n must be a non-negative number of bytes, received n={describe(n)}.")
     if n < 1024:
         return f"{int(n)} B"
     value = n / 1024
@@ -569,11 +576,11 @@ def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") 
     ValueError: size=100000 would need about 37.3 GiB (40,000,000,000 bytes) of memory, more than the 1.0 GiB allowed for one request (memory_limit()). Use a size of at most 16,383.
     """
     if isinstance(nbytes, bool) or not isinstance(nbytes, numbers.Real) or not nbytes >= 0:
-        raise ValueError(f"nbytes must be a non-negative number of bytes, received nbytes={_describe(nbytes)}.")
+        raise ValueError(f"nbytes must be a non-negative number of bytes, received nbytes={describe(nbytes)}.")
     if limit is None:
         limit = memory_limit()
     elif isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0:
-        raise ValueError(f"limit must be a non-negative integer number of bytes, received limit={_describe(limit)}.")
+        raise ValueError(f"limit must be a non-negative integer number of bytes, received limit={describe(limit)}.")
     if nbytes > limit:
         amount = f"{int(nbytes):,}" if math.isfinite(nbytes) else "infinitely many"
         message = (f"{name} would need about {format_nbytes(nbytes)} ({amount} bytes) of memory, more than the "

@@ -212,17 +212,17 @@ def _hand_dream(net, layer, steps, step_size, sign=1.0):
 
 
 def test_check_dream_passes_a_right_dream_and_fails_a_descent(net):
-    from cnnlab import exercises
+    from cnnlab import checks
 
     image = _image()
-    good = exercises.check_dream(_hand_dream(net, "high", 5, 0.02), net, image, "high", steps=5, step_size=0.02)
+    good = checks.check_dream(_hand_dream(net, "high", 5, 0.02), net, image, "high", steps=5, step_size=0.02)
     assert good.passed and good.accuracy > 0 and "Well done" in good.message
-    bad = exercises.check_dream(_hand_dream(net, "high", 5, 0.02, sign=-1), net, image, "high", steps=5,
+    bad = checks.check_dream(_hand_dream(net, "high", 5, 0.02, sign=-1), net, image, "high", steps=5,
                                 step_size=0.02)
     assert not bad.passed and bad.accuracy < 0 and "step *up* the gradient" in bad.message
-    assert "No dream function yet" in exercises.check_dream(None, net, image, "high").message
-    wrong_range = exercises.check_dream(lambda im: im * 2 - 1, net, image, "high", steps=1)
+    assert "No dream function yet" in checks.check_dream(None, net, image, "high").message
+    wrong_range = checks.check_dream(lambda im: im * 2 - 1, net, image, "high", steps=1)
     assert not wrong_range.passed and "return pixels in [0, 1]" in wrong_range.message
-    assert "shape" in exercises.check_dream(lambda im: im[:10], net, image, "high", steps=1).message
+    assert "shape" in checks.check_dream(lambda im: im[:10], net, image, "high", steps=1).message
     with pytest.raises(ValueError, match="fn must be a function"):
-        exercises.check_dream("dream", net, image, "high")
+        checks.check_dream("dream", net, image, "high")

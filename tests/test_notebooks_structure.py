@@ -128,7 +128,7 @@ class TestNotebook:
         if not any(n >= 7 for n in chapter.exercises):
             return
         start = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Your turn"))
-        checks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "exercises.check_" in c.source]
+        checks = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "checks.check_" in c.source]
         assert checks and checks[0] > start, "no check cell in the 'Your turn' section"
         reference = next(i for i, c in enumerate(nb.cells) if c.source.startswith(REFERENCE_SOLUTION[chapter.number]))
         assert checks[0] < reference, "'Your turn' and its check must come before the reference solution"

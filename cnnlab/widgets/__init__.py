@@ -31,6 +31,13 @@ _WIDGETS = {
     "PhotoClassifier": "cnnlab.widgets.photo_classifier",
     "DeepDreamExplorer": "cnnlab.widgets.deepdream_explorer",
     "TrainingMonitor": "cnnlab.widgets.training_monitor",
+    "NumericAnswer": "cnnlab.widgets.questions",
+    "MultipleChoice": "cnnlab.widgets.questions",
+    "Option": "cnnlab.widgets.questions",
+    "Exercise": "cnnlab.widgets.questions",
+    "parse_number": "cnnlab.widgets.questions",
+    "FreeText": "cnnlab.widgets.free_text",
+    "KeyIdea": "cnnlab.widgets.free_text",
     "show_filters": "cnnlab.widgets.feature_maps",
 }
 

@@ -40,6 +40,7 @@ THEME = {
     "border2": ("--jp-border-color2", "#e0e0e0"),
     "error": ("--jp-error-color1", "#b00020"),
     "warn": ("--jp-warn-color0", "#b45309"),
+    "success": ("--jp-success-color1", "#1b7d36"),
     "brand": ("--jp-brand-color1", "#1976d2"),
     "highlight": ("--jp-notebook-multiselected-color", "#e3f2fd"),  # a chosen row: pale blue, or a blue tint in dark
     "font_size": ("--jp-ui-font-size1", "13px"),

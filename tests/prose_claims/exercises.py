@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 import cnnlab
-from cnnlab import exercises, memory
-from cnnlab.exercises import Amount, FreeText, MultipleChoice, NumericAnswer, parse_number
+from cnnlab import checks, exercises, memory
+from cnnlab.widgets import questions
+from cnnlab.widgets.free_text import FreeText
+from cnnlab.widgets.questions import Amount, MultipleChoice, NumericAnswer, parse_number
 
 from . import cited, computed
 
@@ -46,9 +48,9 @@ def texts() -> list[str]:
         found += [exercise.title, exercise.intro]
         for question in exercise.questions:
             found += _question_texts(question)
-    found += [exercises.exercise2_answers()["assumptions"], *exercises._FORMATS.values(),
-              *exercises._SUGGESTIONS.values(), exercises._GENERIC_SUGGESTION, exercises._DREAM_ADVICE,
-              exercises._DREAM_NAN_ADVICE, exercises._DREAM_RANGE_ADVICE]
+    found += [exercises.exercise2_answers()["assumptions"], *questions._FORMATS.values(),
+              *checks._SUGGESTIONS.values(), checks._GENERIC_SUGGESTION, checks._DREAM_ADVICE,
+              checks._DREAM_NAN_ADVICE, checks._DREAM_RANGE_ADVICE]
     return [text for text in found if text]
 
 

@@ -61,11 +61,11 @@ def test_gallery_titles_a_binary_mistake_with_its_real_probability():
 
 @pytest.mark.parametrize("column", [SIGMOID, LOGITS], ids=["sigmoid", "logits"])
 def test_check_accuracy_reads_one_output_as_two_classes(column):
-    from cnnlab import exercises
+    from cnnlab import checks
 
     class Binary:  # what a Dense(1, activation="sigmoid") model's predict returns (or, without it, logits)
         def predict(self, x, **kwargs):
             return column
 
-    result = exercises.check_accuracy(Binary(), np.zeros((4, 2)), TRUE, reference=0.5, exercise=9)
+    result = checks.check_accuracy(Binary(), np.zeros((4, 2)), TRUE, reference=0.5, exercise=9)
     assert result.accuracy == 0.5 and result.passed  # examples 0 and 1 right, 2 and 3 wrong

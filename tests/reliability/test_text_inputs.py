@@ -16,9 +16,9 @@ matches), so the old cubic code fails in seconds instead of hanging.
 
 Targets (and where their regexes live):
 
-* ``number``: :func:`cnnlab.exercises.parse_number`'s reader (``_NUMBER`` after
+* ``number``: :func:`cnnlab.widgets.parse_number`'s reader (``_NUMBER`` after
   ``_squeeze``, with the decimal-comma retry and the separators' ``re.sub``), as
-  :class:`~cnnlab.exercises.NumericAnswer` uses it: the public function refuses text
+  :class:`~cnnlab.widgets.NumericAnswer` uses it: the public function refuses text
   past ``MAX_NUMBER_LENGTH``, so the reader itself is timed;
 * ``parse_number``: the public function, whatever the length;
 * ``exercise 1``, ``exercise 3``: :meth:`FreeText.mentions` with the course's key ideas
@@ -26,8 +26,8 @@ Targets (and where their regexes live):
 * ``teacher patterns``: :meth:`FreeText.mentions` with key ideas whose patterns
   backtrack quadratically over what they are given (the windows bound it: a pattern with
   two free gaps, cubic, is still linear but costs about 0.7 s per 1,000 characters);
-* ``paragraphs``: ``exercises._paragraphs`` (questions, model answers, intros);
-* ``class names``: :func:`cnnlab.exercises.check_top5`'s normalisation of the class names
+* ``paragraphs``: ``_question._paragraphs`` (questions, model answers, intros);
+* ``class names``: :func:`cnnlab.checks.check_top5`'s normalisation of the class names
   a learner's function returns;
 * ``labels file``: ``pretrained._COUNTER_PREFIX`` (a labels file's "0  background" lines);
 * ``layer names``: :func:`cnnlab.models.inspect.block_of`;
@@ -46,8 +46,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnlab import _quiet, exercises, pretrained
-from cnnlab.exercises import FreeText, KeyIdea, NumericAnswer
+from cnnlab import _quiet, checks, exercises, pretrained, widgets
+from cnnlab.widgets import _question, free_text, questions
+from cnnlab.widgets.free_text import FreeText, KeyIdea
+from cnnlab.widgets.questions import NumericAnswer
 from cnnlab.models.inspect import block_of
 
 pytestmark = pytest.mark.reliability("resources")
@@ -157,7 +159,7 @@ def _teacher_question() -> FreeText:
 
 
 def _top5(text: str):
-    return exercises.check_top5(lambda image: [(text, 1.0)], {"x": np.zeros((1, 1, 3))},
+    return checks.check_top5(lambda image: [(text, 1.0)], {"x": np.zeros((1, 1, 3))},
                                 lambda image: [("macaw", 1.0)], k=1)
 
 
@@ -171,12 +173,12 @@ _STEMS = ("combine assemble build pixels flatten split sharing reuse partial loc
           "spatial translation invariant different any regardless not fully 16 float lower ")
 
 TARGETS = {
-    "number": (lambda text: exercises._parse(text, "bytes"), [
+    "number": (lambda text: questions._parse(text, "bytes"), [
         repeat(" ", "1", "!"), repeat(" ", "12,", "!"), repeat(" "), repeat("1", "", "!"), repeat("1 "),
         repeat(",000", "1", "!"), repeat(" 000", "1", " x"), repeat("\u00a0", "1", "MB!"), repeat(" ", "about", "1!"),
         repeat("5", "1.5e", " MB x"), repeat("1,"), repeat(" e", "1"), repeat("1 e ", "", "!"), repeat("mb ", "1 "),
     ]),
-    "parse_number": (lambda text: pytest.raises(ValueError, exercises.parse_number, text),
+    "parse_number": (lambda text: pytest.raises(ValueError, widgets.parse_number, text),
                      [repeat(" ", "1", "!"), repeat("1", "", "!")]),
     "exercise 1": (lambda text: _free_text(1).mentions(text), [
         repeat("build "), repeat("cut"), repeat("split across "), repeat(_STEMS), repeat(" "), repeat("-"),
@@ -189,7 +191,7 @@ TARGETS = {
     "teacher patterns": (lambda text: _teacher_question().mentions(text), [
         repeat("a"), repeat("c"), repeat("d "), repeat("a "), repeat(" "),
     ]),
-    "paragraphs": (exercises._paragraphs, [repeat(" ", "\n", "x"), repeat(" \n"), repeat("\n \n"), repeat("\t", "\n")]),
+    "paragraphs": (_question._paragraphs, [repeat(" ", "\n", "x"), repeat(" \n"), repeat("\n \n"), repeat("\t", "\n")]),
     "class names": (_top5, [repeat(" _-"), repeat(" ", "a", "b"), repeat("a_")]),
     "labels file": (_labels_line, [repeat(" ", "0", "x"), repeat("1", "", "x"), repeat(" :"), repeat("1 :")]),
     "layer names": (block_of, [repeat("a", "inception"), repeat("1", "stage"), repeat("1", "aux"),
@@ -234,29 +236,29 @@ def _feedback(question) -> str:
 
 def test_a_number_answer_past_the_limit_gets_a_message_not_a_grade():
     question = NumericAnswer("How many?", 42, tolerance=0)
-    question.text.value = "42" + " " * exercises.MAX_NUMBER_LENGTH + "?"
+    question.text.value = "42" + " " * questions.MAX_NUMBER_LENGTH + "?"
     assert question.check() == "unanswered" and question.attempts == 0 and question.last_error is None
-    assert f"read up to {exercises.MAX_NUMBER_LENGTH:,} characters" in _feedback(question)
-    question.text.value = "4" * (exercises.MAX_NUMBER_LENGTH + 1)
+    assert f"read up to {questions.MAX_NUMBER_LENGTH:,} characters" in _feedback(question)
+    question.text.value = "4" * (questions.MAX_NUMBER_LENGTH + 1)
     assert question.check() == "unanswered" and "Shorten it" in _feedback(question)
-    question.text.value = "42" + " " * (exercises.MAX_NUMBER_LENGTH - 10) + "."  # under the limit: read, and right
+    question.text.value = "42" + " " * (questions.MAX_NUMBER_LENGTH - 10) + "."  # under the limit: read, and right
     assert question.check() == "right"
 
 
 def test_parse_number_refuses_text_past_the_limit_naming_it():
     with pytest.raises(ValueError, match=r"text is 2,001 characters long.*MAX_NUMBER_LENGTH=2,000"):
-        exercises.parse_number("1" * 2001)
-    assert exercises.parse_number("1" + " " * 1990 + "MB", "bytes").value == 1e6
+        widgets.parse_number("1" * 2001)
+    assert widgets.parse_number("1" + " " * 1990 + "MB", "bytes").value == 1e6
 
 
 def test_a_free_text_answer_past_the_limit_gets_a_message_not_a_grade():
     question = FreeText("Q?", "A.", key_ideas=[KeyIdea("build", r"\bbuild\b", "Think of building.")])
-    question.text.value = "build " * (exercises.MAX_ANSWER_LENGTH // 6 + 1)
+    question.text.value = "build " * (free_text.MAX_ANSWER_LENGTH // 6 + 1)
     assert question.check() == "unanswered" and question.attempts == 0 and question.last_error is None
-    assert f"read up to {exercises.MAX_ANSWER_LENGTH:,} characters" in _feedback(question)
+    assert f"read up to {free_text.MAX_ANSWER_LENGTH:,} characters" in _feedback(question)
     question.hint()
     assert "Shorten it" in _feedback(question) and "Think of building." not in _feedback(question)
-    question.text.value = "build " * (exercises.MAX_ANSWER_LENGTH // 6 - 1)
+    question.text.value = "build " * (free_text.MAX_ANSWER_LENGTH // 6 - 1)
     assert question.check() == "right"
 
 
