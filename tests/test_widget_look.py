@@ -28,7 +28,7 @@ import pytest
 from PIL import Image
 
 import cnnlab.widgets
-from cnnlab.widgets import _base, _picture
+from cnnlab.widgets import _base, _drawing, _picture
 from cnnlab.widgets._base import FULL_WIDTH, LABEL_WIDTH, STYLESHEET, WidgetBase, _widget_tree
 
 RNG = np.random.default_rng(0)
@@ -209,7 +209,7 @@ def test_the_bundle_carries_a_picture_of_the_widget_as_first_shown(make, name):
     assert np.abs(picture.astype(int) - pixels).mean() < 4
     # Each picture the widget shows is in it, at the size it is shown.
     for image in _visible_images(widget.root):
-        expected = np.asarray(_picture._image(image, _picture.COLUMN_WIDTH - 2 * _picture._MARGIN))
+        expected = np.asarray(_picture._image(image, _picture.COLUMN_WIDTH - 2 * _drawing.MARGIN))
         assert _contains(picture, expected), f"{name}: an image of the widget is not in its picture"
 
 
@@ -244,7 +244,7 @@ def test_the_geometry_diagram_is_drawn_from_its_svg():
     from cnnlab.widgets import ConvGeometryExplorer
 
     explorer = ConvGeometryExplorer((5, 7), 3, 1, "SAME")
-    svg = _picture.svg_picture(explorer.svg)
+    svg = _drawing.svg_picture(explorer.svg)
     assert svg is not None
     colours = {colour for _, colour in svg.getcolors(1 << 16)}
     assert (31, 119, 180) in colours                 # the highlighted output neuron, in the window's blue
@@ -266,12 +266,12 @@ def test_the_digit_canvas_picture_shows_the_strokes():
 
 
 def test_html_text_is_drawn_with_tables_in_columns():
-    two_rows = _picture.html_picture("<table><tr><td>a</td><td>b</td></tr><tr><td>long label</td><td>c</td></tr>"
+    two_rows = _drawing.html_picture("<table><tr><td>a</td><td>b</td></tr><tr><td>long label</td><td>c</td></tr>"
                                      "</table>")
-    one_line = _picture.html_picture("a b long label c")
+    one_line = _drawing.html_picture("a b long label c")
     assert two_rows.height > 1.5 * one_line.height
-    assert _picture.html_picture("<style>.x {}</style><script>1</script>") is None
-    error = _picture.html_picture('<div class="cnnlab-error-message">bad</div>')
+    assert _drawing.html_picture("<style>.x {}</style><script>1</script>") is None
+    error = _drawing.html_picture('<div class="cnnlab-error-message">bad</div>')
     assert (176, 0, 32) in {colour for _, colour in error.getcolors(1 << 16)} or \
         np.asarray(error)[..., 0].max() > np.asarray(error)[..., 1].max()
 
@@ -285,14 +285,14 @@ def test_a_colour_bars_labels_are_spread_under_it_as_in_the_browser():
     from cnnlab.plotting import colour_bar
 
     bar = colour_bar(-0.8, 0.8, "RdBu_r", length=300)
-    picture = _picture.html_picture(bar.html)
+    picture = _drawing.html_picture(bar.html)
     assert picture.width == 300                                              # the bar's width, not the column's
     assert _inked_columns(picture, 0, 20)                                    # "-0.8" at the left end
     assert _inked_columns(picture, 140, 160)                                 # "0" in the middle
     assert _inked_columns(picture, 280, 300)                                 # "0.8" at the right end
     assert not _inked_columns(picture, 40, 130) and not _inked_columns(picture, 170, 270)
     # Items without their own alignment still come out side by side, in columns.
-    plain = _picture.html_picture('<div style="display:grid; width:300px"><span>a</span><span>b</span></div>')
+    plain = _drawing.html_picture('<div style="display:grid; width:300px"><span>a</span><span>b</span></div>')
     assert plain.width < 100 and _inked_columns(plain, 0, 20)
 
 
