@@ -37,7 +37,7 @@ _EXPORTS = {
     "resnet34": "cnnlab.models.resnet",
     "resnet152": "cnnlab.models.resnet",
     "layer_table": "cnnlab.models.inspect",
-    "diagram": "cnnlab.models.inspect",
+    "diagram": "cnnlab.models.diagram",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -22,8 +22,9 @@ import numpy as np
 
 from ._base import THEME
 
-# The widget pictures (_picture.py) are the only caller; nothing here takes a learner's input.
-__all__ = ["html_picture", "svg_picture"]
+# Nothing here is for learners: widget_picture (_picture.py) is the only caller, and hands it what it has checked
+# (so html_picture and svg_picture, public within the package, are not in __all__, as in _picture.py before).
+__all__: list[str] = []
 
 #: Width of the notebook column a picture is drawn for, in pixels.
 COLUMN_WIDTH = 900
