@@ -513,7 +513,7 @@ def classify_photos(model, photos, class_names, *, top: int = 3, value_range=UNI
     Each photo must hold values in ``value_range`` ([0, 1], as
     :func:`cnnlab.datasets.load_photos` gives them) and must not look divided by 255
     twice (:func:`cnnlab.evaluation.check_pixel_values`). Its largest centred square is
-    resized to the model's input size (:func:`cnnlab.pretrained.center_crop_resize`, as
+    resized to the model's input size (:func:`cnnlab.preprocessing.center_crop_resize`, as
     the evaluation pipeline of :func:`cnnlab.flowers.load_flowers` does).
 
     Parameters

@@ -21,7 +21,8 @@ def test_import_cnnlab_loads_no_heavy_module():
 
 
 @pytest.mark.parametrize("module", ["cnnlab.config", "cnnlab.datasets", "cnnlab.course", "cnnlab.plotting", "cnnlab.ops", "cnnlab.kernels", "cnnlab.memory", "cnnlab.evaluation", "cnnlab.models", "cnnlab.digits",
-                                    "cnnlab.widgets", "cnnlab.device", "cnnlab.pretrained"])
+                                    "cnnlab.widgets", "cnnlab.device", "cnnlab.pretrained", "cnnlab.preprocessing", "cnnlab.checks",
+                                    "cnnlab.exercises", "cnnlab.widgets.questions"])
 def test_ground_floor_and_lazy_modules_do_not_import_tensorflow(module):
     loaded = _modules_after(f"import {module}")
     assert "tensorflow" not in loaded and "keras" not in loaded

@@ -17,6 +17,7 @@ import pytest
 pytestmark = pytest.mark.tensorflow
 
 from cnnlab import pretrained  # noqa: E402
+from cnnlab import preprocessing  # noqa: E402
 from cnnlab.datasets import DataUnavailableError, load_image  # noqa: E402
 from cnnlab.pretrained import ChecksumError, WeightsUnavailableError  # noqa: E402
 
@@ -93,7 +94,7 @@ def test_inception_preprocessing_of_a_small_rgba_gradient_matches_keras():
 
     rows, cols = np.mgrid[0:3, 0:5]
     rgba = np.stack([rows * 100, cols * 60, 255 - cols * 50, np.full((3, 5), 7)], axis=-1).astype(np.uint8)
-    got = pretrained.preprocess(rgba, 299, "inception")[0]
+    got = preprocessing.preprocess(rgba, 299, "inception")[0]
 
     square = rgba[:, 1:4, :3].astype(np.float32)  # the centred 3x3, alpha dropped
     resized = tf.image.resize(square[None], (299, 299), method="bilinear").numpy()[0]
@@ -107,10 +108,10 @@ def test_inception_preprocessing_is_exact_when_no_resize_is_needed():
     from keras.applications import inception_v3
 
     image = np.random.default_rng(0).random((299, 400, 3), dtype=np.float32)
-    got = pretrained.preprocess(image, 299, "inception")[0]
+    got = preprocessing.preprocess(image, 299, "inception")[0]
     expected = inception_v3.preprocess_input(image[:, 50:349] * np.float32(255.0))
     np.testing.assert_allclose(got, expected, atol=1e-6)
-    constant = pretrained.preprocess(np.full((3, 5, 4), 51, np.uint8), 299)[0]
+    constant = preprocessing.preprocess(np.full((3, 5, 4), 51, np.uint8), 299)[0]
     np.testing.assert_array_equal(constant, np.full((299, 299, 3), 51 / 127.5 - 1, np.float32))
 
 
@@ -118,17 +119,17 @@ def test_caffe_preprocessing_matches_keras_resnet50():
     from keras.applications import resnet50
 
     image = np.random.default_rng(1).integers(0, 256, (300, 224, 3), dtype=np.uint8)
-    got = pretrained.preprocess(image, 224, "caffe")[0]
+    got = preprocessing.preprocess(image, 224, "caffe")[0]
     expected = resnet50.preprocess_input(image[38:262].astype(np.float32))
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
 def test_preprocessing_steps():
-    assert pretrained.gray_to_rgb(np.zeros((4, 6, 1))).shape == (4, 6, 3)
-    assert pretrained.drop_alpha(np.zeros((4, 6, 4))).shape == (4, 6, 3)
-    assert pretrained.center_crop_resize(np.zeros((10, 30, 3)), 5).shape == (5, 5, 3)
-    np.testing.assert_allclose(pretrained.scale_inception([0.0, 255.0]), [-1.0, 1.0])
-    np.testing.assert_allclose(pretrained.scale_caffe([[0.0, 0.0, 0.0]]), [[-103.939, -116.779, -123.68]], rtol=1e-6)
+    assert preprocessing.gray_to_rgb(np.zeros((4, 6, 1))).shape == (4, 6, 3)
+    assert preprocessing.drop_alpha(np.zeros((4, 6, 4))).shape == (4, 6, 3)
+    assert preprocessing.center_crop_resize(np.zeros((10, 30, 3)), 5).shape == (5, 5, 3)
+    np.testing.assert_allclose(preprocessing.scale_inception([0.0, 255.0]), [-1.0, 1.0])
+    np.testing.assert_allclose(preprocessing.scale_caffe([[0.0, 0.0, 0.0]]), [[-103.939, -116.779, -123.68]], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- 1,000 vs 1,001 classes
@@ -357,6 +358,6 @@ def test_registry_names_every_file_once_with_a_checksum_where_one_is_published()
 def test_as_pixels_refuses_a_photo_the_network_would_see_as_a_black_square(image, message):
     """A photo divided by 255 twice (or a [0, 1] photo cast to uint8) is refused, not classified as a black square."""
     with pytest.raises(ValueError, match=message):
-        pretrained.as_pixels(image, "photo")
-    assert pretrained.as_pixels(np.zeros((4, 4, 3)), "photo").max() == 0  # an all-black photo is still a photo
-    assert pretrained.as_pixels(np.full((4, 4, 3), 0.5), "photo").max() == 127.5
+        preprocessing.as_pixels(image, "photo")
+    assert preprocessing.as_pixels(np.zeros((4, 4, 3)), "photo").max() == 0  # an all-black photo is still a photo
+    assert preprocessing.as_pixels(np.full((4, 4, 3), 0.5), "photo").max() == 127.5

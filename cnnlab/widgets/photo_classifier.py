@@ -31,7 +31,7 @@ def model_view(image, size: int) -> np.ndarray:
     """Return the ``(size, size, 3)`` ``uint8`` square a classifier of input ``size`` sees of ``image``.
 
     The largest centred square, resized (see
-    :func:`cnnlab.pretrained.center_crop_resize`): the sides of a wide photo
+    :func:`cnnlab.preprocessing.center_crop_resize`): the sides of a wide photo
     and the top and bottom of a tall one are never seen by the network.
 
     Examples

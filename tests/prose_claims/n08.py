@@ -59,15 +59,16 @@ def _inception_input() -> bool:
 
 def _inception_scaling() -> bool:
     from cnnlab import pretrained
+    from cnnlab import preprocessing
 
-    scaled = pretrained.scale_inception(np.array([0.0, 127.5, 255.0]))
+    scaled = preprocessing.scale_inception(np.array([0.0, 127.5, 255.0]))
     return scaled.tolist() == [-1.0, 0.0, 1.0] and pretrained.CLASSIFIERS["inception_v3"].preprocessing == "inception"
 
 
 def _bytes() -> bool:
-    from cnnlab import pretrained
+    from cnnlab import preprocessing
 
-    batch = pretrained.preprocess(np.array([[[0.0, 0.5, 1.0]]]), 2, mode="uint8")
+    batch = preprocessing.preprocess(np.array([[[0.0, 0.5, 1.0]]]), 2, mode="uint8")
     return _eight_bit() and batch.dtype == np.uint8 and batch.min() == 0 and batch.max() == 255
 
 

@@ -20,6 +20,7 @@ import pytest
 import tensorflow as tf
 
 from cnnlab import deepdream, pretrained, training, transfer
+from cnnlab import preprocessing
 
 pytestmark = [pytest.mark.reliability("bad-input"), pytest.mark.tensorflow]
 
@@ -108,7 +109,7 @@ def test_channels_first_images_are_refused_with_the_fix(binary, images, name, ax
 def test_channels_first_is_refused_by_preprocess_and_classify_too(binary):
     photo = np.zeros((3, 32, 40), np.uint8)
     with pytest.raises(ValueError, match=r"np\.moveaxis\(images, 0, -1\)"):
-        pretrained.preprocess(photo, 16)
+        preprocessing.preprocess(photo, 16)
     with pytest.raises(ValueError, match=r"np\.moveaxis\(images, 0, -1\)"):
         pretrained.classify(photo, top=1, model=binary)
 
