@@ -725,9 +725,9 @@ def registry() -> dict[str, Entry]:
     >>> sorted({key.split("/")[0] for key in entries})
     ['fashion_mnist', 'flowers', 'mnist', 'photos', 'pretrained']
     """
-    from . import datasets, pretrained
+    from . import _model_files, datasets
 
-    return {**datasets.entries(), **pretrained.entries()}
+    return {**datasets.entries(), **_model_files.entries()}
 
 
 def mirror_layout(data_dir: str | os.PathLike) -> dict[str, Path]:
@@ -760,11 +760,11 @@ GROUPS = ("mnist", "fashion_mnist", "photos", "pretrained", "flowers")
 
 
 def _group_entries(group: str) -> list[Entry]:
-    from . import pretrained
+    from . import _model_files
 
     entries = registry()
     if group == "pretrained":
-        return [entries[f"pretrained/{key}"] for key in pretrained.NOTEBOOK_FILES]
+        return [entries[f"pretrained/{key}"] for key in _model_files.NOTEBOOK_FILES]
     return [entry for key, entry in entries.items() if key.split("/")[0] == group]
 
 
@@ -810,7 +810,7 @@ def fetch(names=(), *, out=print) -> int:
     ...
     ValueError: name must be one of 'mnist', 'fashion_mnist', 'photos', 'pretrained', 'flowers', 'all', received name='cifar10'.
     """
-    from . import datasets, pretrained
+    from . import _model_files, datasets
 
     groups = _check_groups(names)
     plan: list[tuple[Entry | None, str]] = []
@@ -844,7 +844,7 @@ def fetch(names=(), *, out=print) -> int:
                 out(f"{entry.title}: " + (f"{found.origin}, into the cache" if found.origin.startswith("downloaded")
                                           else f"here, in {found.origin}"))  # another process was quicker
         except DataUnavailableError as error:
-            preferred = entry is not None and entry.key.split("/", 1)[1] in pretrained.PREFERRED
+            preferred = entry is not None and entry.key.split("/", 1)[1] in _model_files.PREFERRED
             missing += 0 if preferred else 1
             out(f"{entry.title if entry else 'the flowers'}: NOT fetched ({error.reason})"
                 + ("; the notebooks will use a smaller model instead" if preferred else ""))

@@ -360,7 +360,7 @@ def dream_base(name: str = "auto") -> keras.Model:
     if not isinstance(name, str) or name not in choices:
         raise ValueError(f"name must be one of {', '.join(repr(c) for c in choices)}, received name={name!r}.")
     if name == "auto":
-        name, path, origin = pretrained._choose("dream_base", tuple(DREAM_BASES), lambda c: DREAM_BASES[c][1],
+        name, path, origin = pretrained.choose_model("dream_base", tuple(DREAM_BASES), lambda c: DREAM_BASES[c][1],
                                                 lambda c: f"{DREAM_BASES[c][0]}, headless")
         found = (path, origin)
     else:

@@ -35,12 +35,12 @@ def _thousand() -> bool:
 
 
 def _thousand_and_one() -> bool:
-    from cnnlab import config, pretrained
+    from cnnlab import _model_files, config
 
     labels = (config.data_dir() / "pretrained" / "imagenet_labels_1001.txt").read_text().splitlines()
     return (_outputs("mobilenet_v2_quant") == _outputs("mobilenet_v1_025_quant") == 1001 and len(labels) == 1001
             and labels[0] == "background"
-            and pretrained._read_labels_1001(config.data_dir() / "pretrained" / "imagenet_labels_1001.txt")
+            and _model_files._read_labels_1001(config.data_dir() / "pretrained" / "imagenet_labels_1001.txt")
             == _names())  # the file's line i + 1 is ImageNet class i
 
 

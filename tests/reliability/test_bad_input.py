@@ -1908,7 +1908,7 @@ NO_ARGUMENTS = {
     "device.mixed_precision_available", "device.distribution_strategy", "exercises.exercise2_answers",
     "kernels.sharpen", "kernels.emboss", "kernels.sobel_x", "kernels.sobel_y", "kernels.scharr_x", "kernels.scharr_y",
     "kernels.prewitt_x", "kernels.prewitt_y", "kernels.laplacian", "kernels.names", "kernels.sized_names",
-    "plotting.setup", "pretrained.imagenet_class_names", "pretrained.keras_cache_dir",
+    "plotting.setup", "pretrained.imagenet_class_names", "pretrained.keras_cache_dir", "pretrained.entries",
     "widgets._jupyter.can_poll", "widgets._base.WidgetBase",
     "_store.registry", "datasets.entries", "_quiet.install", "_quiet.uninstall", "_quiet.installed",
     "_quiet.quiet_stderr",
