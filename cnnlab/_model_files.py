@@ -15,8 +15,8 @@ from . import _store, config
 from ._download import ChecksumError
 from ._store import DataUnavailableError, keras_cache_dir
 
-__all__ = ["FILES", "CLASSIFIERS", "FEATURE_EXTRACTORS", "AUTO_ORDER", "locate", "verify_file", "imagenet_class_names",
-           "choose_model"]
+# choose_model serves pretrained and deepdream, which hand it their own tables (not a learner's input).
+__all__ = ["FILES", "CLASSIFIERS", "FEATURE_EXTRACTORS", "AUTO_ORDER", "locate", "verify_file", "imagenet_class_names"]
 
 
 # ----------------------------------------------------------------------------- the registry

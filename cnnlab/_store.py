@@ -817,8 +817,8 @@ def fetch(names=(), *, out=print) -> int:
     total = 0
     for group in groups:
         if group == "flowers":
-            here = datasets._flowers_here()
-            archive = None if here else find_local(datasets._flowers_entry())
+            here = datasets.flowers_here()
+            archive = None if here else find_local(datasets.flowers_entry())
             plan.append((None, here))
             total += 0 if here or archive else datasets.FLOWERS.size
             out(f"the flowers (TensorFlow's flower_photos, {format_size(datasets.FLOWERS.size)}): "
@@ -855,7 +855,7 @@ def fetch(names=(), *, out=print) -> int:
 
 def _fetched_flowers(datasets) -> str:
     """Unpack the flowers into the cache, and say from where the archive came (never "downloaded" if it was not)."""
-    archive = find_local(datasets._flowers_entry())
+    archive = find_local(datasets.flowers_entry())
     source = datasets.find_flowers("auto").source
     if source == "cache":
         return "the flowers: here, in the cache"

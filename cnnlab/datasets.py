@@ -298,7 +298,7 @@ def entries() -> dict[str, _store.Entry]:
             table[entry.key] = entry
     for name, photo in COURSE_PHOTOS.items():
         table[f"photos/{name}"] = _photo_entry(name, photo)
-    table["flowers/flower_photos.tgz"] = _flowers_entry()
+    table["flowers/flower_photos.tgz"] = flowers_entry()
     return table
 
 
@@ -929,7 +929,7 @@ def _flower_class_files(folder: Path, classes: tuple[str, ...], minimum: int) ->
     return per_class
 
 
-def _flowers_entry() -> _store.Entry:
+def flowers_entry() -> _store.Entry:
     return _store.Entry(
         key="flowers/flower_photos.tgz", title="the flowers archive flower_photos.tgz",
         offline=("flower_photos.tgz",), cache="flower_photos.tgz", urls=FLOWERS.urls, size=FLOWERS.size,
@@ -942,7 +942,7 @@ def _flowers_entry() -> _store.Entry:
 def _install_flowers(notes: list[str]) -> Path:
     """Find or download ``flower_photos.tgz`` through the one door, extract it safely, check it, return the folder."""
     target = config.cache_dir() / "flowers"
-    entry = _flowers_entry()
+    entry = flowers_entry()
     try:
         found = _store.find(entry)
     except DataUnavailableError as error:
@@ -964,7 +964,7 @@ def _install_flowers(notes: list[str]) -> Path:
     return target / FLOWERS.root
 
 
-def _flowers_here() -> str:
+def flowers_here() -> str:
     """Where a complete copy of the flowers is on this machine, in words ("" if nowhere); never downloads."""
     root = config.data_dir()
     for folder, where, minimum in ((root / _FLOWER_MIRRORS["mirror"] if root else None, "the offline data folder", 1),

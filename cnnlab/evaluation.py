@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import check_finite_array, check_memory, check_positive_int
-from .plotting import SEQUENTIAL_CMAP, _text
+from .plotting import SEQUENTIAL_CMAP, text_kwargs
 
 __all__ = ["binary_probabilities", "check_pixel_values", "confusion_matrix", "confusion_matrix_plot", "misclassified",
            "misclassified_gallery", "Mistakes"]
@@ -357,7 +357,7 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
                     color="white" if values[i, j] > threshold else "black")
     ticks = names if names else [str(i) for i in range(n)]
     long_names = max(map(len, ticks)) > 3
-    ticks = [_text(t, 1.5, math=False)["text"] for t in ticks]  # class names are data: drawn literally
+    ticks = [text_kwargs(t, 1.5, math=False)["text"] for t in ticks]  # class names are data: drawn literally
     ax.set_xticks(range(n), ticks, rotation=45 if long_names else 0, ha="right" if long_names else "center",
                   parse_math=False)
     ax.set_yticks(range(n), ticks, parse_math=False)
@@ -545,7 +545,7 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
             ax.imshow(np.clip(picture, 0, 1) if picture.dtype.kind == "f" else picture)
         caption = f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})"
         # 2 inches per column, at fontsize 9 rather than 10: about 2.2 inches of 10-point text
-        ax.set_title(_text(caption, 2.2, math=False)["text"], parse_math=False, fontsize=9)
+        ax.set_title(text_kwargs(caption, 2.2, math=False)["text"], parse_math=False, fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

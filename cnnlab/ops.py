@@ -60,7 +60,7 @@ PADDINGS = ("SAME", "VALID")
 # --------------------------------------------------------------------------- argument handling
 
 
-def _padding(padding) -> str:
+def check_padding(padding) -> str:
     return check_one_of("padding", padding, PADDINGS, normalize=lambda p: p.upper())
 
 
@@ -155,7 +155,7 @@ def output_size(input_size: int, kernel_size: int, stride: int = 1, padding: str
     n = check_positive_int("input_size", input_size)
     k = check_positive_int("kernel_size", kernel_size)
     s = check_positive_int("stride", stride)
-    if _padding(padding) == "SAME":
+    if check_padding(padding) == "SAME":
         return -(-n // s)
     if k > n:
         raise ValueError(
@@ -197,7 +197,7 @@ def padding_amounts(input_shape, kernel_size, strides=1, padding="VALID") -> tup
     h, w = _pair("input_shape", input_shape)
     kh, kw = _pair("kernel_size", kernel_size)
     sh, sw = _pair("strides", strides)
-    if _padding(padding) == "VALID":
+    if check_padding(padding) == "VALID":
         output_size(h, kh, sh, "VALID")
         output_size(w, kw, sw, "VALID")
         return (0, 0), (0, 0)
@@ -239,7 +239,7 @@ def _check_conv(x, filters, bias, strides, padding):
             "the last axis of x."
         )
     sh, sw = _pair("strides", strides)
-    padding = _padding(padding)
+    padding = check_padding(padding)
     _check_fits("filters", w.shape[:2], batch.shape[1:3], padding)
     pads = padding_amounts(batch.shape[1:3], w.shape[:2], (sh, sw), padding)
     if bias is not None:
@@ -406,7 +406,7 @@ def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
     batch, single = _image_batch("x", x)
     kh, kw = _pair("pool_size", pool_size)
     sh, sw = _pair("strides", (kh, kw) if strides is None else strides)
-    padding = _padding(padding)
+    padding = check_padding(padding)
     _check_fits(f"the pooling window pool_size={pool_size!r}", (kh, kw), batch.shape[1:3], padding)
     pads = padding_amounts(batch.shape[1:3], (kh, kw), (sh, sw), padding)
     out_h = output_size(batch.shape[1], kh, sh, padding)
@@ -610,7 +610,7 @@ class Layer:
     def __post_init__(self):
         object.__setattr__(self, "kernel_size", check_positive_int("kernel_size", self.kernel_size))
         object.__setattr__(self, "stride", check_positive_int("stride", self.stride))
-        object.__setattr__(self, "padding", _padding(self.padding))
+        object.__setattr__(self, "padding", check_padding(self.padding))
 
 
 @dataclass(frozen=True)
@@ -630,7 +630,7 @@ class ReceptiveField:
     output_size: int
 
 
-def _layers(layers) -> list[Layer]:
+def as_layers(layers) -> list[Layer]:
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
         raise ValueError(
             "layers must be a sequence of Layer objects, dicts or tuples (kernel_size, stride, padding), "
@@ -686,7 +686,7 @@ def receptive_field(layers: Sequence, input_size: int) -> list[ReceptiveField]:
     n = check_positive_int("input_size", input_size)
     size, jump, start = 1, 1, 0.0
     fields = []
-    for layer in _layers(layers):
+    for layer in as_layers(layers):
         before, _ = same_padding(n, layer.kernel_size, layer.stride) if layer.padding == "SAME" else (0, 0)
         n = output_size(n, layer.kernel_size, layer.stride, layer.padding)
         start = start + ((layer.kernel_size - 1) / 2 - before) * jump
@@ -724,7 +724,7 @@ def receptive_field_bounds(layers: Sequence, input_size: int, index: int) -> lis
     >>> receptive_field_bounds([(3, 1, "VALID"), (3, 1, "VALID")], 10, 0)
     [(0, 4), (0, 2), (0, 0)]
     """
-    stack = _layers(layers)
+    stack = as_layers(layers)
     fields = receptive_field(stack, input_size)
     last = fields[-1].output_size
     if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < last:

@@ -61,7 +61,7 @@ def _parses_as_math(text: str) -> bool:
     return True
 
 
-def _text(text, width_inches: float | None = None, *, math: bool = True) -> dict:
+def text_kwargs(text, width_inches: float | None = None, *, math: bool = True) -> dict:
     r"""Keyword arguments that draw ``text`` as a title or label whatever it holds.
 
     ``text`` becomes a string (a class number, a numpy string). ``$...$`` is
@@ -73,9 +73,9 @@ def _text(text, width_inches: float | None = None, *, math: bool = True) -> dict
 
     Examples
     --------
-    >>> _text(r"$\sigma=1$")["parse_math"], _text("$x^$")["parse_math"], _text("$x$", math=False)["parse_math"]
+    >>> text_kwargs(r"$\sigma=1$")["parse_math"], text_kwargs("$x^$")["parse_math"], text_kwargs("$x$", math=False)["parse_math"]
     (True, False, False)
-    >>> _text("word " * 40, width_inches=2)["text"].count("\n")
+    >>> text_kwargs("word " * 40, width_inches=2)["text"].count("\n")
     2
     """
     import textwrap
@@ -97,8 +97,8 @@ def _text(text, width_inches: float | None = None, *, math: bool = True) -> dict
 
 
 def _title(text, width_inches: float, key: str = "label") -> dict:
-    """:func:`_text` as keyword arguments of ``Axes.set_title`` (``key="label"``) or ``Figure.suptitle`` (``"t"``)."""
-    drawn = _text(text, width_inches)
+    """:func:`text_kwargs` as keyword arguments of ``Axes.set_title`` (``key="label"``) or ``Figure.suptitle`` (``"t"``)."""
+    drawn = text_kwargs(text, width_inches)
     return {key: drawn["text"], "parse_math": drawn["parse_math"]}
 
 
@@ -663,7 +663,7 @@ def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: f
         photo.imshow(np.clip(image, 0, 1) if image.dtype.kind == "f" else image)
         if titles is not None:
             photo.set_title(**_title(titles[i], size))
-        names = [_text(n, 2 * size, math=False)["text"] for n, _ in top]  # class names are data: drawn literally
+        names = [text_kwargs(n, 2 * size, math=False)["text"] for n, _ in top]  # class names are data: drawn literally
         probabilities = [100 * float(p) for _, p in top]
         bars.axis("on")
         positions = np.arange(len(top))[::-1]

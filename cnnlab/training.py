@@ -357,7 +357,7 @@ class _Checkpoint(keras.callbacks.Callback):
             raise
 
 
-def _wind_up(model, callbacks, error: BaseException) -> None:
+def wind_up(model, callbacks, error: BaseException) -> None:
     """Tidy up after ``model.fit`` stopped on an exception (Ctrl-C, out of memory, an error in a callback).
 
     Keras then skips ``on_train_end``: a :class:`TrainingMonitor` would stay "running"
@@ -399,7 +399,7 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
         and ``augment`` do not apply to it). Both are refused (``ValueError``) when
         empty, when x or y hold NaN or infinite values, or when class labels are not
         whole numbers in ``[0, outputs)``: arrays at once, a Dataset batch by batch as
-        training reads it (see :func:`_guarded`).
+        training reads it (see :func:`guarded`).
     epochs, batch_size : int
         ``batch_size`` is the global batch: a strategy splits it over its replicas.
     seed : int
@@ -483,9 +483,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
     for name, data in (("train", train), ("val", val)):
         _check_labels(model, name, data)
     _check_learning_rate(model)
-    train, val = (None if data is None else _guarded(data, name, _output_classes(model))
+    train, val = (None if data is None else guarded(data, name, _output_classes(model))
                   for name, data in (("train", train), ("val", val)))
-    all_callbacks.append(counter := _BatchCounter(val is not None))
+    all_callbacks.append(counter := BatchCounter(val is not None))
 
     while True:
         for callback in all_callbacks:
@@ -497,9 +497,9 @@ def fit(model, train, val=None, *, epochs: int = 10, batch_size: int = 128, seed
             history = model.fit(train_data, validation_data=val_data, epochs=epochs, callbacks=all_callbacks,
                                 shuffle=False, verbose=verbose)  # the pipeline shuffles
         except BaseException as error:  # KeyboardInterrupt too: the monitor must not be left "running"
-            _wind_up(model, all_callbacks, error)
-            if isinstance(error, tf.errors.InvalidArgumentError) and _GUARD in (error.message or ""):
-                raise _guard_error(error) from None
+            wind_up(model, all_callbacks, error)
+            if isinstance(error, tf.errors.InvalidArgumentError) and GUARD in (error.message or ""):
+                raise guard_error(error) from None
             if not isinstance(error, tf.errors.ResourceExhaustedError):
                 raise
             if on_oom == "raise" or batch_size == 1 or isinstance(train, tf.data.Dataset):
@@ -548,17 +548,17 @@ def _checked_data(name: str, data):
     return x, y
 
 
-#: Marks the assertions :func:`_guarded` adds to a Dataset, so that :func:`fit` can tell them from other errors.
-_GUARD = "cnnlab-guard"
+#: Marks the assertions :func:`guarded` adds to a Dataset, so that :func:`fit` can tell them from other errors.
+GUARD = "cnnlab-guard"
 
 
-def _guarded(data, name: str, classes: int | None):
+def guarded(data, name: str, classes: int | None):
     """A Dataset ``data`` whose batches are checked as they are read: finite x (and y), class labels in range.
 
     The checks cost one pass over each batch that training reads anyway (no extra pass
     over the data). A failed check stops ``model.fit`` with an ``InvalidArgumentError``
-    carrying :data:`_GUARD`, which :func:`fit` turns into a ``ValueError`` (see
-    :func:`_guard_error`). Elements that are not ``(x, y)`` or ``(x, y, weights)`` tensors,
+    carrying :data:`GUARD`, which :func:`fit` turns into a ``ValueError`` (see
+    :func:`guard_error`). Elements that are not ``(x, y)`` or ``(x, y, weights)`` tensors,
     such as dicts of several inputs, are left unchecked; so are ``(x, y)`` numpy pairs
     (:func:`_checked_data` checked them whole).
     """
@@ -581,14 +581,14 @@ def _guarded(data, name: str, classes: int | None):
     def finite(part: str, tensor):
         bad = tf.logical_not(tf.math.is_finite(tensor))
         return tf.debugging.Assert(tf.logical_not(tf.reduce_any(bad)), [
-            f"{_GUARD}: {name}: {part} contains NaN or infinite values; give finite numbers ({harm}). "
+            f"{GUARD}: {name}: {part} contains NaN or infinite values; give finite numbers ({harm}). "
             f"NaN or infinite values in the batch: ", tf.math.count_nonzero(bad)], summarize=3)
 
     def in_range(tensor):
         y = tf.cast(tensor, tf.float64)
         ok = (y >= 0) & (y < classes) & tf.equal(y, tf.round(y))
         return tf.debugging.Assert(tf.reduce_all(ok), [
-            f"{_GUARD}: {name}: y must hold whole class labels in [0, {classes}) (the model has {classes} "
+            f"{GUARD}: {name}: y must hold whole class labels in [0, {classes}) (the model has {classes} "
             f"outputs); give labels 0 to {classes - 1}, or a model with more outputs. Labels outside it in the batch: ",
             tf.boolean_mask(tensor, tf.logical_not(ok))], summarize=3)
 
@@ -602,15 +602,15 @@ def _guarded(data, name: str, classes: int | None):
     return data.map(check)
 
 
-def _guard_error(error) -> ValueError:
-    """The ``ValueError`` for a check of :func:`_guarded` that failed: its message without TensorFlow's graph dump."""
-    found = re.search(re.escape(_GUARD) + r": (.*?)\] \[(.*?)\]", error.message, re.DOTALL)
+def guard_error(error) -> ValueError:
+    """The ``ValueError`` for a check of :func:`guarded` that failed: its message without TensorFlow's graph dump."""
+    found = re.search(re.escape(GUARD) + r": (.*?)\] \[(.*?)\]", error.message, re.DOTALL)
     if found is None:  # pragma: no cover - TensorFlow formats Assert's data this way
         return ValueError(error.message.split("\n")[0])
     return ValueError(f"{found.group(1)}{found.group(2)} (checked batch by batch in the tf.data.Dataset).")
 
 
-class _BatchCounter(keras.callbacks.Callback):
+class BatchCounter(keras.callbacks.Callback):
     """Counts the batches of one :func:`fit`: a Dataset that yields none is an error, not an empty history.
 
     Keras only warns ("Your input ran out of data") when ``train`` is empty, and leaves

@@ -64,8 +64,8 @@ from ._validation import (  # noqa: E402
     check_positive_number,
 )
 from .evaluation import UNIT_RANGE, check_pixel_values, check_value_range, pixel_value_problems  # noqa: E402
-from .plotting import _text  # noqa: E402
-from .training import _GUARD, _BatchCounter, _guard_error, _guarded, _wind_up  # noqa: E402
+from .plotting import text_kwargs  # noqa: E402
+from .training import GUARD, BatchCounter, guard_error, guarded, wind_up  # noqa: E402
 
 
 def _check_rate(name: str, value, *, hint: str = "") -> float:
@@ -264,7 +264,7 @@ def _pixel_guarded(data, name: str, value_range):
     """``data`` with each batch's images checked as training reads them, as :func:`check_pixel_values` does.
 
     A failed check stops ``model.fit`` with an ``InvalidArgumentError`` carrying
-    :data:`cnnlab.training._GUARD`, which :func:`_fit` turns into a one-line ``ValueError``.
+    :data:`cnnlab.training.GUARD`, which :func:`_fit` turns into a one-line ``ValueError``.
     Elements that are not ``(images, labels, ...)`` tensors with batched images are left alone.
     """
     spec = data.element_spec
@@ -276,7 +276,7 @@ def _pixel_guarded(data, name: str, value_range):
     dim = (high - low) / 255 * (1 + 1e-3)
 
     def assertion(ok, kind: str, value):
-        return tf.debugging.Assert(ok, [f"{_GUARD}: {name}: {problems[kind]}. {_RANGE_FIX} The value in the batch: ",
+        return tf.debugging.Assert(ok, [f"{GUARD}: {name}: {problems[kind]}. {_RANGE_FIX} The value in the batch: ",
                                         value], summarize=1)
 
     def check(*element):
@@ -304,10 +304,10 @@ def _fit(model, train, val, epochs: int, callbacks, verbose: int):
     left alone: Keras discards its iterator after every evaluation anyway.
 
     Keras skips ``on_train_end`` when ``fit`` raises, so a :class:`cnnlab.widgets.TrainingMonitor`
-    would be left "running"; :func:`cnnlab.training._wind_up` ends its run and drops the cached
+    would be left "running"; :func:`cnnlab.training.wind_up` ends its run and drops the cached
     validation iterator before the exception goes on.
     """
-    callbacks = list(callbacks) + [counter := _BatchCounter(val is not None)]
+    callbacks = list(callbacks) + [counter := BatchCounter(val is not None)]
     steps = {}
     batches = int(train.cardinality())
     if batches > 0:
@@ -317,9 +317,9 @@ def _fit(model, train, val, epochs: int, callbacks, verbose: int):
         history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, shuffle=False,
                             verbose=verbose, **steps)
     except BaseException as error:  # KeyboardInterrupt too
-        _wind_up(model, callbacks, error)
-        if isinstance(error, tf.errors.InvalidArgumentError) and _GUARD in (error.message or ""):
-            raise _guard_error(error) from None  # NaN pixels or a label out of range: one line, no graph dump
+        wind_up(model, callbacks, error)
+        if isinstance(error, tf.errors.InvalidArgumentError) and GUARD in (error.message or ""):
+            raise guard_error(error) from None  # NaN pixels or a label out of range: one line, no graph dump
         raise
     counter.check_not_empty()
     return history
@@ -391,7 +391,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
         _check_dataset("val", val)
     num_classes = int(model.outputs[0].shape[-1])
     # Checked batch by batch as training reads them: tf.one_hot would turn a label out of range into a row of zeros.
-    train, val = (None if data is None else _pixel_guarded(_guarded(data, name, num_classes), name, value_range)
+    train, val = (None if data is None else _pixel_guarded(guarded(data, name, num_classes), name, value_range)
                   for name, data in (("train", train), ("val", val)))
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     train1 = _one_hot(train, num_classes)
@@ -693,7 +693,7 @@ def plot_phases(*histories, names=("head", "fine-tuning")):
         for index, (name, history) in enumerate(phases):
             if index:
                 axis.axvline(start + 0.5, color="grey", linestyle=":")
-                label = _text(name, 1.5, math=False)["text"]  # a phase's name is data: drawn literally, wrapped
+                label = text_kwargs(name, 1.5, math=False)["text"]  # a phase's name is data: drawn literally, wrapped
                 axis.text(start + 0.6, axis.get_ylim()[1], label, va="top", fontsize=9, color="grey", parse_math=False)
             start += len(history.get("loss", []))
         axis.set_xlabel("epoch")

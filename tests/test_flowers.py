@@ -475,8 +475,8 @@ def test_the_real_archive_is_pinned_by_size_and_sha256(no_data):
 
     archive = flowers_tgz(no_data / "flower_photos.tgz")
     with pytest.raises(ChecksumError, match="expected 228,813,984"):
-        _store.verify(archive, datasets._flowers_entry())
-    entry = datasets._flowers_entry()
+        _store.verify(archive, datasets.flowers_entry())
+    entry = datasets.flowers_entry()
     assert entry.sha256 == "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c"
     assert entry.urls == ("https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",)
 

@@ -178,7 +178,7 @@ def impulse_response(layers, n, index):
     for position in range(n):
         x = np.zeros((1, n, 1))
         x[0, position] = 1.0
-        for layer in ops._layers(layers):
+        for layer in ops.as_layers(layers):
             w = np.ones((1, layer.kernel_size, 1, 1))
             x = ops.conv2d(x, w, strides=(1, layer.stride), padding=layer.padding)
         if x[0, index, 0] != 0:

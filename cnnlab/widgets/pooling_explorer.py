@@ -246,7 +246,7 @@ class PoolingExplorer(WidgetBase):
                                      layout=w.Layout(width="160px"))
         self.stride = w.IntSlider(value=stride or pool_size, min=1, max=6, description="Stride", style=label_style(),
                                   disabled=stride is None, layout=fit("300px"))
-        self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops._padding(padding), description="Padding",
+        self.padding = w.ToggleButtons(options=["VALID", "SAME"], value=ops.check_padding(padding), description="Padding",
                                        style=label_style(button_width="80px"))
         self.shift = w.Checkbox(value=False, description="shift the input one pixel right", indent=False,
                                 layout=w.Layout(width="260px"))

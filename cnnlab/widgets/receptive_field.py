@@ -85,7 +85,7 @@ def _stack(layers) -> list[ops.Layer]:
     if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
         raise ValueError(f"layers must be a sequence of Layer objects or (kernel_size, stride, padding) tuples, "
                          f"received layers={layers!r}.")
-    return ops._layers(list(layers))
+    return ops.as_layers(list(layers))
 
 
 def _image_shape(image_shape) -> tuple[int, int]:

@@ -187,6 +187,46 @@ def deepdream_explorer(text):
     return explorer, name
 
 
+def numeric_answer(text):
+    from cnnlab.widgets import NumericAnswer
+
+    question = NumericAnswer(text, 12, hints=[text], explanation=text)
+    question.text.value = f"{text} 3"          # what the learner typed comes back in the feedback
+    question.check_button.click()
+    return question, text
+
+
+def multiple_choice(text):
+    from cnnlab.widgets import MultipleChoice, Option
+
+    question = MultipleChoice(text, [Option(text, True, text), Option(f"{text} 2", False, text)])
+    question.select(f"{text} 2")
+    question.check_button.click()
+    return question, text
+
+
+def free_text(text):
+    from cnnlab.widgets import FreeText, KeyIdea
+
+    question = FreeText(text, text, key_ideas=[KeyIdea(text, ["pooling"], text)])
+    question.text.value = f"{text} about pooling"
+    question.check_button.click()
+    question.show_button.click()              # the model answer
+    return question, text
+
+
+def exercise(text):
+    from cnnlab.widgets import Exercise, NumericAnswer
+
+    return Exercise(1, text, NumericAnswer(text, 1), intro=text), text
+
+
+def training_monitor(text):
+    from cnnlab.widgets import TrainingMonitor
+
+    return TrainingMonitor(text=False), None  # takes no text: its readout holds numbers only
+
+
 @dataclass(frozen=True)
 class Row:
     build: Callable[[str], tuple]  # text -> (widget, the text it must show, or None if it shows none as HTML)
@@ -204,19 +244,26 @@ ROWS = {
     "DigitCanvas": Row(digit_canvas),
     "PhotoClassifier": Row(photo_classifier),
     "DeepDreamExplorer": Row(deepdream_explorer, tensorflow=True),
+    "NumericAnswer": Row(numeric_answer),
+    "MultipleChoice": Row(multiple_choice),
+    "FreeText": Row(free_text),
+    "Exercise": Row(exercise),
+    "TrainingMonitor": Row(training_monitor, tensorflow=True),
 }
 
 #: Exported functions that draw a matplotlib figure (no HTML): their rows are FIGURE_ROWS below.
 FIGURE_FUNCTIONS = {"show_filters"}
+#: Exported parts of a question, not widgets: their text is shown by the question rows above.
+QUESTION_PARTS = {"Option", "KeyIdea", "parse_number"}
 
 
 def test_every_exported_widget_has_a_row():
     import cnnlab.widgets
 
     exported = set(cnnlab.widgets.__all__)
-    assert exported == set(ROWS) | FIGURE_FUNCTIONS, (
-        f"widgets without a markup row: {sorted(exported - set(ROWS) - FIGURE_FUNCTIONS)}; "
-        f"rows for no widget: {sorted(set(ROWS) | FIGURE_FUNCTIONS - exported)}")
+    known = set(ROWS) | FIGURE_FUNCTIONS | QUESTION_PARTS
+    assert exported == known, (
+        f"widgets without a markup row: {sorted(exported - known)}; rows for no widget: {sorted(known - exported)}")
 
 
 def _params():
