@@ -86,7 +86,8 @@ STYLESHEET = f"""
 .cnnlab-widget .widget-toggle-buttons > div {{ display: flex; flex-wrap: wrap; min-width: 0; }}
 .cnnlab-widget img.widget-image {{ max-width: {FULL_WIDTH}; height: auto; object-fit: contain; }}
 .cnnlab-widget .cnnlab-title {{ font-weight: bold; color: {css("strong")}; }}
-.cnnlab-widget .cnnlab-caption {{ color: {css("muted")}; font-size: {css("small_size")}; line-height: 1.3; }}
+.cnnlab-widget .cnnlab-caption {{ display: block; color: {css("muted")}; font-size: {css("small_size")};
+  line-height: 1.3; }}
 .cnnlab-widget .cnnlab-readout, .cnnlab-widget .cnnlab-readout .widget-html-content,
 .cnnlab-widget .widget-html-content table {{ color: {css("text")}; line-height: 1.45; }}
 .cnnlab-widget .cnnlab-note {{ color: {css("muted")}; }}

@@ -586,7 +586,7 @@ class KernelExplorer(WidgetBase):
         )
         if channel is not None:
             readout += (f".<br>Only the {self.channel.value} channel goes through the kernel: its map is one of the "
-                        "three that add up to the RGB one, drawn on the same scale, so it is paler")
+                        "three that add up to the RGB one, drawn on the same scale, so it is paler.")
         caption = ("the photo: the kernel runs over each channel and the three results are added" if channel is None
                    else f"only the {self.channel.value} channel (the others shown black)")
         width = f"{min(_PICTURE, result.shape[1] * k)}px"
