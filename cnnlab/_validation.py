@@ -28,6 +28,7 @@ __all__ = [
     "memory_limit",
     "format_nbytes",
     "check_bool",
+    "check_rate",
     "check_finite_array",
     "check_image_batch_tensor",
     "check_positive_int",
@@ -300,6 +301,26 @@ def check_bool(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, received {name}={describe(value)}.")
     return bool(value)
+
+
+def check_rate(name: str, value, *, hint: str = "") -> float:
+    """Return ``value`` as a float if it is a finite number in [0, 1) (a dropout rate, a label smoothing), else raise.
+
+    Examples
+    --------
+    >>> check_rate("dropout", 0.5)
+    0.5
+    >>> check_rate("dropout", 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout must be a number in [0, 1), received dropout=1.
+    """
+    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+          and 0 <= value < 1)
+    if not ok:
+        raise ValueError(f"{name} must be a number in [0, 1), received {name}={describe(value)}."
+                         + (f" {hint}" if hint else ""))
+    return float(value)
 
 
 def check_finite_array(name: str, array) -> None:

@@ -37,7 +37,7 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
-from ._validation import check_one_of, check_positive_int, check_positive_int_pair, check_shape
+from ._validation import check_bool, check_one_of, check_positive_int, check_positive_int_pair, check_shape
 from .ops import output_size
 
 __all__ = [
@@ -213,7 +213,7 @@ class LayerStats:
             value = getattr(self, label)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
                 raise ValueError(f"{label} must be a non-negative integer, received {label}={value!r}.")
-        _check_bool("stores_output", self.stores_output)
+        check_bool("stores_output", self.stores_output)
 
     @property
     def output_values(self) -> int:
@@ -258,7 +258,7 @@ def _conv_options(filters, kernel_size, strides, padding, use_bias) -> tuple:
         check_positive_int_pair("kernel_size", kernel_size),
         check_positive_int_pair("strides", strides),
         check_one_of("padding", padding, _PADDINGS, normalize=str.upper),
-        _check_bool("use_bias", use_bias),
+        check_bool("use_bias", use_bias),
     )
 
 
@@ -273,13 +273,7 @@ def _pool_options(pool_size, strides, padding, mode) -> tuple:
 
 
 def _dense_options(units, use_bias) -> tuple:
-    return check_positive_int("units", units), _check_bool("use_bias", use_bias)
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, received {name}={value!r}.")
-    return value
+    return check_positive_int("units", units), check_bool("use_bias", use_bias)
 
 
 def _check_name(name) -> str:

@@ -56,24 +56,16 @@ import tensorflow as tf  # noqa: E402
 from ._validation import (  # noqa: E402
     check_class_labels,
     check_finite_array,
-    check_finite_number,
     check_memory,
     check_non_negative_int,
     check_one_of,
     check_positive_int,
     check_positive_number,
+    check_rate,
 )
 from .evaluation import UNIT_RANGE, check_pixel_values, check_value_range, pixel_value_problems  # noqa: E402
 from .plotting import text_kwargs  # noqa: E402
 from .training import GUARD, BatchCounter, guard_error, guarded, wind_up  # noqa: E402
-
-
-def _check_rate(name: str, value, *, hint: str = "") -> float:
-    """A finite number in [0, 1): a dropout rate or a label smoothing."""
-    rate = check_finite_number(name, value, hint=hint)
-    if not 0 <= rate < 1:
-        raise ValueError(f"{name} must be in [0, 1), received {name}={value!r}." + (f" {hint}" if hint else ""))
-    return rate
 
 
 def _check_model(name: str, model) -> None:
@@ -192,7 +184,7 @@ def transfer_model(base, num_classes: int, *, dropout: float = 0.2, preprocessin
         raise ValueError(f"base must be a keras.Model or a cnnlab.pretrained.FeatureExtractor, "
                          f"received base={base!r:.80} (type {type(base).__name__}).")
     num_classes = check_positive_int("num_classes", num_classes)
-    dropout = _check_rate("dropout", dropout)
+    dropout = check_rate("dropout", dropout)
     if len(base.outputs[0].shape) != 2:
         raise ValueError(f"base must output one feature vector per image (build it with pooling='avg'), its output "
                          f"shape is {tuple(base.outputs[0].shape)}.")
@@ -381,7 +373,7 @@ def train_transfer(model, train, val=None, *, head_epochs: int = 2, fine_tune_ep
     head_lr = check_positive_number("head_lr", head_lr, hint="Adam's usual rate is 0.001.")
     fine_tune_lr = check_positive_number("fine_tune_lr", fine_tune_lr, hint="Fine-tuning uses a small rate, "
                                          "for example 0.0005.")
-    label_smoothing = _check_rate("label_smoothing", label_smoothing, hint="0.1 is usual; 0 turns it off.")
+    label_smoothing = check_rate("label_smoothing", label_smoothing, hint="0.1 is usual; 0 turns it off.")
     batchnorm = check_one_of("batchnorm", batchnorm, ("train", "frozen"))
     if value_range is not None:
         value_range = check_value_range(value_range)

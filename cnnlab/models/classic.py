@@ -20,7 +20,7 @@ import keras
 from keras import layers as kl
 
 from .. import ops as _ops
-from .._validation import check_memory, check_positive_int, check_shape
+from .._validation import check_memory, check_positive_int, check_rate, check_shape
 from .layers import LocalResponseNormalization, PartialConv2D, RBFOutput, ScaledAveragePooling2D
 
 __all__ = ["typical_cnn", "mnist_cnn", "fashion_cnn", "lenet5", "alexnet"]
@@ -113,12 +113,6 @@ def _check_positive_ints(name: str, value, *, allow_empty: bool = False) -> tupl
     return tuple(int(v) for v in value)
 
 
-def _check_rate(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), received {name}={value!r}.")
-    return float(value)
-
-
 # --------------------------------------------------------------------------- Figure 13-9
 
 
@@ -169,7 +163,7 @@ def typical_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(64, 128
     num_classes = check_positive_int("num_classes", num_classes)
     filters = _check_positive_ints("filters", filters)
     dense_units = _check_positive_ints("dense_units", dense_units, allow_empty=True)
-    dropout = _check_rate("dropout", dropout)
+    dropout = check_rate("dropout", dropout)
     steps = [step for b in range(len(filters)) for step in ([(7, 1, "SAME")] if b == 0 else [(3, 1, "SAME")] * 2)
              + [(2, 2, "VALID")]]
     _check_input(input_shape, steps, "typical_cnn",
@@ -236,7 +230,7 @@ def mnist_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 48, 9
     """
     num_classes = check_positive_int("num_classes", num_classes)
     filters = _check_positive_ints("filters", filters)
-    dropout = _check_rate("dropout", dropout)
+    dropout = check_rate("dropout", dropout)
     steps = [step for b in range(len(filters)) for step in ((3, 1, "SAME" if b == 0 else "VALID"), (2, 2, "VALID"))]
     _check_input(input_shape, steps, "mnist_cnn", f" (one 3×3 convolution and 2×2 pooling per entry of "
                                                   f"filters={filters!r})")
@@ -300,7 +294,7 @@ def fashion_cnn(input_shape=(28, 28, 1), num_classes: int = 10, filters=(32, 64,
     if len(filters) != 3:
         raise ValueError(f"filters must hold 3 numbers (blocks 1, 2 and 3), received filters={filters!r}.")
     dense_units = check_positive_int("dense_units", dense_units)
-    dropout = _check_rate("dropout", dropout)
+    dropout = check_rate("dropout", dropout)
     steps = [(3, 1, "SAME"), (2, 2, "VALID"), (3, 1, "SAME"), (3, 1, "SAME"), (2, 2, "VALID"), (3, 1, "VALID")]
     _check_input(input_shape, steps, "fashion_cnn")
 
@@ -495,7 +489,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes: int = 1000, lrn: bool = True
     num_classes = check_positive_int("num_classes", num_classes)
     if not isinstance(lrn, bool):
         raise ValueError(f"lrn must be True or False, received lrn={lrn!r}.")
-    dropout = _check_rate("dropout", dropout)
+    dropout = check_rate("dropout", dropout)
     shape = check_shape("input_shape", input_shape, 3,
                         hint="Give (height, width, channels), for example (227, 227, 3).")
     padded = shape[:2] == (224, 224)

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 
 import ipywidgets as w
-import numpy as np
 
 from .._validation import describe
 from ._base import WidgetBase, css
@@ -46,12 +45,6 @@ def _check_texts(name: str, value) -> tuple[str, ...]:
     if not isinstance(value, Sequence):
         raise ValueError(f"{name} must be a sequence of strings, received {name}={describe(value)}.")
     return tuple(_check_text(f"{name}[{i}]", text) for i, text in enumerate(value))
-
-
-def _check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, received {name}={describe(value)}.")
-    return bool(value)
 
 
 def _escape(text: str) -> str:

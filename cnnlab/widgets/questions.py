@@ -30,11 +30,11 @@ from typing import NamedTuple
 
 import ipywidgets as w
 
-from .._validation import check_finite_number, check_one_of, check_positive_int, describe
+from .._validation import check_bool, check_finite_number, check_one_of, check_positive_int, describe
 from ..memory import format_bytes
 from ._base import WidgetBase, css
-from ._question import (RIGHT_MARK, WRONG_MARK, _Question, _check_bool, _check_text, _close, _distance, _escape,
-                        _number, _paragraphs, _too_long)
+from ._question import (RIGHT_MARK, WRONG_MARK, _Question, _check_text, _close, _distance, _escape, _number,
+                        _paragraphs, _too_long)
 
 __all__ = ["Amount", "MAX_NUMBER_LENGTH", "parse_number", "NumericAnswer", "Option", "MultipleChoice", "Exercise",
            "RIGHT_MARK", "WRONG_MARK"]
@@ -369,7 +369,7 @@ def _check_options(options, multiple: bool) -> tuple[Option, ...]:
                 raise ValueError(f"options[{i}] must be an Option(text, correct, explanation), "
                                  f"received options[{i}]={describe(option)}.")
         checked.append(Option(_check_text(f"options[{i}].text", option.text),
-                              _check_bool(f"options[{i}].correct", option.correct),
+                              check_bool(f"options[{i}].correct", option.correct),
                               _check_text(f"options[{i}].explanation", option.explanation, allow_empty=True)))
     right = sum(option.correct for option in checked)
     if right == 0 or (not multiple and right != 1):
@@ -438,8 +438,8 @@ class MultipleChoice(_Question):
 
     def __init__(self, question: str, options, *, multiple: bool = False, hints=(), shuffle: bool = True) -> None:
         super().__init__(question, hints=hints)
-        self.multiple = _check_bool("multiple", multiple)
-        self.shuffle = _check_bool("shuffle", shuffle)
+        self.multiple = check_bool("multiple", multiple)
+        self.shuffle = check_bool("shuffle", shuffle)
         options = _check_options(options, self.multiple)
         #: The options in the order shown (shuffled unless ``shuffle=False``).
         self.options = _shuffled(self.question, options) if self.shuffle else options

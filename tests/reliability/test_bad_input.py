@@ -214,6 +214,10 @@ class FakeClassifier:
 
 CASES: list[Case] = [
     # ------------------------------------------------------------------ _validation
+    Case("_validation.check_rate/one", "non-positive-size",
+         lambda: _validation.check_rate("dropout", 1.0), ValueError, r"dropout must be a number in \[0, 1\), received dropout=1\.0"),
+    Case("_validation.check_rate/str", "wrong-type",
+         lambda: _validation.check_rate("dropout", "0.5"), ValueError, r"received dropout='0\.5'"),
     Case("_validation.check_positive_int/zero", "non-positive-size",
          lambda: _validation.check_positive_int("size", 0), ValueError, r"size must be .*received size=0"),
     Case("_validation.check_non_negative_int/str", "wrong-type",
