@@ -54,6 +54,10 @@ PYTEST_ARGS ?=
 # installed and says so when it is not. `make test-browser` always runs them (and fails without it).
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_TESTS := $(if $(wildcard $(CHROMIUM)),,--ignore=tests/browser)
+# The tests run in parallel, one worker per core (at most 4), each test file whole on one worker
+# (a notebook's cells run in order in one kernel; a file's module fixtures are made once).
+WORKERS ?= auto
+PARALLEL := $(if $(filter 0 1,$(WORKERS)),,-n $(WORKERS) --maxprocesses=4 --dist loadfile)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 
 .PHONY: install install-lab which-python lab test test-unit test-browser test-notebooks notebooks student data clean help
@@ -100,16 +104,16 @@ lab: install-lab
 test: install
 	@$(if $(BROWSER_TESTS),echo "NOTE: $(CHROMIUM) not found: the browser tests are not run (apt-get install chromium).")
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest \
-	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(BROWSER_TESTS) $(PYTEST_ARGS)
+	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(BROWSER_TESTS) $(PARALLEL) $(PYTEST_ARGS)
 
 test-unit: install
-	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules --ignore=tests/browser $(PYTEST_ARGS)
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules --ignore=tests/browser $(PARALLEL) $(PYTEST_ARGS)
 
 test-browser: install
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 test-notebooks: install
-	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest notebooks $(NBVAL) $(PYTEST_ARGS)
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest notebooks $(NBVAL) $(PARALLEL) $(PYTEST_ARGS)
 
 notebooks: install
 	CNNLAB_QUICK=0 $(BIN)/python tools/run_notebooks.py notebooks/*.ipynb

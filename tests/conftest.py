@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+#: The reliability marker and the run's summary line (a plugin, so parallel workers' controller has it).
+pytest_plugins = ["tests.reliability.summary"]
+
 # No test may download anything: the loaders are told so, and any connection
 # that would leave this machine is refused outright (loopback stays open for the
 # local HTTP servers that tests start themselves).

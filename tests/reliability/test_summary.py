@@ -1,4 +1,4 @@
-"""The reliability summary line (tests/reliability/conftest.py), run on small made-up suites with pytester."""
+"""The reliability summary line (tests/reliability/summary.py), run on small made-up suites with pytester."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import summary_line
+from tests.reliability.summary import summary_line
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.reliability("meta")
 
-CONFTEST = (Path(__file__).with_name("conftest.py")).read_text(encoding="utf-8")
+CONFTEST = (Path(__file__).with_name("summary.py")).read_text(encoding="utf-8")
 
 SUITE = textwrap.dedent('''
     import pytest
@@ -78,6 +78,26 @@ def test_hypothesis_examples_are_counted_and_the_line_is_written(suite):
     expected = "reliability: property 53 cases, security 3 cases: all passing"
     assert _line(result) == expected
     assert (suite.path / "artifacts" / "reliability-summary.txt").read_text() == expected + "\n"
+
+
+def test_parallel_workers_count_the_same_cases_as_one_process(suite):
+    """``make test`` runs with pytest-xdist workers: their controller prints the same line, examples included."""
+    suite.makepyfile(test_props=SUITE)
+    suite.makepyfile(test_plain=textwrap.dedent('''
+        import pytest
+        pytestmark = pytest.mark.reliability("security")
+
+        @pytest.mark.parametrize("i", range(3))
+        def test_row(i):
+            assert i != 2
+    '''))
+    alone = suite.runpytest_subprocess()
+    parallel = suite.runpytest_subprocess("-n", "2", "--dist", "loadfile", "-p", "xdist")
+    alone.assert_outcomes(passed=8, failed=1)
+    parallel.assert_outcomes(passed=8, failed=1)
+    assert "2 workers" in parallel.stdout.str()
+    expected = "reliability: property 53 cases, security 3 cases: 1 failing (security)"
+    assert _line(alone) == _line(parallel) == expected
 
 
 def test_failures_are_named_by_category(suite):
