@@ -1,4 +1,11 @@
-"""IDX parsing, the offline folder / cache / download order, checksums, and the real MNIST files."""
+"""cnnlab.datasets: IDX parsing, the offline folder / cache / download order, checksums, the real MNIST
+files, and the sample photos.
+
+Its other tests: tests/test_flowers.py (find_flowers), tests/test_images.py (load_image, which lives in
+cnnlab.images and is re-exported here), tests/reliability/test_store_limits.py (gzip bombs),
+test_filesystem.py, test_download_faults.py and test_concurrency.py (the IDX files through the store), and
+the bad-input table (tests/reliability/test_bad_input.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ import warnings
 import numpy as np
 import pytest
 
-from cnnlab import datasets
+from cnnlab import datasets, images
 from cnnlab._download import ChecksumError
 from cnnlab.datasets import IdxDataset, IdxFile, read_idx
 
@@ -243,3 +250,22 @@ def test_fashion_mnist_has_6000_and_1000_per_class():
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     assert len(datasets.FASHION_MNIST_CLASSES) == 10 and datasets.FASHION_MNIST_CLASSES[9] == "Ankle boot"
+
+
+# ----------------------------------------------------------------------------- photos
+
+
+def test_sample_images_match_scikit_learn():
+    from sklearn.datasets import load_sample_image
+
+    photos = datasets.load_sample_images()
+    assert photos.shape == (2, 427, 640, 3) and photos.dtype == np.float32
+    np.testing.assert_allclose(photos[0], load_sample_image("china.jpg") / 255.0, atol=1e-6)
+    np.testing.assert_allclose(photos[1], load_sample_image("flower.jpg") / 255.0, atol=1e-6)
+    with pytest.raises(ValueError, match=r"name must be one of 'temple', 'flower', received name='china'"):
+        datasets.load_sample_image("china")
+
+
+def test_load_image_is_the_one_of_cnnlab_images_through_the_course_door():
+    """The notebooks call datasets.load_image: it stays public here, the very function of cnnlab.images."""
+    assert datasets.load_image is images.load_image and "load_image" in datasets.__all__

@@ -1,4 +1,10 @@
-"""load_image in every odd mode, and the sample images."""
+"""cnnlab.images: load_image in every odd mode, from every kind of source (bytes, paths, files, uploads, URLs).
+
+Its other tests: tests/reliability/test_hostile_files.py (broken photos, non-images, decompression bombs,
+transparency, EXIF), test_image_values.py (float and 32-bit values), test_download_faults.py (photos by URL),
+test_filesystem.py (paths that are no file) and the bad-input table (tests/reliability/test_bad_input.py).
+The course's own photos (the sample images, load_photos) are tested with cnnlab.datasets, tests/test_datasets.py.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab import datasets
-from cnnlab.datasets import load_image
+from cnnlab.images import load_image
 
 
 def encoded(image: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
@@ -200,17 +205,6 @@ def test_image_url_is_downloaded_once_into_the_cache(empty_env, online, local_se
         second = load_image(base + "/cat.png")
     np.testing.assert_array_equal(first, second)
     assert server.hits == ["/cat.png"]
-
-
-def test_sample_images_match_scikit_learn():
-    from sklearn.datasets import load_sample_image
-
-    images = datasets.load_sample_images()
-    assert images.shape == (2, 427, 640, 3) and images.dtype == np.float32
-    np.testing.assert_allclose(images[0], load_sample_image("china.jpg") / 255.0, atol=1e-6)
-    np.testing.assert_allclose(images[1], load_sample_image("flower.jpg") / 255.0, atol=1e-6)
-    with pytest.raises(ValueError, match=r"name must be one of 'temple', 'flower', received name='china'"):
-        datasets.load_sample_image("china")
 
 
 def test_real_photos_from_the_offline_folder(data_dir):

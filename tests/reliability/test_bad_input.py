@@ -44,7 +44,8 @@ import numpy as np
 import pytest
 
 import cnnlab
-from cnnlab import _download, _validation, checks, config, course, datasets, digits, evaluation, exercises, kernels
+from cnnlab import _download, _validation, checks, config, course, datasets, digits, evaluation, exercises
+from cnnlab import images, kernels
 from cnnlab import widgets
 from cnnlab import preprocessing
 from cnnlab import _quiet, _serve, _store, memory, ops, plotting
@@ -852,28 +853,28 @@ CASES: list[Case] = [
     Case("datasets.load_photos/mirror-str", "wrong-type",
          lambda: datasets.load_photos(mirror="yes"),
          ValueError, r"mirror must be True or False, received mirror='yes'"),
-    Case("datasets.load_image/empty-bytes", "empty",
-         lambda: datasets.load_image(b""), ValueError, r"source=.* is empty \(0 bytes\)"),
-    Case("datasets.load_image/not-an-image", "wrong-type",
-         lambda: datasets.load_image(b"hello, world"), ValueError, r"source=.* is not an image file"),
-    Case("datasets.load_image/int", "wrong-type",
-         lambda: datasets.load_image(42), (TypeError, ValueError), r"source must be .*received source=42"),
-    Case("datasets.load_image/max-size-zero", "non-positive-size",
-         lambda: datasets.load_image(png_bytes(), max_size=0), ValueError, r"max_size must .*received max_size=0"),
-    Case("datasets.load_image/max-pixels-negative", "non-positive-size",
-         lambda: datasets.load_image(png_bytes(), max_pixels=-1),
+    Case("images.load_image/empty-bytes", "empty",
+         lambda: images.load_image(b""), ValueError, r"source=.* is empty \(0 bytes\)"),
+    Case("images.load_image/not-an-image", "wrong-type",
+         lambda: images.load_image(b"hello, world"), ValueError, r"source=.* is not an image file"),
+    Case("images.load_image/int", "wrong-type",
+         lambda: images.load_image(42), (TypeError, ValueError), r"source must be .*received source=42"),
+    Case("images.load_image/max-size-zero", "non-positive-size",
+         lambda: images.load_image(png_bytes(), max_size=0), ValueError, r"max_size must .*received max_size=0"),
+    Case("images.load_image/max-pixels-negative", "non-positive-size",
+         lambda: images.load_image(png_bytes(), max_pixels=-1),
          ValueError, r"max_pixels must .*received max_pixels=-1"),
-    Case("datasets.load_image/background-nan", "nan-inf",
-         lambda: datasets.load_image(png_bytes(), background=(math.nan, 1, 1)), ValueError,
+    Case("images.load_image/background-nan", "nan-inf",
+         lambda: images.load_image(png_bytes(), background=(math.nan, 1, 1)), ValueError,
          r"background must .*received background=\(nan, 1, 1\)"),
-    Case("datasets.load_image/background-rank", "wrong-rank",
-         lambda: datasets.load_image(png_bytes(), background=(1, 1)), ValueError,
+    Case("images.load_image/background-rank", "wrong-rank",
+         lambda: images.load_image(png_bytes(), background=(1, 1)), ValueError,
          r"background must .*received background=\(1, 1\)"),
-    Case("datasets.load_image/huge-announced", "huge",
-         lambda: datasets.load_image(png_header(12_000, 12_000), max_size=10**9), ValueError,
+    Case("images.load_image/huge-announced", "huge",
+         lambda: images.load_image(png_header(12_000, 12_000), max_size=10**9), ValueError,
          r"source=.* is 12000×12000 = 144,000,000 pixels, more than max_pixels=100,000,000 .*\d GiB"),
-    Case("datasets.load_image/huge-max-pixels-raised", "huge",
-         lambda: datasets.load_image(png_header(100_000, 100_000), max_size=10**9, max_pixels=10**12), ValueError,
+    Case("images.load_image/huge-max-pixels-raised", "huge",
+         lambda: images.load_image(png_header(100_000, 100_000), max_size=10**9, max_pixels=10**12), ValueError,
          rf"source=.*100000×100000.*\({BYTES}\)"),
     Case("flowers.load_flowers/image-size-zero", "non-positive-size",
          lambda: tfmod("flowers").load_flowers(image_size=0), ValueError, r"image_size must .*received image_size=0"),

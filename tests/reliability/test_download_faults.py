@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnlab import _download, datasets
+from cnnlab import _download, datasets, images
 from cnnlab._download import ChecksumError, DownloadError, check_url, download
 
 pytestmark = pytest.mark.reliability("download-faults")
@@ -461,10 +461,10 @@ def test_image_downloads_are_capped_by_max_pixels(empty_env, online, monkeypatch
         calls.append(kwargs)
         raise DownloadError("stopped by the test")
 
-    monkeypatch.setattr(datasets, "download", spy)
+    monkeypatch.setattr(images, "download", spy)
     with pytest.raises(DownloadError):
-        datasets.load_image("https://example.org/cat.jpg", max_pixels=1000)
-    assert calls[0]["max_bytes"] == datasets._max_file_bytes(1000) and calls[0]["verify"] is not None
+        images.load_image("https://example.org/cat.jpg", max_pixels=1000)
+    assert calls[0]["max_bytes"] == images._max_file_bytes(1000) and calls[0]["verify"] is not None
 
 
 # ----------------------------------------------------------------------------- only HTTPS, really

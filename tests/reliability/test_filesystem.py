@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnlab import _store, datasets, pretrained
+from cnnlab import _store, datasets, images, pretrained
 
 pytestmark = pytest.mark.reliability("hostile-files")
 
@@ -172,12 +172,12 @@ def test_mirror_layout_wants_a_folder(tmp_path, problem):
 def test_load_image_names_source_for_a_path_that_is_no_file(tmp_path, problem):
     path = bad_paths(tmp_path)[problem]
     with pytest.raises(ValueError, match=r"^source=.*(" + PROBLEMS[problem] + r").*give the path of a file"):
-        datasets.load_image(path)
+        images.load_image(path)
 
 
 def test_load_image_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"source='.*nothing\.png': no such image file"):
-        datasets.load_image(tmp_path / "nothing.png")
+        images.load_image(tmp_path / "nothing.png")
 
 
 @pytest.mark.parametrize("problem", ["a file", "name too long", "inside a file", "missing"])

@@ -46,7 +46,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from cnnlab._download import UnsafeArchiveError, safe_extract
-from cnnlab.datasets import load_image
+from cnnlab.images import load_image
 
 pytestmark = pytest.mark.reliability("hostile-files")
 

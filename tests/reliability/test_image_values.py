@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab import datasets
+from cnnlab import images
 
 pytestmark = pytest.mark.reliability("hostile-files")
 
@@ -37,7 +37,7 @@ def test_non_finite_pixels_are_refused(bad, max_size):
     values = _ramp(0.0, 1.0)
     values[2, 3] = bad
     with pytest.raises(ValueError, match=r"source=.*1 NaN or infinite pixel values.*nan_to_num"):
-        datasets.load_image(_tiff(values), max_size=max_size)
+        images.load_image(_tiff(values), max_size=max_size)
 
 
 @pytest.mark.parametrize(("low", "high", "mode"), [(0.0, 255.0, "F"), (-3.0, 7.5, "F"), (0, 2**20, "I")])
@@ -45,7 +45,7 @@ def test_non_finite_pixels_are_refused(bad, max_size):
 def test_values_outside_unit_range_are_rescaled_with_a_warning(low, high, mode, max_size):
     values = _ramp(low, high)
     with pytest.warns(UserWarning, match=r"outside \[0, 1\]; they were rescaled"):
-        image = datasets.load_image(_tiff(values, mode), max_size=max_size)
+        image = images.load_image(_tiff(values, mode), max_size=max_size)
     assert np.isfinite(image).all() and image.min() >= 0.0 and image.max() <= 1.0
     if max_size is None:  # the ramp survives: black to white, in order, not clipped to white
         expected = (values - low) / (high - low)
@@ -57,11 +57,11 @@ def test_float_image_in_unit_range_is_kept_as_is_without_warning():
     values = _ramp(0.0, 1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        image = datasets.load_image(_tiff(values))
+        image = images.load_image(_tiff(values))
     np.testing.assert_allclose(image[..., 1], values, atol=1e-6)
 
 
 def test_constant_float_image_outside_range_becomes_black_not_nan():
     with pytest.warns(UserWarning):
-        image = datasets.load_image(_tiff(np.full((5, 5), 300.0)))
+        image = images.load_image(_tiff(np.full((5, 5), 300.0)))
     assert np.isfinite(image).all() and float(image.max()) == 0.0
