@@ -718,9 +718,16 @@ def safe_extract(
 
     Notes
     -----
-    Python 3.12 added ``tarfile`` extraction filters (``filter="data"``); the
-    checks here are the package's own so that they behave the same on 3.11,
-    and members are written one by one rather than by ``extractall``.
+    The checks are the package's own, not ``tarfile``'s extraction filters
+    (``filter="data"``, Python 3.12 and the security releases 3.10.12 and
+    3.11.4), because the filters do less than they do: ``tarfile.data_filter``
+    strips a leading ``/`` instead of refusing the member, lets through links
+    that stay inside the target, knows nothing of zip files, of a name that
+    appears twice or of ``max_bytes``, and is missing from the earlier 3.10 and
+    3.11 releases the package supports. Members are written one by one into a
+    temporary folder, never by ``extractall``, so the filters would not apply
+    anyway; what is refused, and the message that says so, is the same on
+    every Python version.
 
     Examples
     --------
@@ -743,6 +750,17 @@ def safe_extract(
     >>> sorted(p.name for p in folder.iterdir())
     ['evil.tgz', 'good.tgz', 'out']
     """
+    archive, target = _check_extract_arguments(archive_path, target_dir, overwrite, max_bytes)
+    kind = _archive_kind(archive, archive_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        plan, open_member = _read_plan(stack, archive, archive_path, kind, max_bytes)
+        _extract_then_rename(plan, open_member, archive_path, target, verify)
+    return target
+
+
+def _check_extract_arguments(archive_path, target_dir, overwrite: bool, max_bytes) -> tuple[Path, Path]:
+    """The archive and the target folder of :func:`safe_extract`, checked before anything is read."""
     archive = check_file(archive_path, "archive_path")  # a folder, a name too long: a ValueError naming it
     target, _, _ = path_mode(target_dir, "target_dir", "give another folder", follow=False)
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
@@ -752,78 +770,110 @@ def safe_extract(
             f"target_dir={str(target)!r} already exists and is not empty; remove it, choose another "
             "folder, or pass overwrite=True."
         )
+    return archive, target
 
+
+def _archive_kind(archive: Path, archive_path) -> str:
+    """``"zip"`` or ``"tar"``, by the file's name, else by its content; a ValueError if it is neither."""
     lowered = archive.name.lower()
     if lowered.endswith(".zip"):
-        kind = "zip"
-    elif lowered.endswith(_TAR_SUFFIXES):
-        kind = "tar"
-    elif zipfile.is_zipfile(archive):
-        kind = "zip"
-    elif tarfile.is_tarfile(archive):
-        kind = "tar"
-    else:
-        raise ValueError(
-            f"archive_path={str(archive_path)!r} is neither a tar nor a zip archive; "
-            "give a .tar, .tgz, .tar.gz, .tar.bz2, .tar.xz or .zip file."
-        )
+        return "zip"
+    if lowered.endswith(_TAR_SUFFIXES):
+        return "tar"
+    if zipfile.is_zipfile(archive):
+        return "zip"
+    if tarfile.is_tarfile(archive):
+        return "tar"
+    raise ValueError(
+        f"archive_path={str(archive_path)!r} is neither a tar nor a zip archive; "
+        "give a .tar, .tgz, .tar.gz, .tar.bz2, .tar.xz or .zip file."
+    )
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
+
+def _read_plan(stack: contextlib.ExitStack, archive: Path, archive_path, kind: str, max_bytes: int | None):
+    """Open the archive (closed by ``stack``) and check every member (:func:`_plan`).
+
+    Returns the plan and the function that opens one member for reading.
+    """
+    try:
+        if kind == "tar":
+            opened = stack.enter_context(tarfile.open(archive, "r:*"))
+            # Iterate (not getmembers()): the headers are checked one by one as they are read, so a
+            # member announcing more than max_bytes stops everything before the rest is decompressed.
+            entries = ((m.name, _tar_kind(m), m.size, m) for m in opened)
+            open_member = opened.extractfile
+        else:
+            opened = stack.enter_context(zipfile.ZipFile(archive))
+            entries = ((i.filename, _zip_kind(i), i.file_size, i) for i in opened.infolist())
+            open_member = opened.open
+        return _plan(archive, entries, max_bytes), open_member
+    except _READ_ERRORS as error:
+        raise ValueError(
+            f"archive_path={str(archive_path)!r} could not be read ({type(error).__name__}: {error}); "
+            "the file is truncated or corrupted. Delete it and download it again."
+        ) from None
+
+
+def _write_members(tmp: Path, plan, open_member, archive_path) -> None:
+    """Write the checked members into the temporary folder ``tmp``, folders and plain files only."""
+    root = tmp.resolve()
+    for parts, member_kind, member in plan:
+        dest = tmp.joinpath(*parts)
+        if root not in dest.resolve().parents:  # pragma: no cover - excluded by _plan already
+            raise UnsafeArchiveError(f"member {'/'.join(parts)!r} resolves outside the target folder.")
+        if member_kind == "dir":
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            if kind == "tar":
-                opened = stack.enter_context(tarfile.open(archive, "r:*"))
-                # Iterate (not getmembers()): the headers are checked one by one as they are read, so a
-                # member announcing more than max_bytes stops everything before the rest is decompressed.
-                entries = ((m.name, _tar_kind(m), m.size, m) for m in opened)
-                open_member = opened.extractfile
-            else:
-                opened = stack.enter_context(zipfile.ZipFile(archive))
-                entries = ((i.filename, _zip_kind(i), i.file_size, i) for i in opened.infolist())
-                open_member = opened.open
-            plan = _plan(archive, entries, max_bytes)
-        except _READ_ERRORS as error:
+            _copy_member(open_member(member), dest)
+        except _READ_ERRORS as error:  # e.g. a zip member whose CRC or size does not match
             raise ValueError(
-                f"archive_path={str(archive_path)!r} could not be read ({type(error).__name__}: {error}); "
-                "the file is truncated or corrupted. Delete it and download it again."
+                f"archive_path={str(archive_path)!r} could not be read at member {'/'.join(parts)!r} "
+                f"({type(error).__name__}: {error}); the file is truncated or corrupted. Nothing was "
+                "extracted. Delete it and download it again."
             ) from None
 
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-        old: Path | None = None
-        try:
-            root = tmp.resolve()
-            for parts, member_kind, member in plan:
-                dest = tmp.joinpath(*parts)
-                if root not in dest.resolve().parents:  # pragma: no cover - excluded by _plan already
-                    raise UnsafeArchiveError(f"member {'/'.join(parts)!r} resolves outside the target folder.")
-                if member_kind == "dir":
-                    dest.mkdir(parents=True, exist_ok=True)
-                else:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    try:
-                        _copy_member(open_member(member), dest)
-                    except _READ_ERRORS as error:  # e.g. a zip member whose CRC or size does not match
-                        raise ValueError(
-                            f"archive_path={str(archive_path)!r} could not be read at member {'/'.join(parts)!r} "
-                            f"({type(error).__name__}: {error}); the file is truncated or corrupted. Nothing was "
-                            "extracted. Delete it and download it again."
-                        ) from None
-            if verify is not None:
-                verify(tmp)
-            if target.exists():
-                if target.is_dir() and not any(target.iterdir()):
-                    target.rmdir()
-                else:
-                    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-                    os.replace(target, old / "previous")
-            os.replace(tmp, target)
-        except BaseException:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None and (old / "previous").exists() and not target.exists():
-                os.replace(old / "previous", target)  # put the previous content back
-            raise
-        finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-    return target
+
+def _move_aside(target: Path) -> Path | None:
+    """Make room for the new content: remove an empty ``target``, or move it into a temporary sibling.
+
+    Returns that sibling (its ``previous`` is the old content, to put back or delete), or None.
+    """
+    if not target.exists():
+        return None
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+        return None
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    try:
+        os.replace(target, old / "previous")
+    except BaseException:
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    return old
+
+
+def _extract_then_rename(plan, open_member, archive_path, target: Path, verify) -> None:
+    """Extract into a temporary sibling of ``target``, verify it, then rename it onto ``target``.
+
+    On any failure, Ctrl+C included, the temporary folder is deleted and the previous content of
+    ``target`` (with ``overwrite=True``) is put back: ``target`` is either complete or as it was.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    old: Path | None = None
+    try:
+        _write_members(tmp, plan, open_member, archive_path)
+        if verify is not None:
+            verify(tmp)
+        old = _move_aside(target)
+        os.replace(tmp, target)
+    except BaseException:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and (old / "previous").exists() and not target.exists():
+            os.replace(old / "previous", target)  # put the previous content back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)

@@ -30,6 +30,7 @@ from . import config
 from ._download import ChecksumError, DownloadError, download
 from ._validation import check_file, check_memory, check_positive_int
 
+# describe_source is public for cnnlab.datasets (read_idx quotes its argument so), not a learner's door.
 __all__ = ["load_image"]
 
 
