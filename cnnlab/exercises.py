@@ -131,25 +131,27 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
     net = _exercise2_network()
     answers = exercise2_answers()
     params, inference, training = answers["parameters"], answers["ram_inference"], answers["ram_training"]
-    size = 4                                                            # bytes per float32
-    param_bytes = net.param_bytes()
-    tensors = [("the input", math.prod(net.input_shape), net.input_shape)] + [
+    return (_exercise2_parameters(net, params), _exercise2_prediction(net, params, inference),
+            _exercise2_batch(net, params, inference, training))
+
+
+def _tensors(net) -> list[tuple[str, int, tuple]]:
+    """``(name, values, shape)`` of the input and of each layer's output, per image."""
+    return [("the input", math.prod(net.input_shape), net.input_shape)] + [
         (f"layer {i}'s output", layer.output_values, layer.output_shape) for i, layer in enumerate(net.layers, 1)]
-    pair = max(range(len(tensors) - 1), key=lambda i: tensors[i][1] + tensors[i + 1][1])
-    (first, first_values, first_shape), (second, second_values, second_shape) = tensors[pair], tensors[pair + 1]
-    pair_bytes = (first_values + second_values) * size
-    per_image = sum(values for _, values, _ in tensors) * size
-    images = math.prod(net.input_shape) * size * 50
 
-    def dims(shape):
-        return "×".join(map(str, shape))
 
+def _dims(shape) -> str:
+    return "×".join(map(str, shape))
+
+
+def _exercise2_parameters(net, params: int) -> NumericAnswer:
     terms = [f"(3×3×{layer.input_shape[2]} + 1) × {layer.output_shape[2]} = {layer.params:,}"
              for layer in net.layers]
     no_bias = stack((200, 300, 3), [conv2d_layer(m, 3, strides=2, use_bias=False) for m in (100, 200, 400)])
     grey = stack((200, 300, 1), [conv2d_layer(m, 3, strides=2) for m in (100, 200, 400)])
     flat_kernels = sum((3 * 3 + 1) * layer.output_shape[2] for layer in net.layers)
-    parameters = NumericAnswer(
+    return NumericAnswer(
         "(a) What is the total number of parameters in the CNN?", params, tolerance=0,
         placeholder="e.g. 123,456",
         hints=["Each layer has (3×3×channels in + 1) × feature maps out parameters; its channels in are the "
@@ -165,7 +167,16 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
             (net.layers[-1].params, "That is only the top layer: add the other two."),
         ],
         explanation="; ".join(terms) + f": {params:,} parameters in all. The image size does not matter.")
-    prediction = NumericAnswer(
+
+
+def _exercise2_prediction(net, params: int, inference: int) -> NumericAnswer:
+    size = 4                                                            # bytes per float32
+    param_bytes = net.param_bytes()
+    tensors = _tensors(net)
+    pair = max(range(len(tensors) - 1), key=lambda i: tensors[i][1] + tensors[i + 1][1])
+    (first, first_values, first_shape), (second, second_values, second_shape) = tensors[pair], tensors[pair + 1]
+    pair_bytes = (first_values + second_values) * size
+    return NumericAnswer(
         "(b) Using 32-bit floats, at least how much RAM does the network need to make a prediction for a single "
         "instance?", inference, units="bytes",
         hints=["Work out each tensor per image: the input is 200×300×3 values, and with stride 2 and SAME padding "
@@ -189,12 +200,19 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
              "million bytes of feature maps where the two layers hold 6 and 3 million: count each of the two "
              "consecutive tensors once."),
         ],
-        explanation=(f"The largest consecutive pair is {first} ({dims(first_shape)}) and {second} "
-                     f"({dims(second_shape)}): {first_values + second_values:,} values × 4 bytes = "
+        explanation=(f"The largest consecutive pair is {first} ({_dims(first_shape)}) and {second} "
+                     f"({_dims(second_shape)}): {first_values + second_values:,} values × 4 bytes = "
                      f"{pair_bytes:,} bytes, plus the parameters, {params:,} × 4 = {param_bytes:,} bytes: "
                      f"{_both(inference)}. Early printings of the book's 1st edition say about 17.8 MB: they add "
                      "6 + 9 million bytes of feature maps instead of 6 + 3."))
-    batch = NumericAnswer(
+
+
+def _exercise2_batch(net, params: int, inference: int, training: int) -> NumericAnswer:
+    size = 4                                                            # bytes per float32
+    param_bytes = net.param_bytes()
+    per_image = sum(values for _, values, _ in _tensors(net)) * size
+    images = math.prod(net.input_shape) * size * 50
+    return NumericAnswer(
         "(c) And at least how much RAM to train it on a mini-batch of 50 images?", training, units="bytes",
         hints=["Backpropagation needs every layer's output from the forward pass: keep the input images and all "
                "three layers' outputs, for each of the 50 images.",
@@ -217,7 +235,6 @@ def _exercise2_questions() -> tuple[NumericAnswer, NumericAnswer, NumericAnswer]
                      f"{param_bytes:,} bytes: {_both(training)}. The book's 1st edition gets 537.7 MB: its "
                      "megabytes are MiB, and it rounds each layer to 5.7, 2.9 and 1.4 MB per image before "
                      "multiplying by 50."))
-    return parameters, prediction, batch
 
 
 def _exercise2() -> Exercise:
@@ -333,7 +350,13 @@ def _exercise5() -> Exercise:
 
 
 def _exercise6() -> Exercise:
-    alexnet = MultipleChoice(
+    intro = ("Can you name the main innovations in AlexNet, compared to LeNet-5? What about the main innovations "
+             "in GoogLeNet and ResNet?")
+    return Exercise(6, "AlexNet, GoogLeNet and ResNet", _alexnet_question(), _googlenet_question(), _resnet_question(), intro=intro)
+
+
+def _alexnet_question() -> MultipleChoice:
+    return MultipleChoice(
         "(a) What were AlexNet's main innovations, compared with LeNet-5? Tick all that apply.", [
             Option("A much larger and deeper network than LeNet-5.", True,
                    "AlexNet has about 60 million parameters, a thousand times LeNet-5's 60,000, and more layers."),
@@ -355,7 +378,10 @@ def _exercise6() -> Exercise:
         ], multiple=True,
         hints=["Compare the layer tables of LeNet-5 and AlexNet in notebook 06: size, depth, and what follows "
                "each convolutional layer. Then think about activations and fighting overfitting."])
-    googlenet = MultipleChoice(
+
+
+def _googlenet_question() -> MultipleChoice:
+    return MultipleChoice(
         "(b) What were GoogLeNet's main innovations? Tick all that apply.", [
             Option("Inception modules: 1×1, 3×3 and 5×5 convolutions and max pooling in parallel, concatenated.",
                    True, "Each module captures patterns at several scales at once; its output depth is the sum of "
@@ -377,7 +403,10 @@ def _exercise6() -> Exercise:
         ], multiple=True,
         hints=["What is inside one inception module, and what do its 1×1 convolutions do to the number of "
                "feature maps? What replaces the dense layers at the top?"])
-    resnet = MultipleChoice(
+
+
+def _resnet_question() -> MultipleChoice:
+    return MultipleChoice(
         "(c) What were ResNet's main innovations? Tick all that apply.", [
             Option("Skip connections: each residual unit adds its input to its output.", True,
                    "The unit only has to learn the difference (the residual); the signal and the gradients flow "
@@ -395,9 +424,6 @@ def _exercise6() -> Exercise:
                    "That came with AlexNet (GoogLeNet used it too); ResNet uses batch normalization instead."),
         ], multiple=True,
         hints=["How deep is ResNet-152, and what does a residual unit add to the output of its layers?"])
-    intro = ("Can you name the main innovations in AlexNet, compared to LeNet-5? What about the main innovations "
-             "in GoogLeNet and ResNet?")
-    return Exercise(6, "AlexNet, GoogLeNet and ResNet", alexnet, googlenet, resnet, intro=intro)
 
 
 _EXERCISES = {1: _exercise1, 2: _exercise2, 3: _exercise3, 4: _exercise4, 5: _exercise5, 6: _exercise6}
