@@ -8,8 +8,11 @@ helpers trust their inputs.
 :func:`check_memory` refuses a request whose estimated memory exceeds
 :func:`memory_limit` (4 GiB or half the machine's memory: the least of its RAM,
 its cgroup's limit and its address-space limit) *before* anything is allocated,
-with the estimate in the message. This module needs only numpy and the
-standard library, so every other module can import it without a cycle.
+with the estimate in the message, written by :func:`cnnlab.memory.format_bytes`.
+This module needs only numpy and the standard library at import, so every
+other module can import it without a cycle (``check_memory`` imports
+``cnnlab.memory``, itself TensorFlow-free, when it refuses a request; Keras is
+never imported here: :func:`check_model` looks for it in ``sys.modules``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import math
 import numbers
 import os
 import stat
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,6 @@ import numpy as np
 __all__ = [
     "check_memory",
     "memory_limit",
-    "format_nbytes",
     "check_bool",
     "check_rate",
     "check_finite_array",
@@ -39,6 +42,7 @@ __all__ = [
     "check_finite_number",
     "check_positive_int_pair",
     "check_shape",
+    "check_model",
 ]
 
 
@@ -531,29 +535,6 @@ def memory_limit() -> int:
     return min(_DEFAULT_MEMORY_LIMIT, memory // 2)
 
 
-def format_nbytes(n) -> str:
-    """``n`` bytes in binary units, one decimal: ``"11.4 MiB"``, ``"1.0 TiB"``, ``"512 B"``.
-
-    The same units as :func:`cnnlab.memory.format_bytes`, without its options,
-    so that this module needs nothing but the standard library.
-
-    Examples
-    --------
-    >>> format_nbytes(12_000_000), format_nbytes(512), format_nbytes(3 * 2**50)
-    ('11.4 MiB', '512 B', '3.0 PiB')
-    """
-    if isinstance(n, bool) or not isinstance(n, numbers.Real) or not n >= 0:
-        raise ValueError(f"n must be a non-negative number of bytes, received n={describe(n)}.")
-    if n < 1024:
-        return f"{int(n)} B"
-    value = n / 1024
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        if round(value, 1) < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} PiB"
-
-
 def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") -> int:
     """Refuse a request that would need more than ``limit`` bytes, before anything is allocated.
 
@@ -603,11 +584,119 @@ def check_memory(name: str, nbytes, *, limit: int | None = None, fix: str = "") 
     elif isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0:
         raise ValueError(f"limit must be a non-negative integer number of bytes, received limit={describe(limit)}.")
     if nbytes > limit:
-        amount = f"{int(nbytes):,}" if math.isfinite(nbytes) else "infinitely many"
-        message = (f"{name} would need about {format_nbytes(nbytes)} ({amount} bytes) of memory, more than the "
-                   f"{format_nbytes(limit)} allowed for one request (memory_limit()).")
+        from .memory import format_bytes  # the lesson's one way to write bytes; memory imports this module
+
+        if math.isfinite(nbytes):
+            need = f"about {format_bytes(nbytes)} ({int(nbytes):,} bytes)"
+        else:
+            need = "infinitely many bytes"
+        message = f"{name} would need {need} of memory, more than the {format_bytes(limit)} allowed for one request " \
+                  "(memory_limit())."
         raise ValueError(message + (f" {fix}" if fix else ""))
     return nbytes
+
+
+# ----------------------------------------------------------------------------- models
+
+#: How to give a model its inputs, for the message of :func:`check_model`.
+BUILD_FIX = "start it with keras.Input(shape=...) or call model.build((None, height, width, channels)) first"
+
+
+def _quoted(value) -> str:
+    """:func:`describe`, with the type also for a number or a string: ``'lenet5' (type str)``."""
+    text = describe(value)
+    return text if "(type " in text else f"{text} (type {type(value).__name__})"
+
+
+def _is_keras_model(value) -> bool:
+    # A keras.Model exists only once keras has been imported: never import it (and TensorFlow) here.
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(value, keras.Model)
+
+
+def _model_inputs(model) -> list:
+    """The model's input tensors, or ``[]`` for a model not built yet (Keras raises then)."""
+    try:
+        return list(model.inputs or [])
+    except (AttributeError, ValueError):
+        return []
+
+
+def check_model(name: str, value, *, predict_only: bool = False, built: bool = False, single_input: bool = False,
+                allow_none: bool = False, example: str = "", fix: str = ""):
+    """Return ``value`` if it is a Keras model (with the inputs asked for), else raise.
+
+    Never imports Keras: a ``keras.Model`` can only exist once Keras has been
+    imported, so a value is checked against it only then.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name in the message.
+    value : object
+        What was received.
+    predict_only : bool
+        Accept anything with a callable ``predict`` method (a grader's rule:
+        a stand-in model passes), instead of only a ``keras.Model``.
+    built : bool
+        Also require known inputs (a model started with ``keras.Input`` or
+        built with ``model.build``), for callers that read ``model.inputs``.
+    single_input : bool
+        Also require exactly one input (implies ``built``).
+    allow_none : bool
+        Let ``None`` through (returned as is), for "no model yet".
+    example : str
+        What model to give, written in parentheses after the rule, e.g.
+        ``"a convolutional network such as dream_base()"``.
+    fix : str
+        How to build a model that has no inputs yet; :data:`BUILD_FIX` by default.
+
+    Returns
+    -------
+    object
+        ``value``.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, quoting the value received (and its type), and
+        saying what to give instead.
+
+    Examples
+    --------
+    >>> check_model("model", None, allow_none=True) is None
+    True
+    >>> check_model("model", "lenet5")
+    Traceback (most recent call last):
+    ...
+    ValueError: model must be a keras.Model, received model='lenet5' (type str).
+    >>> check_model("model", "lenet5", built=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: model must be a built Keras model with defined inputs, received model='lenet5' (type str); start it with keras.Input(shape=...) or call model.build((None, height, width, channels)) first.
+    """
+    if value is None and allow_none:
+        return None
+    built = built or single_input
+    if not (callable(getattr(value, "predict", None)) if predict_only else _is_keras_model(value)):
+        noun = ("a Keras model (anything with a predict method)" if predict_only
+                else "a built Keras model with defined inputs" if built else "a keras.Model")
+        rule = noun + (f" ({example})" if example else "") + (" or None" if allow_none else "")
+        message = f"{name} must be {rule}, received {name}={_quoted(value)}"
+        raise ValueError(message + (f"; {fix or BUILD_FIX}." if built else "."))
+    if built and not predict_only:
+        _check_model_inputs(name, value, single_input, fix or BUILD_FIX)
+    return value
+
+
+def _check_model_inputs(name: str, model, single_input: bool, fix: str) -> None:
+    inputs = _model_inputs(model)
+    if not inputs:
+        raise ValueError(f"{name} must be a built Keras model with defined inputs, but {name} {model.name!r} "
+                         f"has no known input: {fix}.")
+    if single_input and len(inputs) != 1:
+        raise ValueError(f"{name} must be a Keras model with one input, received {name} {model.name!r} "
+                         f"with {len(inputs)} inputs; give a model with one image input.")
 
 
 # ----------------------------------------------------------------------------- images and labels (issue 17)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_finite_number, check_positive_int, describe
+from ._validation import check_finite_number, check_model, check_positive_int, describe
 from .evaluation import binary_probabilities
 from .widgets._base import css
 from .widgets.questions import RIGHT_MARK, WRONG_MARK
@@ -129,12 +129,6 @@ def _check_reference(reference) -> float:
     return float(reference)
 
 
-def _check_model(name: str, model) -> None:
-    if not callable(getattr(model, "predict", None)):
-        raise ValueError(f"{name} must be a Keras model (anything with a predict method) or None, "
-                         f"received {name}={describe(model)} (type {type(model).__name__}).")
-
-
 def _predict(model, x, batch_size: int):
     """``model.predict(x)``, with batch_size and verbose=0 when its signature takes them."""
     try:
@@ -222,10 +216,9 @@ def check_accuracy(model, x, y=None, *, reference, exercise: int, batch_size: in
         raise ValueError(f"exercise must be a coding exercise number from 7 to 10, received "
                          f"exercise={describe(exercise)}.")
     batch_size = check_positive_int("batch_size", batch_size)
-    if model is None:
+    if check_model("model", model, predict_only=True, allow_none=True) is None:
         return CheckResult(None, reference, "No model yet: build your model in the cell above, then run this cell "
                                             "again.", False)
-    _check_model("model", model)
     if y is None and isinstance(x, tuple) and len(x) == 2:
         x, y = x
     try:

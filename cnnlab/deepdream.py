@@ -43,6 +43,7 @@ from .evaluation import check_pixel_values  # noqa: E402
 from ._validation import (  # noqa: E402
     check_channels_last,
     check_finite_array,
+    check_model,
     check_positive_int,
     check_positive_number,
 )
@@ -50,15 +51,13 @@ from ._validation import (  # noqa: E402
 __all__ = ["dream_model", "dream_loss", "tiled_gradients", "deepdream", "smallest_input_side", "dream_base", "DREAM_BASES", "DREAM_LAYERS"]
 
 
-def _check_model(model) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model (a convolutional network such as dream_base()), "
-                         f"received model={model!r:.80} (type {type(model).__name__}).")
+#: What ``model`` should be, for the message when it is not a keras.Model.
+_MODEL_EXAMPLE = "a convolutional network such as dream_base()"
 
 
 def _layer_weights(model, layers) -> dict[str, float]:
     """Normalise ``layers`` (a name, a list of names, or ``{name: weight}``) and check they exist."""
-    _check_model(model)
+    check_model("model", model, example=_MODEL_EXAMPLE)
     if isinstance(layers, str):
         layers = {layers: 1.0}
     elif not isinstance(layers, Mapping):
@@ -143,7 +142,7 @@ def tiled_gradients(model, weights, image: tf.Tensor, tile_size: int = 512, seed
         The tiles' losses averaged by area: the whole image's loss for a network whose
         activations only see single pixels, close to it for others (tiles lose their borders).
     """
-    _check_model(model)
+    check_model("model", model, example=_MODEL_EXAMPLE)
     tile_size = check_positive_int("tile_size", tile_size)
     if not isinstance(weights, Mapping) or not weights:
         raise ValueError(f"weights must be a non-empty dict {{layer name: weight}} (as dream_model returns), "
@@ -193,7 +192,7 @@ def smallest_input_side(model, limit: int = 4096) -> int:
         shapes = shapes if isinstance(shapes[0], (tuple, list)) else [shapes]
         return all(dim is None or dim > 0 for shape in shapes for dim in shape[1:])
 
-    _check_model(model)
+    check_model("model", model, example=_MODEL_EXAMPLE)
     limit = check_positive_int("limit", limit)
     if not accepts(limit):
         raise ValueError(f"model accepts no square image up to {limit}×{limit} pixels; "
@@ -256,7 +255,7 @@ def deepdream(model, image, layers, steps: int = 20, step_size: float = 0.01, oc
     backward pass, so a 12-megapixel photo dreams in the memory of a 512×512 one.
     Time grows with the number of pixels times ``steps``.
     """
-    _check_model(model)
+    check_model("model", model, example=_MODEL_EXAMPLE)
     array = np.asarray(image)
     if array.dtype.kind not in "biuf":
         raise ValueError(f"image must hold numbers, received an array of dtype {array.dtype}.")

@@ -37,7 +37,16 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
-from ._validation import check_bool, check_one_of, check_positive_int, check_positive_int_pair, check_shape
+from ._validation import (
+    check_bool,
+    check_model,
+    check_non_negative_int,
+    check_one_of,
+    check_positive_int,
+    check_positive_int_pair,
+    check_shape,
+    describe,
+)
 from .ops import output_size
 
 __all__ = [
@@ -47,6 +56,9 @@ __all__ = [
     "LayerSpec",
     "bytes_per_value",
     "format_bytes",
+    "conv2d_params",
+    "dense_params",
+    "batch_norm_params",
     "conv2d_stats",
     "pool2d_stats",
     "flatten_stats",
@@ -97,7 +109,8 @@ def format_bytes(n, *, binary: bool = True, digits: int = 1) -> str:
 
     The book writes "11.4 MB" for 12,000,000 bytes: that is 12e6 / 2**20 =
     11.44 mebibytes (MiB, units of 1,024² bytes). Its 2nd edition says "12 MB",
-    the same number in decimal megabytes (units of 1,000² bytes).
+    the same number in decimal megabytes (units of 1,000² bytes). The
+    package's own messages (a request refused for its memory) use it too.
 
     Parameters
     ----------
@@ -117,9 +130,9 @@ def format_bytes(n, *, binary: bool = True, digits: int = 1) -> str:
     ('12.0 MB', '512 B')
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Real) or not n >= 0 or n == float("inf"):
-        raise ValueError(f"n must be a non-negative number of bytes, received n={n!r}.")
+        raise ValueError(f"n must be a non-negative number of bytes, received n={describe(n)}.")
     if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or digits < 0:
-        raise ValueError(f"digits must be a non-negative integer, received digits={digits!r}.")
+        raise ValueError(f"digits must be a non-negative integer, received digits={describe(digits)}.")
     base = 1024 if binary else 1000
     units = ("KiB", "MiB", "GiB", "TiB", "PiB") if binary else ("kB", "MB", "GB", "TB", "PB")
     if n < base:
@@ -282,6 +295,90 @@ def _check_name(name) -> str:
     return name
 
 
+def conv2d_params(channels: int, filters: int, kernel_size, use_bias: bool = True) -> int:
+    """Parameters of a 2-D convolutional layer: one ``kh×kw×channels`` kernel and one bias per feature map.
+
+    The count does not depend on the height and width of the input, nor on
+    the strides or the padding: the same kernels slide over every position.
+
+    Parameters
+    ----------
+    channels : int
+        Channels (feature maps) of the input.
+    filters : int
+        Feature maps of the output.
+    kernel_size : int or (int, int)
+        The kernel's ``(height, width)``.
+    use_bias : bool
+        Whether each feature map has a bias term (a ResNet's convolutions
+        have none: the batch normalization after them plays its role).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    The chapter's layer, (5×5×3 + 1) × 200, and a ResNet's 3×3 convolution from 64 to 128 maps:
+
+    >>> conv2d_params(3, 200, 5), conv2d_params(64, 128, 3, use_bias=False)
+    (15200, 73728)
+    """
+    channels = check_non_negative_int("channels", channels)
+    filters = check_positive_int("filters", filters)
+    height, width = check_positive_int_pair("kernel_size", kernel_size)
+    return (height * width * channels + int(check_bool("use_bias", use_bias))) * filters
+
+
+def dense_params(inputs: int, units: int, use_bias: bool = True) -> int:
+    """Parameters of a dense layer: ``inputs × units`` weights and ``units`` biases.
+
+    Parameters
+    ----------
+    inputs : int
+        Values per instance in the input (its last axis).
+    units : int
+        Neurons.
+    use_bias : bool
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> dense_params(3136, 128), dense_params(84, 10, use_bias=False)
+    (401536, 840)
+    """
+    inputs = check_non_negative_int("inputs", inputs)
+    units = check_positive_int("units", units)
+    return (inputs + int(check_bool("use_bias", use_bias))) * units
+
+
+def batch_norm_params(channels: int) -> int:
+    """Parameters of a batch normalization layer: four per channel.
+
+    A scale and an offset are trained; the moving mean and variance are not,
+    but they are stored with the model, and Keras' ``count_params()`` counts
+    them (as non-trainable parameters).
+
+    Parameters
+    ----------
+    channels : int
+        Channels (feature maps) normalized, each on its own.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> batch_norm_params(64)
+    256
+    """
+    return 4 * check_non_negative_int("channels", channels)
+
+
 def conv2d_stats(input_shape, filters: int, kernel_size, strides=1, padding: str = "SAME",
                  use_bias: bool = True, *, name: str = "conv2d") -> LayerStats:
     """Parameters, multiplications and output shape of a 2-D convolutional layer.
@@ -330,7 +427,7 @@ def conv2d_stats(input_shape, filters: int, kernel_size, strides=1, padding: str
     per_output = kernel[0] * kernel[1] * shape[2]
     return LayerStats(
         name=_check_name(name), kind="conv2d", input_shape=shape, output_shape=(height, width, filters),
-        params=(per_output + int(use_bias)) * filters,
+        params=conv2d_params(shape[2], filters, kernel, use_bias),
         multiplications=height * width * filters * per_output,
     )
 
@@ -424,7 +521,7 @@ def dense_stats(input_shape, units: int, use_bias: bool = True, *, name: str = "
     units, use_bias = _dense_options(units, use_bias)
     return LayerStats(
         name=_check_name(name), kind="dense", input_shape=shape, output_shape=(*shape[:-1], units),
-        params=(shape[-1] + int(use_bias)) * units, multiplications=math.prod(shape) * units,
+        params=dense_params(shape[-1], units, use_bias), multiplications=math.prod(shape) * units,
     )
 
 
@@ -862,20 +959,9 @@ def from_keras(model) -> Network:
     """
     import keras  # upper floor: only this function needs it
 
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model, received model={model!r} (type {type(model).__name__}).")
-    try:
-        inputs = model.inputs
-    except AttributeError:
-        inputs = None
-    if not inputs:
-        raise ValueError(
-            f"model {model.name!r} has no known input: start it with keras.Input(shape=...) or call "
-            "model.build((None, height, width, channels)) first (subclassed models cannot be read)."
-        )
-    if len(inputs) != 1:
-        raise ValueError(f"from_keras reads models with one input, received model {model.name!r} "
-                         f"with {len(inputs)} inputs.")
-    input_shape = _shape_of(inputs[0], f"the input of model {model.name!r}")
+    check_model("model", model, single_input=True,
+                fix="start it with keras.Input(shape=...) or call model.build((None, height, width, channels)) "
+                    "first (subclassed models cannot be read)")
+    input_shape = _shape_of(model.inputs[0], f"the input of model {model.name!r}")
     layers = tuple(_keras_stats(layer, keras, prefix) for prefix, layer in _keras_layers(model, keras))
     return Network(input_shape, layers)

@@ -57,6 +57,7 @@ from ._validation import (  # noqa: E402
     check_class_labels,
     check_finite_array,
     check_memory,
+    check_model,
     check_non_negative_int,
     check_one_of,
     check_positive_int,
@@ -66,11 +67,6 @@ from ._validation import (  # noqa: E402
 from .evaluation import UNIT_RANGE, check_pixel_values, check_value_range, pixel_value_problems  # noqa: E402
 from .plotting import text_kwargs  # noqa: E402
 from .training import GUARD, BatchCounter, guard_error, guarded, wind_up  # noqa: E402
-
-
-def _check_model(name: str, model) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"{name} must be a keras.Model, received {name}={model!r:.80} (type {type(model).__name__}).")
 
 
 def _check_dataset(name: str, dataset) -> None:
@@ -203,7 +199,7 @@ def transfer_model(base, num_classes: int, *, dropout: float = 0.2, preprocessin
 
 
 def _base_of(model) -> keras.Model:
-    _check_model("model", model)
+    check_model("model", model)
     base = next((layer for layer in model.layers if isinstance(layer, keras.Model)), None)
     if base is None:
         raise ValueError(f"model must be a model from transfer_model (a pretrained base inside a new head), "
@@ -462,7 +458,7 @@ def predict_with_flips(model, dataset, *, value_range=UNIT_RANGE) -> FlipPredict
     FlipPredictions
         ``.plain``, ``.probabilities`` (flip-averaged), ``.labels``, ``.accuracy``, ``.tta_accuracy``.
     """
-    _check_model("model", model)
+    check_model("model", model)
     _check_dataset("dataset", dataset)
     if value_range is not None:
         value_range = check_value_range(value_range)
@@ -541,7 +537,7 @@ def classify_photos(model, photos, class_names, *, top: int = 3, value_range=UNI
     """
     from .pretrained import center_crop_resize
 
-    _check_model("model", model)
+    check_model("model", model)
     if not isinstance(photos, dict) or not photos:
         raise ValueError(f"photos must be a non-empty dict {{name: image}}, e.g. datasets.load_photos(), received "
                          f"photos of type {type(photos).__name__}.")

@@ -303,7 +303,7 @@ def test_from_keras_reads_functional_models_built_models_and_nested_models():
 def test_from_keras_refuses_what_it_cannot_read():
     import keras
 
-    with pytest.raises(ValueError, match=r"model must be a Keras model, received model='resnet'"):
+    with pytest.raises(ValueError, match=r"model must be a built Keras model with defined inputs, received model='resnet'"):
         memory.from_keras("resnet")
     with pytest.raises(ValueError, match=r"has no known input: start it with keras.Input"):
         memory.from_keras(keras.Sequential([keras.layers.Dense(3)]))
@@ -314,3 +314,39 @@ def test_from_keras_refuses_what_it_cannot_read():
     two = keras.Model([a, b], keras.layers.Add()([a, b]))
     with pytest.raises(ValueError, match=r"one input, received model .* with 2 inputs"):
         memory.from_keras(two)
+
+
+# ----------------------------------------------------------------------------- parameter counts, against Keras
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("channels, filters, kernel_size, use_bias", [
+    (3, 200, 5, True), (64, 128, 3, False), (1, 6, (5, 3), True), (16, 4, 1, False)])
+def test_conv2d_params_is_keras_count(channels, filters, kernel_size, use_bias):
+    import keras
+
+    layer = keras.layers.Conv2D(filters, kernel_size, use_bias=use_bias)
+    layer.build((None, 32, 32, channels))
+    assert memory.conv2d_params(channels, filters, kernel_size, use_bias) == layer.count_params()
+    assert conv2d_stats((32, 32, channels), filters, kernel_size, use_bias=use_bias).params == layer.count_params()
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("inputs, units, use_bias", [(3136, 128, True), (84, 10, False), (1, 1, True)])
+def test_dense_params_is_keras_count(inputs, units, use_bias):
+    import keras
+
+    layer = keras.layers.Dense(units, use_bias=use_bias)
+    layer.build((None, inputs))
+    assert memory.dense_params(inputs, units, use_bias) == layer.count_params()
+    assert dense_stats(inputs, units, use_bias).params == layer.count_params()
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("channels", [1, 3, 64])
+def test_batch_norm_params_is_keras_count(channels):
+    import keras
+
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, 8, 8, channels))
+    assert memory.batch_norm_params(channels) == layer.count_params()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cnnlab import ops
-from cnnlab.models import alexnet, lenet5, typical_cnn
+from cnnlab.models import alexnet, fashion_cnn, lenet5, mnist_cnn, typical_cnn
 from cnnlab.models.layers import (
     LENET5_C3_CONNECTIONS,
     LocalResponseNormalization,
@@ -310,8 +310,6 @@ def test_builders_reject_bad_arguments(build, message):
 
 
 def test_mnist_cnn_shapes_and_names():
-    from cnnlab.models import mnist_cnn
-
     model = mnist_cnn()
     assert [layer.name for layer in model.layers[1:5]] == ["block1_conv", "block1_bn", "block1_relu", "block1_pool"]
     assert model.get_layer("block2_conv").output.shape == (None, 12, 12, 48)
@@ -326,8 +324,6 @@ def test_mnist_cnn_shapes_and_names():
 
 
 def test_fashion_cnn_shapes_names_and_parameters():
-    from cnnlab.models import fashion_cnn
-
     model = fashion_cnn()
     names = [layer.name for layer in model.layers]
     assert names[5:11] == ["block2_conv1", "block2_bn1", "block2_relu1", "block2_conv2", "block2_bn2", "block2_relu2"]
@@ -341,3 +337,52 @@ def test_fashion_cnn_shapes_names_and_parameters():
         fashion_cnn(filters=(8, 8))
     with pytest.raises(ValueError, match="too small for fashion_cnn"):
         fashion_cnn(input_shape=(8, 8, 1))
+
+
+# --------------------------------------------------------------------------- the memory check's count
+
+
+class _Estimate(Exception):
+    """Raised by the recording check_memory when the model need not be built."""
+
+
+def _recorded_estimate(monkeypatch, build, *, stop: bool = False):
+    """The bytes the builder's memory check was asked about (8 per weight), and the model unless ``stop``."""
+    from cnnlab.models import classic
+
+    seen = []
+
+    def record(name, nbytes, **options):
+        seen.append(nbytes)
+        if stop:
+            raise _Estimate
+        return nbytes
+
+    monkeypatch.setattr(classic, "check_memory", record)
+    model = None
+    try:
+        model = build()
+    except _Estimate:
+        pass
+    assert len(seen) == 1
+    return seen[0], model
+
+
+@pytest.mark.parametrize("build", [
+    lambda: typical_cnn(),
+    lambda: typical_cnn(input_shape=(32, 32, 3), filters=(8, 16), dense_units=(12,), num_classes=5),
+    lambda: mnist_cnn(),
+    lambda: fashion_cnn(),
+    lambda: lenet5(),
+    lambda: lenet5(faithful=False),
+], ids=["typical", "typical-rgb", "mnist", "fashion", "lenet5", "lenet5-modern"])
+def test_the_memory_check_counts_the_weights_keras_creates(monkeypatch, build):
+    """The builders' estimate (cnnlab.memory's arithmetic, before any weight exists) is Keras' count_params()."""
+    nbytes, model = _recorded_estimate(monkeypatch, build)
+    assert nbytes == 8 * model.count_params()
+
+
+def test_the_memory_check_counts_alexnets_weights(monkeypatch):
+    # Not built twice: its count_params() is 62,378,344 (test_alexnet_parameter_counts checks that).
+    nbytes, _ = _recorded_estimate(monkeypatch, alexnet, stop=True)
+    assert nbytes == 8 * 62_378_344

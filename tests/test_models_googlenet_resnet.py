@@ -290,3 +290,32 @@ def test_resnet_builders_reject_bad_arguments(rn, call, quoted):
     argument = quoted.split("=")[0]
     with pytest.raises(ValueError, match=rf"^{argument} .*received {re.escape(quoted)}"):
         call(rn)
+
+
+# ----------------------------------------------------------------------------- the memory check's count
+
+
+def _estimates(monkeypatch, rn):
+    seen = []
+    monkeypatch.setattr(rn, "check_memory", lambda name, nbytes, **options: seen.append(nbytes) or nbytes)
+    return seen
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("unit, channels, filters, strides", [
+    ("residual_unit", 16, 16, 1), ("residual_unit", 8, 16, 2), ("bottleneck_unit", 16, 4, 1),
+    ("bottleneck_unit", 8, 4, 2), ("bottleneck_unit", 3, 8, 1)])
+def test_a_units_memory_check_counts_the_weights_keras_creates(keras, rn, monkeypatch, unit, channels, filters,
+                                                              strides):
+    seen = _estimates(monkeypatch, rn)
+    inputs = keras.Input((8, 8, channels))
+    model = keras.Model(inputs, getattr(rn, unit)(inputs, filters, strides=strides))
+    assert seen == [8 * model.count_params()]
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("block", ["basic", "bottleneck"])
+def test_resnets_memory_check_counts_the_weights_keras_creates(keras, rn, monkeypatch, block):
+    seen = _estimates(monkeypatch, rn)
+    model = rn.resnet(block, (2, 1), (8, 16), input_shape=(32, 32, 3), num_classes=5)
+    assert seen[0] == 8 * model.count_params()  # the whole network's, before its units check their own

@@ -151,3 +151,25 @@ def test_memory_limit_when_nothing_can_be_read_is_4_gib(machine):
 def test_memory_limit_here_is_within_what_this_machine_has():
     assert 0 < memory_limit() <= 4 * GiB
     assert memory_limit() <= _machine_memory() // 2 + 1
+
+
+# ----------------------------------------------------------------------------- the message's byte counts
+
+
+def test_check_memory_writes_bytes_as_memory_format_bytes_does(monkeypatch):
+    """One way to write bytes: the refusal's text is memory.format_bytes' (patched here to tell them apart)."""
+    from cnnlab import memory
+
+    message = r"^size=100000 would need about 37\.3 GiB \(40,000,000,000 bytes\) of memory, more than the " \
+              r"1\.0 GiB allowed for one request \(memory_limit\(\)\)\. Use a smaller size\.$"
+    with pytest.raises(ValueError, match=message):
+        check_memory("size=100000", 4 * 10**10, limit=GiB, fix="Use a smaller size.")
+    assert not hasattr(_validation, "format_nbytes")
+    monkeypatch.setattr(memory, "format_bytes", lambda n: f"<{n}>")
+    with pytest.raises(ValueError, match=r"about <40000000000> \(40,000,000,000 bytes\) .* the <1073741824> allowed"):
+        check_memory("size=100000", 4 * 10**10, limit=GiB)
+
+
+def test_check_memory_refuses_infinitely_many_bytes():
+    with pytest.raises(ValueError, match=r"^x would need infinitely many bytes of memory, more than the 1\.0 GiB"):
+        check_memory("x", float("inf"), limit=GiB)

@@ -21,6 +21,7 @@ from keras import layers as kl
 
 from .. import ops as _ops
 from .._validation import check_memory, check_positive_int, check_rate, check_shape
+from ..memory import batch_norm_params, conv2d_params, dense_params
 from .layers import LocalResponseNormalization, PartialConv2D, RBFOutput, ScaledAveragePooling2D
 
 __all__ = ["typical_cnn", "mnist_cnn", "fashion_cnn", "lenet5", "alexnet"]
@@ -32,19 +33,24 @@ _SHAPE_HINT = "Give (height, width, channels), for example (28, 28, 1)."
 
 
 def _weights(layer, shape) -> int:
-    """How many weights ``layer`` will create for inputs of ``shape``, without creating them."""
+    """How many weights ``layer`` will create for inputs of ``shape``, without creating them.
+
+    The arithmetic is :mod:`cnnlab.memory`'s (the lesson of notebook 04); only
+    LeNet-5's own layers are counted here.
+    """
     channels = int(shape[-1])
-    if isinstance(layer, (kl.Conv2D, PartialConv2D)):
-        size = layer.kernel_size
-        size = (size, size) if isinstance(size, int) else tuple(size)
-        return size[0] * size[1] * channels * layer.filters + layer.filters * bool(layer.use_bias)
+    if isinstance(layer, PartialConv2D):  # each output map: one filter over the input maps it is connected to
+        return sum(conv2d_params(int(maps), 1, layer.kernel_size, layer.use_bias)
+                   for maps in layer.connections.sum(axis=0))
+    if isinstance(layer, kl.Conv2D):
+        return conv2d_params(channels, layer.filters, layer.kernel_size, bool(layer.use_bias))
     if isinstance(layer, kl.Dense):
-        return channels * layer.units + layer.units * bool(layer.use_bias)
+        return dense_params(channels, layer.units, bool(layer.use_bias))
     if isinstance(layer, kl.BatchNormalization):
-        return 4 * channels
-    if isinstance(layer, RBFOutput):
-        return channels * layer.num_classes
-    if isinstance(layer, ScaledAveragePooling2D):
+        return batch_norm_params(channels)
+    if isinstance(layer, RBFOutput):  # one centre per class, over every input: a dense layer's weights, no bias
+        return dense_params(channels, layer.num_classes, use_bias=False)
+    if isinstance(layer, ScaledAveragePooling2D):  # a trained coefficient and bias per feature map
         return 2 * channels
     return 0
 

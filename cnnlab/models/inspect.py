@@ -20,6 +20,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .._validation import check_model
+
 __all__ = ["layer_table", "LayerTable", "block_of"]
 
 COLUMNS = ("layer", "type", "maps", "size", "kernel", "stride", "padding", "activation", "parameters")
@@ -187,10 +189,8 @@ class LayerTable:
 
 
 def _check_model(model):
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, received model={model!r} (type {type(model).__name__}).")
+    """``check_model("model", model)``, for models/diagram.py until it imports :func:`check_model` itself."""
+    return check_model("model", model)
 
 
 def _flat_layers(model, prefix=""):
@@ -249,7 +249,7 @@ def layer_table(model, blocks=False) -> LayerTable:
     >>> table.total_parameters == model.count_params()
     True
     """
-    _check_model(model)
+    check_model("model", model)
     if not isinstance(blocks, bool):
         raise ValueError(f"blocks must be True or False, received blocks={blocks!r}.")
     rows = [_row(layer, name) for name, layer in _flat_layers(model)]

@@ -23,6 +23,7 @@ import keras
 from keras import layers
 
 from .._validation import check_image_batch_tensor, check_memory, check_positive_int, check_shape
+from ..memory import batch_norm_params, conv2d_params, dense_params
 
 __all__ = ["residual_unit", "bottleneck_unit", "resnet", "resnet34", "resnet152", "PARAMETERS"]
 
@@ -44,14 +45,20 @@ def _check_strides(strides):
 
 
 def _unit_weights(block: str, channels: int, filters: int, strides: int) -> tuple[int, int]:
-    """Weights of one unit (convolutions and batch norms) and its output channels, without building it."""
+    """Weights of one unit (convolutions and batch norms) and its output channels, without building it.
+
+    Each convolution (without bias) is followed by a batch normalization;
+    the counts are :mod:`cnnlab.memory`'s.
+    """
     out = filters if block == "basic" else 4 * filters
     if block == "basic":
-        count = 9 * channels * filters + 9 * filters * filters + 8 * filters
+        convolutions = [(channels, filters, 3), (filters, filters, 3)]
     else:
-        count = channels * filters + 9 * filters * filters + 4 * filters * filters + 8 * filters + 4 * out
+        convolutions = [(channels, filters, 1), (filters, filters, 3), (filters, out, 1)]
     if strides != 1 or channels != out:  # the 1×1 projection of the skip path
-        count += channels * out + 4 * out
+        convolutions.append((channels, out, 1))
+    count = sum(conv2d_params(inputs, maps, size, use_bias=False) + batch_norm_params(maps)
+                for inputs, maps, size in convolutions)
     return count, out
 
 
@@ -259,12 +266,12 @@ def resnet(block, units_per_stage, filters_per_stage, input_shape=(224, 224, 3),
             f"{len(units_per_stage) - 1} stride-2 stages, received input_shape={input_shape!r}."
         )
     if kind in _BLOCKS:  # a callable block's weights are its own business
-        channels, count = 64, 49 * input_shape[2] * 64 + 4 * 64
+        channels, count = 64, conv2d_params(input_shape[2], 64, 7, use_bias=False) + batch_norm_params(64)
         for stage, (units, filters) in enumerate(zip(units_per_stage, filters_per_stage)):
             for unit in range(units):
                 weights, channels = _unit_weights(kind, channels, filters, 2 if unit == 0 and stage else 1)
                 count += weights
-        count += (channels + 1) * num_classes
+        count += dense_params(channels, num_classes)
         _check_weights(f"resnet(block={kind!r}, units_per_stage={units_per_stage}, "
                        f"filters_per_stage={filters_per_stage}, num_classes={num_classes})", count)
 

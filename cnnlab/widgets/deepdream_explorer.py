@@ -19,7 +19,7 @@ import time
 import ipywidgets as w
 import numpy as np
 
-from .._validation import check_memory, check_positive_int, check_positive_number
+from .._validation import check_memory, check_model, check_positive_int, check_positive_number
 from ..plotting import DIVERGING_CMAP, encode_image
 from ._base import WidgetBase, column, fit, label_style, picture_layout, row
 
@@ -146,12 +146,9 @@ class DeepDreamExplorer(WidgetBase):
     def __init__(self, model, image, layers=None, *, layer: str | None = None, steps: int = 10,
                  step_size: float = 0.01, octaves: int = 2, tile_size: int = 512) -> None:
         super().__init__()
-        import keras
-
         from .feature_maps import feature_map_layers
 
-        if not isinstance(model, keras.Model):
-            raise ValueError(f"model must be a keras.Model (for example an ImageNet base), received model={model!r:.80}.")
+        check_model("model", model, example="for example an ImageNet base")
         step_size = check_positive_number("step_size", step_size)
         self.model = model
         self.tile_size = check_positive_int("tile_size", tile_size)

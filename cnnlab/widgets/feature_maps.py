@@ -26,8 +26,8 @@ from collections.abc import Mapping
 import ipywidgets as w
 import numpy as np
 
-from .._validation import (check_bool, check_channels_last, check_finite_array, check_memory, check_non_negative_int,
-                           check_positive_int)
+from .._validation import (check_bool, check_channels_last, check_finite_array, check_memory, check_model,
+                           check_non_negative_int, check_positive_int)
 from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
 from ._base import WidgetBase, fit, label_style, picture_layout, readable
 
@@ -88,18 +88,6 @@ def feature_map_layers(model) -> list[str]:
         if shape is not None and len(shape) == 4:
             names.append(layer.name)
     return names
-
-
-def _check_model(model) -> None:
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        inputs = None
-    if not inputs or not hasattr(model, "get_layer"):
-        raise ValueError(
-            f"model must be a built Keras model with defined inputs, received model={type(model).__name__}; "
-            "build it with keras.Input(...) (functional API) or call it once on data first."
-        )
 
 
 def _input_shape(model) -> tuple:
@@ -209,7 +197,7 @@ def feature_maps(model, image, layer_name: str) -> np.ndarray:
     >>> feature_maps(model, np.zeros((8, 8)), "conv").shape
     (6, 6, 4)
     """
-    _check_model(model)
+    check_model("model", model, built=True)
     names = feature_map_layers(model)
     if layer_name not in names:
         if layer_name in [layer.name for layer in model.layers]:
@@ -367,7 +355,7 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     """
     import matplotlib.pyplot as plt
 
-    _check_model(model)
+    check_model("model", model, built=True)
     columns = check_positive_int("columns", columns)
     max_filters = check_positive_int("max_filters", max_filters)
     names = [layer.name for layer in model.layers]
@@ -467,7 +455,7 @@ class FeatureMapViewer(WidgetBase):
 
     def __init__(self, model, image, layers=None) -> None:
         super().__init__()
-        _check_model(model)
+        check_model("model", model, built=True)
         self.model = model
         available = feature_map_layers(model)
         if not available:

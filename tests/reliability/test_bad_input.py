@@ -195,6 +195,21 @@ def tiny_dataset():
     return tf.data.Dataset.from_tensor_slices((np.zeros((4, 8, 8, 3), np.float32), np.zeros(4, np.int64))).batch(2)
 
 
+def unbuilt_model():
+    """A Sequential model without an Input: no inputs until it is built."""
+    import keras
+
+    return keras.Sequential([keras.layers.Dense(2)], name="unbuilt")
+
+
+@functools.lru_cache(maxsize=None)
+def two_input_model():
+    import keras
+
+    a, b = keras.Input((4,)), keras.Input((4,))
+    return keras.Model([a, b], keras.layers.Add()([a, b]), name="two")
+
+
 def keras_input(shape):
     import keras
 
@@ -256,11 +271,22 @@ CASES: list[Case] = [
     Case("_validation.check_finite_array/nan", "nan-inf",
          lambda: _validation.check_finite_array("x", np.array([[1.0, 2.0], [np.inf, np.nan]])), ValueError,
          r"x contains 2 NaN or infinite values \(the first at x\[1, 0\] = inf\)"),
-    Case("_validation.format_nbytes/str", "wrong-type",
-         lambda: _validation.format_nbytes("12 MB"),
-         ValueError, r"n must be a non-negative number of bytes, received n='12 MB'"),
-    Case("_validation.format_nbytes/negative", "non-positive-size",
-         lambda: _validation.format_nbytes(-5), ValueError, r"n must be .*received n=-5"),
+    Case("_validation.check_memory/infinite", "nan-inf",
+         lambda: _validation.check_memory("size=inf", math.inf, limit=2**30), ValueError,
+         r"^size=inf would need infinitely many bytes of memory, more than the 1\.0 GiB allowed"),
+    Case("_validation.check_model/str", "wrong-type",
+         lambda: _validation.check_model("model", "lenet5"), ValueError,
+         r"^model must be a keras\.Model, received model='lenet5' \(type str\)\.$"),
+    Case("_validation.check_model/example", "wrong-type",
+         lambda: _validation.check_model("base", [1, 2], example="for example dream_base()"), ValueError,
+         r"^base must be a keras\.Model \(for example dream_base\(\)\), received base=\[1, 2\] \(type list\)\.$"),
+    Case("_validation.check_model/not-predicting", "wrong-type",
+         lambda: _validation.check_model("model", 3, predict_only=True, allow_none=True), ValueError,
+         r"^model must be a Keras model \(anything with a predict method\) or None, received model=3 \(type int\)\.$"),
+    Case("_validation.check_model/none-built", "wrong-type",
+         lambda: _validation.check_model("model", None, built=True), ValueError,
+         r"^model must be a built Keras model with defined inputs, received model=None \(type NoneType\); "
+         r"start it with keras\.Input\(shape=\.\.\.\) or call model\.build"),
     Case("_validation.memory_limit/str", "wrong-type",
          lambda: _validation.check_memory("size=3", 10, limit="4 GiB"), ValueError,
          r"limit must be .*received limit='4 GiB'"),
@@ -509,6 +535,21 @@ CASES: list[Case] = [
          lambda: memory.format_bytes(math.nan), ValueError, r"received n=nan"),
     Case("memory.format_bytes/str", "wrong-type",
          lambda: memory.format_bytes("1 GB"), ValueError, r"received n='1 GB'"),
+    Case("memory.conv2d_params/filters-zero", "non-positive-size",
+         lambda: memory.conv2d_params(3, 0, 5), ValueError, r"filters must be a positive integer, received filters=0"),
+    Case("memory.conv2d_params/channels-negative", "non-positive-size",
+         lambda: memory.conv2d_params(-3, 8, 5), ValueError,
+         r"channels must be a non-negative integer, received channels=-3"),
+    Case("memory.conv2d_params/kernel-str", "wrong-type",
+         lambda: memory.conv2d_params(3, 8, "5"), ValueError, r"kernel_size must be .*received kernel_size='5'"),
+    Case("memory.dense_params/units-nan", "nan-inf",
+         lambda: memory.dense_params(10, math.nan), ValueError, r"units must be a positive integer, received units=nan"),
+    Case("memory.dense_params/bias-str", "wrong-type",
+         lambda: memory.dense_params(10, 2, use_bias="yes"), ValueError,
+         r"use_bias must be True or False, received use_bias='yes'"),
+    Case("memory.batch_norm_params/float", "wrong-type",
+         lambda: memory.batch_norm_params(6.5), ValueError,
+         r"channels must be a non-negative integer, received channels=6\.5"),
     Case("memory.conv2d_stats/rank", "wrong-rank",
          lambda: memory.conv2d_stats((150, 100), 200, 5), ValueError,
          r"input_shape must be a tuple of 3 positive integers, received input_shape=\(150, 100\)"),
@@ -973,8 +1014,16 @@ class FakeModel:
 
 TF_CASES: list[Case] = [
     Case("memory.from_keras/not-a-model", "wrong-type",
-         lambda: memory.from_keras("model.h5"),
-         ValueError, r"model must be a Keras model, received model='model\.h5' \(type str\)"),
+         lambda: memory.from_keras("model.h5"), ValueError,
+         r"model must be a built Keras model with defined inputs, received model='model\.h5' \(type str\); "
+         r"start it with keras\.Input"),
+    Case("_validation.check_model/unbuilt", "empty",
+         lambda: _validation.check_model("model", unbuilt_model(), built=True), ValueError,
+         r"^model must be a built Keras model with defined inputs, but model 'unbuilt' has no known input: "
+         r"start it with keras\.Input\(shape=\.\.\.\) or call model\.build"),
+    Case("_validation.check_model/two-inputs", "mismatched-channels",
+         lambda: _validation.check_model("model", two_input_model(), single_input=True), ValueError,
+         r"^model must be a Keras model with one input, received model 'two' with 2 inputs"),
     # ------------------------------------------------------------------ models
     Case("models.classic.typical_cnn/rank", "wrong-rank",
          lambda: tfmod("models").typical_cnn(input_shape=(28, 28)), ValueError,
@@ -1503,8 +1552,8 @@ WIDGET_CASES: list[Case] = [
          r"the model returned NaN or infinite scores"),
     # FeatureMapViewer and feature-map helpers (TensorFlow)
     Case("widgets.FeatureMapViewer/not-a-model", "wrong-type",
-         lambda: W("FeatureMapViewer")("tiny", RGB),
-         ValueError, r"model must be a built Keras model .*received model=str"),
+         lambda: W("FeatureMapViewer")("tiny", RGB), ValueError,
+         r"model must be a built Keras model .*received model='tiny' \(type str\); start it with keras\.Input"),
     Case("widgets.FeatureMapViewer/layers-unknown", "unknown-name",
          lambda: W("FeatureMapViewer")(tiny_cnn(), RGB, layers=["out"]),
          ValueError, r"layers must name layers with 4-D output, .*received 'out'"),
