@@ -3,9 +3,9 @@
 Usage: python tools/make_student.py [--out student] notebooks/*.ipynb   (``make student``)
 
 Every cell of a worked solution (exercises 1-6) carries the cell tag ``solution``.
-Each notebook is copied into the output folder with those cells removed; where a run
-of consecutive solution cells was, one markdown cell (tagged ``solution-removed``)
-tells the student to ask the teacher. Every other cell, output and metadata is kept,
+Each notebook is copied into the output folder with those cells removed (by nbconvert's
+``TagRemovePreprocessor``); where a run of consecutive solution cells was, one markdown
+cell (tagged ``solution-removed``) tells the student to ask the teacher. Every other cell, output and metadata is kept,
 so the relative links between notebooks keep working in the new folder, and every
 non-notebook file next to the notebooks (none today) is copied too.
 
@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 SOLUTION_TAG = "solution"
 REMOVED_TAG = "solution-removed"
@@ -47,6 +48,13 @@ class StudentCheckError(RuntimeError):
 
 
 def is_solution(cell) -> bool:
+    """Whether ``cell`` is part of a worked solution (tagged ``solution``).
+
+    Examples
+    --------
+    >>> is_solution(nbformat.v4.new_code_cell("x = 1", metadata={"tags": [SOLUTION_TAG]}))
+    True
+    """
     return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
@@ -66,19 +74,31 @@ def _placeholder(nb, first_removed, taken: set[str]):
 
 
 def strip_solutions(nb) -> tuple[object, list]:
-    """Remove the ``solution`` cells of ``nb`` in place; return ``(nb, removed cells)``."""
+    """Remove the ``solution`` cells of ``nb`` in place; return ``(nb, removed cells)``.
+
+    A placeholder goes in front of each run of consecutive solution cells, then nbconvert's
+    ``TagRemovePreprocessor`` (the tool ``jupyter nbconvert --TagRemovePreprocessor.remove_cell_tags``
+    runs) drops every cell tagged ``solution``.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Exercise 1"),
+    ...     nbformat.v4.new_code_cell("x = 1", metadata={"tags": [SOLUTION_TAG]}),
+    ...     nbformat.v4.new_code_cell("x", metadata={"tags": [SOLUTION_TAG]})])
+    >>> nb, removed = strip_solutions(nb)
+    >>> len(removed), [cell.metadata["tags"] for cell in nb.cells[1:]]
+    (2, [['solution-removed']])
+    """
     taken = {cell.get("id") for cell in nb.cells if not is_solution(cell)}
-    kept, removed, in_run = [], [], False
+    removed = [cell for cell in nb.cells if is_solution(cell)]
+    marked, in_run = [], False
     for cell in nb.cells:
-        if is_solution(cell):
-            if not in_run:
-                kept.append(_placeholder(nb, cell, taken))
-            removed.append(cell)
-            in_run = True
-        else:
-            kept.append(cell)
-            in_run = False
-    nb.cells = kept
+        if is_solution(cell) and not in_run:
+            marked.append(_placeholder(nb, cell, taken))
+        marked.append(cell)
+        in_run = is_solution(cell)
+    nb.cells = marked
+    nb, _ = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}).preprocess(nb, {})
     return nb, removed
 
 
