@@ -1,6 +1,6 @@
 """How good is the classifier, and where does it go wrong?
 
-* :func:`confusion_matrix` - counts of (true class, predicted class), numpy only.
+* :func:`confusion_matrix` - counts of (true class, predicted class), by scikit-learn.
 * :func:`confusion_matrix_plot` - the same as a matplotlib figure with the counts in the cells.
 * :func:`misclassified` - indices, predicted classes and confidences of the mistakes.
 * :func:`misclassified_gallery` - the mistakes as pictures titled "true → predicted (p=0.87)".
@@ -12,7 +12,7 @@
 Compute is kept apart from display. A ``model`` is anything with a Keras-style
 ``predict(x, verbose=0)`` returning class probabilities, or a plain callable
 ``model(x)`` returning them; this module imports neither TensorFlow nor Keras.
-matplotlib is imported only by the plotting functions.
+matplotlib is imported only by the plotting functions, scikit-learn only by :func:`confusion_matrix`.
 """
 
 from __future__ import annotations
@@ -242,6 +242,10 @@ def binary_probabilities(outputs) -> np.ndarray:
 def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarray:
     """Count how often each true class was predicted as each class.
 
+    scikit-learn's :func:`sklearn.metrics.confusion_matrix` does the counting;
+    this function checks the labels first (so a mistake gets a message that
+    names it) and takes what a model gives: probability or one-hot rows.
+
     Parameters
     ----------
     y_true, y_pred : array_like
@@ -287,8 +291,11 @@ def confusion_matrix(y_true, y_pred, num_classes: int | None = None) -> np.ndarr
                              f"give num_classes >= {largest + 1} or None.")
         check_memory(f"num_classes={num_classes}", 8 * num_classes * num_classes,
                      fix="A confusion matrix has num_classes × num_classes cells; give the real number of classes.")
-    counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(np.int64)
+    if not true.size:  # scikit-learn refuses empty labels; no images, no counts
+        return np.zeros((num_classes, num_classes), np.int64)
+    from sklearn.metrics import confusion_matrix as count  # imported here: about a second to import
+
+    return count(true, pred, labels=np.arange(num_classes)).astype(np.int64, copy=False)
 
 
 def _check_class_names(class_names, count: int | None = None) -> list[str] | None:
@@ -318,6 +325,15 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
     -------
     matplotlib.figure.Figure
         Titled "Confusion matrix (accuracy …)", x axis "Predicted class", y axis "True class".
+
+    Notes
+    -----
+    Drawn by hand rather than with scikit-learn's ``ConfusionMatrixDisplay``, which
+    would change the course's look: it picks white or dark text from the matrix's own
+    smallest and largest values rather than from the colour scale (0 to 1, or 0 to the
+    largest count), writes class names through mathtext (a name holding ``$`` would be
+    typeset; class names are data and are drawn literally here), and gives its colour
+    bar neither a label nor the image's height.
 
     Examples
     --------
