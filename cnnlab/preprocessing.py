@@ -7,6 +7,12 @@ can call and look at: :func:`as_pixels` (any image to float32 pixels in [0, 255]
 :func:`preprocess` chains them for a batch. Each network expects exactly the preprocessing it was
 trained with; feed it anything else and it still answers, just worse. The classifiers that use them are
 in :mod:`cnnlab.pretrained`.
+
+The two scalings are Keras' ``keras.applications.imagenet_utils.preprocess_input`` modes ``"tf"`` and
+``"caffe"`` written out (its ``"torch"`` mode, for PyTorch-trained weights, no course network uses).
+They stay numpy here rather than calling Keras because this module must not import TensorFlow, and
+Keras keeps the ImageNet mean as numbers inside that function, not as a constant to import; so
+tests/test_pretrained.py checks on real photos that both give exactly what ``preprocess_input`` gives.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ __all__ = ["as_pixels", "gray_to_rgb", "drop_alpha", "center_crop_resize", "scal
            "IMAGENET_BGR_MEAN"]
 
 
-#: The ImageNet mean pixel in B, G, R order, as Keras' "caffe" mode subtracts it.
+#: The ImageNet mean pixel in B, G, R order, as Keras' "caffe" mode subtracts it (Keras types these numbers
+#: inside ``imagenet_utils.preprocess_input``; tests/test_pretrained.py checks that the two agree).
 IMAGENET_BGR_MEAN = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 
 
@@ -191,8 +198,10 @@ def center_crop_resize(image, size: int) -> np.ndarray:
 def scale_inception(pixels) -> np.ndarray:
     """Scale pixel values from [0, 255] to [-1, 1]: ``x / 127.5 - 1``.
 
-    Keras calls this the ``"tf"`` mode; Inception v3, Xception and MobileNet
-    (v1 and v2) were trained on it.
+    Keras calls this the ``"tf"`` mode of
+    ``keras.applications.imagenet_utils.preprocess_input`` (equal to it, a test
+    checks on real photos); Inception v3, Xception and MobileNet (v1 and v2)
+    were trained on it.
 
     Examples
     --------
@@ -213,7 +222,9 @@ def scale_caffe(pixels) -> np.ndarray:
     """Turn RGB pixel values [0, 255] into BGR minus the ImageNet mean pixel (Keras' ``"caffe"`` mode).
 
     ResNet-50 was trained (in Caffe) on blue-green-red images with the mean
-    pixel (103.939, 116.779, 123.68) subtracted, and no scaling.
+    pixel (103.939, 116.779, 123.68) subtracted, and no scaling. Equal to
+    ``keras.applications.imagenet_utils.preprocess_input(pixels, mode="caffe")``
+    (a test checks it on real photos), without importing TensorFlow.
 
     Examples
     --------

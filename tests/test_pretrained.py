@@ -124,6 +124,21 @@ def test_caffe_preprocessing_matches_keras_resnet50():
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
+@pytest.mark.parametrize("photo", ["cat.bmp", "parrot.jpg", "grace_hopper.bmp", "owl.jpg"])
+@pytest.mark.parametrize("mode, keras_mode, scale", [("caffe", "caffe", preprocessing.scale_caffe),
+                                                     ("inception", "tf", preprocessing.scale_inception)])
+def test_the_numpy_scalings_equal_keras_preprocess_input_on_real_photos(data_dir, photo, mode, keras_mode, scale):
+    """Keras keeps the ImageNet mean inside preprocess_input (no constant to import): this pins our copy to it."""
+    from keras.applications import imagenet_utils
+
+    image = load_image(data_dir / "images" / photo)
+    pixels = preprocessing.center_crop_resize(preprocessing.as_pixels(image), 224)
+    expected = imagenet_utils.preprocess_input(pixels.copy(), mode=keras_mode)  # Keras scales in place
+    assert expected.dtype == np.float32 and float(np.ptp(pixels)) > 200  # a real photo, not a flat square
+    np.testing.assert_array_equal(scale(pixels), expected)
+    np.testing.assert_array_equal(preprocessing.preprocess(image, 224, mode)[0], expected)
+
+
 def test_preprocessing_steps():
     assert preprocessing.gray_to_rgb(np.zeros((4, 6, 1))).shape == (4, 6, 3)
     assert preprocessing.drop_alpha(np.zeros((4, 6, 4))).shape == (4, 6, 3)
