@@ -14,6 +14,9 @@ from functools import lru_cache
 
 from .inspect import _activation_name, _block_kind, _row, block_of
 
+# Nothing here is for learners: diagram.py is the only caller. The names it uses are public within the package
+# (no underscore) but not in __all__, so they need no bad-input rows (as in widgets/_drawing.py).
+__all__: list[str] = []
 
 # ----------------------------------------------------------------------------- the diagram: what it shows
 #
@@ -24,25 +27,25 @@ from .inspect import _activation_name, _block_kind, _row, block_of
 # input arrives (x = 0 on its axis, y = 0 at its top). The layout stacks glyphs top to bottom in columns and
 # joins them; the renderer turns the parts into matplotlib artists.
 
-_FONT = 9.0  # points: every text but the title
-_TITLE_FONT = 12.0
-_LINE = _FONT * 1.3 / 72  # the height of one line of text, in inches
+FONT = 9.0  # points: every text but the title
+TITLE_FONT = 12.0
+LINE = FONT * 1.3 / 72  # the height of one line of text, in inches
 _PAD_X, _PAD_Y = 0.07, 0.045  # from a text to its box's edge
-_GAP = 0.27  # between two items of a column; their connector runs in it
-_HEAD = 0.075  # arrowhead length
+GAP = 0.27  # between two items of a column; their connector runs in it
+HEAD = 0.075  # arrowhead length
 _LANE = 0.08  # from a box to its name and shape
 _COLUMN_GAP = 0.2  # the connector to the next column runs in its middle
 _SIDE_GAP = 0.36  # between a column and the side outputs drawn beside it
-_MARGIN = 0.06
+MARGIN = 0.06
 _MAX_WIDTH = 8.0  # the notebook column at 100 dpi
 _TARGET_HEIGHT = 5.5  # add columns until the diagram is no taller (while it fits _MAX_WIDTH)
 _MAX_COLUMNS = 8
 _WRAP = 1.42  # the longest line of a layer's box before the description wraps
-_LEGEND_WIDTH = 5.8  # a narrow diagram is widened to this, so that its legend reads in a few lines
-_INK, _MUTED, _EDGE, _SKIP = "#222222", "#555555", "#555555", "#1b7837"
-_FILLS = {"input": "#ffffff", "conv": "#d4e5f7", "pool": "#fde0c2", "dense": "#e4d9ef", "merge": "#d5edd0",
+LEGEND_WIDTH = 5.8  # a narrow diagram is widened to this, so that its legend reads in a few lines
+INK, MUTED, _EDGE, SKIP = "#222222", "#555555", "#555555", "#1b7837"
+FILLS = {"input": "#ffffff", "conv": "#d4e5f7", "pool": "#fde0c2", "dense": "#e4d9ef", "merge": "#d5edd0",
           "other": "#ebebeb"}
-_FILL_NAMES = {"conv": "convolution", "pool": "pooling", "dense": "fully connected", "merge": "merge",
+FILL_NAMES = {"conv": "convolution", "pool": "pooling", "dense": "fully connected", "merge": "merge",
                "other": "other layer"}
 _MODULE_FILL, _MODULE_EDGE = "#f3f7fb", "#8fb0d0"
 # Drawn in the box of the layer they follow (when it is their only input and they its only reader).
@@ -56,7 +59,7 @@ def _renderer():
     return RendererAgg(1, 1, 100)
 
 
-def _text_width(text: str, bold: bool = False, size: float = _FONT) -> float:
+def text_width(text: str, bold: bool = False, size: float = FONT) -> float:
     """Width in inches of ``text`` in the current default font at ``size`` points, as Agg draws it at 100 dpi.
 
     (Hinting makes text a few per cent wider at 100 dpi than at a higher
@@ -64,7 +67,7 @@ def _text_width(text: str, bold: bool = False, size: float = _FONT) -> float:
 
     Examples
     --------
-    >>> _text_width("conv 3×3, 64") > _text_width("conv 3×3")
+    >>> text_width("conv 3×3, 64") > text_width("conv 3×3")
     True
     """
     import matplotlib
@@ -81,19 +84,19 @@ def _measured_width(text: str, bold: bool, size: float, font: tuple) -> float:
     return _renderer().get_text_width_height_descent(text, prop, ismath=False)[0] / 100
 
 
-def _wrap(pieces, limit: float = _WRAP, sep: str = ", ", bold: bool = False) -> list:
+def wrap_pieces(pieces, limit: float = _WRAP, sep: str = ", ", bold: bool = False) -> list:
     """Join ``pieces`` with ``sep`` into lines no wider than ``limit`` inches (a piece is never split).
 
     Examples
     --------
-    >>> _wrap(["conv 5×5", "6 maps"])
+    >>> wrap_pieces(["conv 5×5", "6 maps"])
     ['conv 5×5, 6 maps']
-    >>> _wrap(["conv 7×7 /2", "64 maps", "ReLU"], limit=1.2)
+    >>> wrap_pieces(["conv 7×7 /2", "64 maps", "ReLU"], limit=1.2)
     ['conv 7×7 /2', '64 maps, ReLU']
     """
     lines = []
     for piece in pieces:
-        if lines and _text_width(lines[-1] + sep + piece, bold) <= limit:
+        if lines and text_width(lines[-1] + sep + piece, bold) <= limit:
             lines[-1] += sep + piece
         else:
             lines.append(piece)
@@ -159,7 +162,7 @@ def _model_layers(model) -> list:
     return [layer for layer in inputs if layer.name not in names] + layers
 
 
-def _items(model) -> list:
+def layer_items(model) -> list:
     """Group the model's layers into items: blocks by :func:`block_of`, a layer with its batch norm / ReLU."""
     layers = _model_layers(model)
     consumers = Counter(parent.name for layer in layers for parent in _inbound(layer))
@@ -191,7 +194,7 @@ def _items(model) -> list:
     return items, owner
 
 
-def _chain(model, items, owner):
+def main_chain(model, items, owner):
     """The main chain (item indices from the input to the first output) and the side runs beside it.
 
     A side run is a list of items (a side output such as GoogLeNet's
@@ -238,7 +241,7 @@ def _kernel_text(kernel) -> str:
 
 
 def _pieces(layer) -> list:
-    """What ``layer`` does, in short pieces ("conv 5×5", "6 maps", "tanh") for :func:`_wrap`."""
+    """What ``layer`` does, in short pieces ("conv 5×5", "6 maps", "tanh") for :func:`wrap_pieces`."""
     row, kind = _row(layer), type(layer).__name__
     kernel = row["kernel"] and _kernel_text(row["kernel"]) + _stride_text(row["stride"])
     if kind in ("Conv2D", "PartialConv2D"):
@@ -291,12 +294,12 @@ def _fill(layer) -> str:
     return "other"
 
 
-def _shape_text(shape) -> str:
+def shape_text(shape) -> str:
     """An output shape as the diagram writes it (without the batch axis); ``""`` when it is unknown.
 
     Examples
     --------
-    >>> _shape_text((None, 28, 28, 6)), _shape_text((None, 1000)), _shape_text(None)
+    >>> shape_text((None, 28, 28, 6)), shape_text((None, 1000)), shape_text(None)
     ('28×28×6', '1,000', '')
     """
     if shape is None:
@@ -304,7 +307,7 @@ def _shape_text(shape) -> str:
     return "×".join(f"{d:,}" if d is not None else "?" for d in shape[1:])
 
 
-def _block_output(layers):
+def block_output(layers):
     """The layer of a block that no other layer of the block reads (its output)."""
     if len(layers) == 1:
         return layers[0]
@@ -317,7 +320,7 @@ def _block_output(layers):
 
 
 @dataclass(frozen=True)
-class _Rect:
+class Rect:
     """A rounded box: centre ``x``, ``top``, size, fill, and lines of text ``(text, bold)`` centred in it."""
 
     x: float
@@ -332,7 +335,7 @@ class _Rect:
 
 
 @dataclass(frozen=True)
-class _Path:
+class Path:
     """A polyline, ending in an arrowhead if ``arrow``."""
 
     points: tuple
@@ -344,18 +347,18 @@ class _Path:
 
 
 @dataclass(frozen=True)
-class _Label:
+class Label:
     """One line of text starting at ``x``, vertically centred on ``y``."""
 
     x: float
     y: float
     text: str
-    colour: str = _INK
+    colour: str = INK
     gid: str = ""
 
 
 @dataclass(frozen=True)
-class _Dot:
+class Dot:
     """A junction: a line branches here."""
 
     x: float
@@ -364,9 +367,9 @@ class _Dot:
 
 
 def _moved(part, dx: float, dy: float):
-    if isinstance(part, _Path):
+    if isinstance(part, Path):
         return replace(part, points=tuple((x + dx, y + dy) for x, y in part.points))
-    if isinstance(part, _Rect):
+    if isinstance(part, Rect):
         return replace(part, x=part.x + dx, top=part.top + dy)
     return replace(part, x=part.x + dx, y=part.y + dy)
 
@@ -394,19 +397,19 @@ class _Glyph:
 
 def _box_glyph(lines, width: float, fill: str, gid: str) -> _Glyph:
     """A box holding ``lines`` ((text, bold) pairs), at least two lines high (its name and shape sit beside it)."""
-    height = max(len(lines), 2) * _LINE + 2 * _PAD_Y
-    box = _Rect(0.0, 0.0, width, height, _FILLS[fill], tuple(lines), gid=gid)
+    height = max(len(lines), 2) * LINE + 2 * _PAD_Y
+    box = Rect(0.0, 0.0, width, height, FILLS[fill], tuple(lines), gid=gid)
     side = width / 2 + _LANE
-    return _Glyph([box], width / 2, width / 2, height, side, -_PAD_Y - _LINE / 2, side, -height + _PAD_Y + _LINE / 2)
+    return _Glyph([box], width / 2, width / 2, height, side, -_PAD_Y - LINE / 2, side, -height + _PAD_Y + LINE / 2)
 
 
 def _layer_lines(item) -> list:
     """A layer's description, and on the next line(s) the batch norm / activation layers fused into it."""
     first, *followers = item.layers
-    lines = _wrap(_pieces(first))
+    lines = wrap_pieces(_pieces(first))
     if followers:
         pieces = [piece for layer in followers for piece in _pieces(layer)]
-        lines += _wrap([f"+ {pieces[0]}", *pieces[1:]])
+        lines += wrap_pieces([f"+ {pieces[0]}", *pieces[1:]])
     return lines
 
 
@@ -419,11 +422,11 @@ def _layer_glyph(item, width: float, legend: set) -> _Glyph:
 def _block_glyph(item, legend: set) -> _Glyph:
     """A block without a drawing of its own (an auxiliary classifier): its kind, then its layers, one per line."""
     limit = 1.1  # drawn beside the chain: narrower than a layer's box
-    lines = [(line, True) for line in _wrap(_block_kind(item.block).lower().split(" "), limit, " ", bold=True)]
+    lines = [(line, True) for line in wrap_pieces(_block_kind(item.block).lower().split(" "), limit, " ", bold=True)]
     for layer in item.layers:
-        lines += [(line, False) for line in _wrap(_pieces(layer), limit)]
+        lines += [(line, False) for line in wrap_pieces(_pieces(layer), limit)]
     legend.add("other")
-    width = max(_text_width(text, bold) for text, bold in lines) + 2 * _PAD_X
+    width = max(text_width(text, bold) for text, bold in lines) + 2 * _PAD_X
     return _box_glyph(lines, width, "other", f"box:{item.name}")
 
 
@@ -474,10 +477,10 @@ def _inception_glyph(item, legend: set):
     if branches is None:
         return None
     cells = [[_cell_lines(layer) for layer in branch] for branch in branches]
-    cell_w = max(_text_width(text) for column in cells for lines in column for text in lines) + 2 * 0.025
-    cell_h, cell_gap, bus, step, pad = 2 * _LINE + 2 * 0.03, 0.04, 0.1, 0.12, 0.05
-    bar_h = _LINE + 2 * _PAD_Y
-    inner = max(len(cells) * cell_w + (len(cells) - 1) * cell_gap, _text_width("depth concat") + 2 * _PAD_X)
+    cell_w = max(text_width(text) for column in cells for lines in column for text in lines) + 2 * 0.025
+    cell_h, cell_gap, bus, step, pad = 2 * LINE + 2 * 0.03, 0.04, 0.1, 0.12, 0.05
+    bar_h = LINE + 2 * _PAD_Y
+    inner = max(len(cells) * cell_w + (len(cells) - 1) * cell_gap, text_width("depth concat") + 2 * _PAD_X)
     xs = [(k - (len(cells) - 1) / 2) * (cell_w + cell_gap) for k in range(len(cells))]
     rows = max(len(column) for column in cells)
 
@@ -485,26 +488,26 @@ def _inception_glyph(item, legend: set):
         return -bus - step - r * (cell_h + step)
 
     concat_top = row_top(rows)
-    parts = [_Path(((0.0, 0.0), (0.0, -bus))), _Path(((xs[0], -bus), (xs[-1], -bus)))]
+    parts = [Path(((0.0, 0.0), (0.0, -bus))), Path(((xs[0], -bus), (xs[-1], -bus)))]
     for x, branch, column in zip(xs, branches, cells):
-        parts.append(_Path(((x, -bus), (x, row_top(0))), arrow=True))
+        parts.append(Path(((x, -bus), (x, row_top(0))), arrow=True))
         for r, (layer, lines) in enumerate(zip(branch, column)):
             if r:
-                parts.append(_Path(((x, row_top(r - 1) - cell_h), (x, row_top(r))), arrow=True))
-            parts.append(_Rect(x, row_top(r), cell_w, cell_h, _FILLS[_fill(layer)],
+                parts.append(Path(((x, row_top(r - 1) - cell_h), (x, row_top(r))), arrow=True))
+            parts.append(Rect(x, row_top(r), cell_w, cell_h, FILLS[_fill(layer)],
                                tuple((text, False) for text in lines), gid=f"branch:{layer.name}"))
             legend.add(_fill(layer))
-        parts.append(_Path(((x, row_top(len(column) - 1) - cell_h), (x, concat_top)), arrow=True))
-    parts.append(_Rect(0.0, concat_top, inner, bar_h, _FILLS["merge"], (("depth concat", False),),
+        parts.append(Path(((x, row_top(len(column) - 1) - cell_h), (x, concat_top)), arrow=True))
+    parts.append(Rect(0.0, concat_top, inner, bar_h, FILLS["merge"], (("depth concat", False),),
                        gid=f"concat:{item.name}"))
     bottom = concat_top - bar_h - pad
-    parts.append(_Path(((0.0, concat_top - bar_h), (0.0, bottom))))
+    parts.append(Path(((0.0, concat_top - bar_h), (0.0, bottom))))
     width = inner + 2 * pad
-    parts.insert(0, _Rect(0.0, 0.0, width, -bottom, _MODULE_FILL, edge=_MODULE_EDGE, gid=f"box:{item.name}",
+    parts.insert(0, Rect(0.0, 0.0, width, -bottom, _MODULE_FILL, edge=_MODULE_EDGE, gid=f"box:{item.name}",
                           zorder=1.0))
     legend.update({"merge", "inception"})
     side = width / 2 + _LANE
-    return _Glyph(parts, width / 2, width / 2, -bottom, side, -_PAD_Y - _LINE / 2, side,
+    return _Glyph(parts, width / 2, width / 2, -bottom, side, -_PAD_Y - LINE / 2, side,
                   concat_top - bar_h / 2, arrow_in=False)
 
 
@@ -550,33 +553,33 @@ def _residual_glyph(item, legend: set):
         lines = [_conv_line(layer) for layer in main if type(layer).__name__ == "Conv2D"]
         legend.add("unit")
     else:
-        lines = [line for layer in main for line in _wrap(_pieces(layer))]
+        lines = [line for layer in main for line in wrap_pieces(_pieces(layer))]
     add_text = ", ".join(["add", *(piece for layer in after for piece in _pieces(layer))])
     label = _skip_label(skip, legend)
     legend.update({"skip", "conv", "merge"})
-    conv_w = max(_text_width(line) for line in lines) + 2 * _PAD_X
-    conv_h = len(lines) * _LINE + 2 * _PAD_Y
-    add_w, add_h = _text_width(add_text) + 2 * _PAD_X, _LINE + 2 * _PAD_Y
-    entry = len(label) * _LINE + 0.12 if label else 0.15
-    x_skip = -max([conv_w / 2 + 0.16] + [_text_width(line) + 0.14 for line in label])
+    conv_w = max(text_width(line) for line in lines) + 2 * _PAD_X
+    conv_h = len(lines) * LINE + 2 * _PAD_Y
+    add_w, add_h = text_width(add_text) + 2 * _PAD_X, LINE + 2 * _PAD_Y
+    entry = len(label) * LINE + 0.12 if label else 0.15
+    x_skip = -max([conv_w / 2 + 0.16] + [text_width(line) + 0.14 for line in label])
     conv_top = -entry
     add_top = conv_top - conv_h - 0.15
     add_mid, bottom = add_top - add_h / 2, add_top - add_h
     parts = [
-        _Path(((0.0, 0.0), (x_skip, 0.0), (x_skip, add_mid), (-add_w / 2, add_mid)), arrow=True,
-              dashed=bool(skip), colour=_SKIP, width=1.5, gid=f"skip:{item.name}"),
-        _Dot(0.0, 0.0, _SKIP),
-        _Path(((0.0, 0.0), (0.0, conv_top)), arrow=True),
-        _Rect(0.0, conv_top, conv_w, conv_h, _FILLS["conv"], tuple((line, False) for line in lines),
+        Path(((0.0, 0.0), (x_skip, 0.0), (x_skip, add_mid), (-add_w / 2, add_mid)), arrow=True,
+              dashed=bool(skip), colour=SKIP, width=1.5, gid=f"skip:{item.name}"),
+        Dot(0.0, 0.0, SKIP),
+        Path(((0.0, 0.0), (0.0, conv_top)), arrow=True),
+        Rect(0.0, conv_top, conv_w, conv_h, FILLS["conv"], tuple((line, False) for line in lines),
               gid=f"box:{item.name}"),
-        _Path(((0.0, conv_top - conv_h), (0.0, add_top)), arrow=True),
-        _Rect(0.0, add_top, add_w, add_h, _FILLS["merge"], ((add_text, False),), gid=f"add:{item.name}"),
+        Path(((0.0, conv_top - conv_h), (0.0, add_top)), arrow=True),
+        Rect(0.0, add_top, add_w, add_h, FILLS["merge"], ((add_text, False),), gid=f"add:{item.name}"),
     ]
     for k, line in enumerate(label):
-        parts.append(_Label(x_skip + 0.07, -0.06 - (k + 0.5) * _LINE, line, colour=_SKIP,
+        parts.append(Label(x_skip + 0.07, -0.06 - (k + 0.5) * LINE, line, colour=SKIP,
                             gid=f"projection:{item.name}"))
     return _Glyph(parts, -x_skip + 0.02, max(conv_w, add_w) / 2, -bottom, conv_w / 2 + _LANE,
-                  conv_top - _PAD_Y - _LINE / 2, add_w / 2 + _LANE, add_mid, arrow_in=False)
+                  conv_top - _PAD_Y - LINE / 2, add_w / 2 + _LANE, add_mid, arrow_in=False)
 
 
 def _skip_label(skip, legend: set) -> list:
@@ -585,7 +588,7 @@ def _skip_label(skip, legend: set) -> list:
         return []
     if [type(layer).__name__ for layer in skip] != ["Conv2D", "BatchNormalization"]:
         legend.add("skip-other")
-        return _wrap([piece for layer in skip for piece in _pieces(layer)], limit=0.9)
+        return wrap_pieces([piece for layer in skip for piece in _pieces(layer)], limit=0.9)
     legend.add("projection")
     row = _row(skip[0])
     stride = row["stride"]
@@ -595,20 +598,20 @@ def _skip_label(skip, legend: set) -> list:
     return lines
 
 
-def _written(glyphs):
+def written_text(glyphs):
     """Every text the glyphs write, one by one."""
     for glyph in glyphs:
         for part in glyph.parts:
-            if isinstance(part, _Rect):
+            if isinstance(part, Rect):
                 yield from (text for text, _ in part.lines)
-            elif isinstance(part, _Label):
+            elif isinstance(part, Label):
                 yield part.text
 
 
-def _glyphs(items, legend: set) -> list:
+def make_glyphs(items, legend: set) -> list:
     """One glyph per item; the plain layers' boxes share one width, so that a column reads as one."""
     plain = [item for item in items if item.block is None]
-    width = max((_text_width(line) for item in plain for line in _layer_lines(item)), default=0.0) + 2 * _PAD_X
+    width = max((text_width(line) for item in plain for line in _layer_lines(item)), default=0.0) + 2 * _PAD_X
     glyphs = []
     for item in items:
         glyph = None
@@ -648,17 +651,17 @@ class _Column:
 
 def _reach(glyph, name: str, shape: str) -> float:
     """How far right of its axis an item reaches, its name and shape included."""
-    return max(glyph.right, glyph.name_x + _text_width(name), glyph.out_x + _text_width(shape))
+    return max(glyph.right, glyph.name_x + text_width(name), glyph.out_x + text_width(shape))
 
 
-def _column(indices, glyphs, texts, runs) -> _Column:
+def make_column(indices, glyphs, texts, runs) -> _Column:
     left = max(glyphs[i].left for i in indices)
     right = max(_reach(glyphs[i], *texts[i]) for i in indices)
-    tops, y = {}, -_GAP
+    tops, y = {}, -GAP
     for i in indices:
         tops[i] = y
-        y -= glyphs[i].height + _GAP
-    bottom = y + _GAP
+        y -= glyphs[i].height + GAP
+    bottom = y + GAP
     column_runs = [(anchor, run) for anchor in indices for run in runs.get(anchor, [])]
     side = [j for _, run in column_runs for j in run]
     width, side_axis, side_tops = left + right, 0.0, {}
@@ -668,46 +671,46 @@ def _column(indices, glyphs, texts, runs) -> _Column:
         width = left + side_axis + max(_reach(glyphs[j], *texts[j]) for j in side)
         last = math.inf
         for anchor, run in column_runs:
-            top = min(tops[anchor] - glyphs[anchor].height - _GAP, last - _GAP)
+            top = min(tops[anchor] - glyphs[anchor].height - GAP, last - GAP)
             for j in run:
                 side_tops[j] = top
-                top -= glyphs[j].height + _GAP
-            last = top + _GAP
+                top -= glyphs[j].height + GAP
+            last = top + GAP
             bottom = min(bottom, last)
     return _Column(list(indices), left, width, bottom, tops, side_tops, side_axis, right + _SIDE_GAP / 2,
                    column_runs)
 
 
-def _bands(columns, per_band: int | None) -> list:
+def split_bands(columns, per_band: int | None) -> list:
     """Columns left to right, wrapping onto a new band below when the next would pass ``_MAX_WIDTH``."""
-    bands, width = [[]], 2 * _MARGIN
+    bands, width = [[]], 2 * MARGIN
     for column in columns:
         full = per_band is not None and len(bands[-1]) >= per_band
         if bands[-1] and (full or width + _COLUMN_GAP + column.width > _MAX_WIDTH):
             bands.append([])
-            width = 2 * _MARGIN
+            width = 2 * MARGIN
         width += column.width + (_COLUMN_GAP if len(bands[-1]) else 0.0)
         bands[-1].append(column)
     return bands
 
 
-def _band_width(band) -> float:
+def band_width(band) -> float:
     return sum(column.width for column in band) + _COLUMN_GAP * (len(band) - 1)
 
 
-def _vertical_columns(chain, glyphs, texts, runs, per_line):
+def vertical_columns(chain, glyphs, texts, runs, per_line):
     """The chain cut into columns: at most ``per_line`` items each, or as few as make it no taller than wide."""
-    weights = [glyphs[i].height + _GAP for i in chain]
+    weights = [glyphs[i].height + GAP for i in chain]
 
     def columns_of(count, cap=None):
-        return [_column([chain[k] for k in run], glyphs, texts, runs) for run in _partition(weights, count, cap)]
+        return [make_column([chain[k] for k in run], glyphs, texts, runs) for run in _partition(weights, count, cap)]
 
     if per_line is not None:
         return columns_of(math.ceil(len(chain) / per_line), per_line)
     fitting = []
     for count in range(1, min(len(chain), _MAX_COLUMNS) + 1):
         columns = columns_of(count)
-        if _band_width(columns) + 2 * _MARGIN > _MAX_WIDTH:
+        if band_width(columns) + 2 * MARGIN > _MAX_WIDTH:
             continue
         height = -min(column.bottom for column in columns)
         if height <= _TARGET_HEIGHT:
@@ -716,15 +719,15 @@ def _vertical_columns(chain, glyphs, texts, runs, per_line):
     return min(fitting, key=lambda entry: entry[:2])[2] if fitting else columns_of(1)
 
 
-def _place(bands, top: float, offset: float) -> float:
+def place_bands(bands, top: float, offset: float) -> float:
     """Give every column its place; return the bottom of the last band."""
     for band in bands:
         x = offset
         for column in band:
             column.x, column.y = x, top
             x += column.width + _COLUMN_GAP
-        top += min(column.bottom for column in band) - _GAP / 2
-    return top + _GAP / 2
+        top += min(column.bottom for column in band) - GAP / 2
+    return top + GAP / 2
 
 
 def _top(column, index) -> float:
@@ -741,20 +744,20 @@ def _connectors(bands, glyphs, names) -> list:
     for k, (b, column) in enumerate(flat):
         x = column.axis
         for i, j in zip(column.items, column.items[1:]):
-            parts.append(_Path(((x, _bottom(column, i, glyphs)), (x, _top(column, j))), arrow=glyphs[j].arrow_in,
+            parts.append(Path(((x, _bottom(column, i, glyphs)), (x, _top(column, j))), arrow=glyphs[j].arrow_in,
                                gid=f"edge:{names[i]}->{names[j]}"))
         if k + 1 == len(flat):
             break
         nb, following = flat[k + 1]
         last, first = column.items[-1], following.items[0]
         if nb == b:  # the next column of the band: through the gap between them
-            low, lane = column.y + column.bottom - _GAP / 2, column.x + column.width + _COLUMN_GAP / 2
+            low, lane = column.y + column.bottom - GAP / 2, column.x + column.width + _COLUMN_GAP / 2
         else:  # the first column of the next band: under this band, along the left margin
-            low, lane = min(c.y + c.bottom for c in bands[b]) - _GAP / 2, _MARGIN / 2
-        high, x_next = following.y - _GAP / 2, following.axis
+            low, lane = min(c.y + c.bottom for c in bands[b]) - GAP / 2, MARGIN / 2
+        high, x_next = following.y - GAP / 2, following.axis
         route = ((x, _bottom(column, last, glyphs)), (x, low), (lane, low), (lane, high), (x_next, high),
                  (x_next, _top(following, first)))
-        parts.append(_Path(route, arrow=glyphs[first].arrow_in, gid=f"edge:{names[last]}->{names[first]}"))
+        parts.append(Path(route, arrow=glyphs[first].arrow_in, gid=f"edge:{names[last]}->{names[first]}"))
     return parts
 
 
@@ -764,27 +767,27 @@ def _side_connectors(column, glyphs, names) -> list:
     corridor = column.x + column.left + column.corridor
     for anchor, run in column.runs:
         below = _bottom(column, anchor, glyphs)
-        junction, top = below - _GAP / 2, column.y + column.side_tops[run[0]]
-        route = ((column.axis, below), (column.axis, junction), (corridor, junction), (corridor, top + _GAP / 2),
-                 (x_side, top + _GAP / 2), (x_side, top))
-        parts += [_Dot(column.axis, junction),
-                  _Path(route, arrow=glyphs[run[0]].arrow_in, gid=f"edge:{names[anchor]}->{names[run[0]]}")]
+        junction, top = below - GAP / 2, column.y + column.side_tops[run[0]]
+        route = ((column.axis, below), (column.axis, junction), (corridor, junction), (corridor, top + GAP / 2),
+                 (x_side, top + GAP / 2), (x_side, top))
+        parts += [Dot(column.axis, junction),
+                  Path(route, arrow=glyphs[run[0]].arrow_in, gid=f"edge:{names[anchor]}->{names[run[0]]}")]
         for i, j in zip(run, run[1:]):
             bottom = column.y + column.side_tops[i] - glyphs[i].height
-            parts.append(_Path(((x_side, bottom), (x_side, column.y + column.side_tops[j])),
+            parts.append(Path(((x_side, bottom), (x_side, column.y + column.side_tops[j])),
                                arrow=glyphs[j].arrow_in, gid=f"edge:{names[i]}->{names[j]}"))
     return parts
 
 
 def _item_parts(glyph, x: float, top: float, name: str, shape: str) -> list:
     parts = [_moved(part, x, top) for part in glyph.parts]
-    parts.append(_Label(x + glyph.name_x, top + glyph.name_y, name, gid=f"name:{name}"))
+    parts.append(Label(x + glyph.name_x, top + glyph.name_y, name, gid=f"name:{name}"))
     if shape:
-        parts.append(_Label(x + glyph.out_x, top + glyph.out_y, shape, colour=_MUTED, gid=f"shape:{name}"))
+        parts.append(Label(x + glyph.out_x, top + glyph.out_y, shape, colour=MUTED, gid=f"shape:{name}"))
     return parts
 
 
-def _placed_parts(bands, glyphs, texts, names) -> list:
+def placed_parts(bands, glyphs, texts, names) -> list:
     """Every item's parts at its place (a side run right after its anchor), then the connectors."""
     parts = []
     for band in bands:

@@ -14,10 +14,10 @@ import numbers
 import re
 
 # The engine's parts: its constants, glyph parts and layout steps (one family, split only for size).
-from ._diagram import (_FILL_NAMES, _FILLS, _FONT, _GAP, _HEAD, _INK, _LEGEND_WIDTH, _LINE, _MARGIN, _MUTED, _SKIP,
-                       _TITLE_FONT, _Dot, _Label, _Path, _Rect, _band_width, _bands, _block_output, _chain, _column,
-                       _glyphs, _items, _place, _placed_parts, _shape_text, _text_width, _vertical_columns, _wrap,
-                       _written)
+from ._diagram import (FILL_NAMES, FILLS, FONT, GAP, HEAD, INK, LEGEND_WIDTH, LINE, MARGIN, MUTED, SKIP, TITLE_FONT,
+                       Dot, Label, Path, Rect, band_width, block_output, layer_items, main_chain, make_column,
+                       make_glyphs, place_bands, placed_parts, shape_text, split_bands, text_width, vertical_columns,
+                       wrap_pieces, written_text)
 from .inspect import _check_model, _output_shape
 
 
@@ -44,18 +44,18 @@ def _legend_notes(legend: set) -> list:
 
 def _legend(legend: set, x0: float, top: float, width: float) -> tuple:
     """The colour key, the skip connections' line styles and the notes; return the parts and the bottom."""
-    parts, y = [], top - _LINE / 2
+    parts, y = [], top - LINE / 2
     x = x0
     merges = [name for key, name in (("inception", "depth concat"), ("skip", "add")) if key in legend]
-    names = {**_FILL_NAMES, "merge": f"merge ({', '.join(merges)})" if merges else _FILL_NAMES["merge"]}
+    names = {**FILL_NAMES, "merge": f"merge ({', '.join(merges)})" if merges else FILL_NAMES["merge"]}
     for fill in ("conv", "pool", "dense", "merge", "other"):
         if fill not in legend:
             continue
-        size = 0.26 + 0.06 + _text_width(names[fill]) + 0.2
+        size = 0.26 + 0.06 + text_width(names[fill]) + 0.2
         if x > x0 and x + size > x0 + width:
-            x, y = x0, y - _LINE - 0.05
-        parts += [_Rect(x + 0.13, y + 0.07, 0.26, 0.14, _FILLS[fill], gid=f"legend:{fill}"),
-                  _Label(x + 0.32, y, names[fill], gid=f"legend:{fill}")]
+            x, y = x0, y - LINE - 0.05
+        parts += [Rect(x + 0.13, y + 0.07, 0.26, 0.14, FILLS[fill], gid=f"legend:{fill}"),
+                  Label(x + 0.32, y, names[fill], gid=f"legend:{fill}")]
         x += size
     samples = []
     if "skip" in legend:
@@ -66,17 +66,17 @@ def _legend(legend: set, x0: float, top: float, width: float) -> tuple:
     elif "skip-other" in legend:
         samples.append((True, "skip connection through the layers written beside it"))
     for dashed, text in samples:
-        for k, line in enumerate(_wrap(text.split(" "), width - 0.5, sep=" ")):
-            y -= _LINE + 0.05
+        for k, line in enumerate(wrap_pieces(text.split(" "), width - 0.5, sep=" ")):
+            y -= LINE + 0.05
             if k == 0:
-                parts.append(_Path(((x0, y), (x0 + 0.36, y)), dashed=dashed, colour=_SKIP, width=1.5,
+                parts.append(Path(((x0, y), (x0 + 0.36, y)), dashed=dashed, colour=SKIP, width=1.5,
                                    gid="legend:skip"))
-            parts.append(_Label(x0 + 0.46, y, line, gid="legend:skip"))
+            parts.append(Label(x0 + 0.46, y, line, gid="legend:skip"))
     for note in _legend_notes(legend):
-        for line in _wrap(note.split(" "), width, sep=" "):
-            y -= _LINE + 0.02
-            parts.append(_Label(x0, y, line, colour=_MUTED, gid="legend:note"))
-    return parts, y - _LINE / 2
+        for line in wrap_pieces(note.split(" "), width, sep=" "):
+            y -= LINE + 0.02
+            parts.append(Label(x0, y, line, colour=MUTED, gid="legend:note"))
+    return parts, y - LINE / 2
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -85,18 +85,18 @@ def _legend(legend: set, x0: float, top: float, width: float) -> tuple:
 def _draw(ax, part, scale: float) -> None:
     from matplotlib.patches import Circle, FancyBboxPatch, Polygon
 
-    if isinstance(part, _Rect):
+    if isinstance(part, Rect):
         ax.add_patch(FancyBboxPatch((part.x - part.width / 2, part.top - part.height), part.width, part.height,
                                     boxstyle="round,pad=0,rounding_size=0.05", facecolor=part.fill,
                                     edgecolor=part.edge, linewidth=0.9 * scale, zorder=part.zorder, gid=part.gid))
-        start = part.top - (part.height - len(part.lines) * _LINE) / 2 - _LINE / 2
+        start = part.top - (part.height - len(part.lines) * LINE) / 2 - LINE / 2
         for k, (text, bold) in enumerate(part.lines):
-            ax.text(part.x, start - k * _LINE, text, ha="center", va="center", fontsize=_FONT * scale,
-                    fontweight="bold" if bold else "normal", color=_INK, zorder=part.zorder + 0.5, gid=part.gid)
-    elif isinstance(part, _Label):
-        ax.text(part.x, part.y, part.text, ha="left", va="center", fontsize=_FONT * scale, color=part.colour,
+            ax.text(part.x, start - k * LINE, text, ha="center", va="center", fontsize=FONT * scale,
+                    fontweight="bold" if bold else "normal", color=INK, zorder=part.zorder + 0.5, gid=part.gid)
+    elif isinstance(part, Label):
+        ax.text(part.x, part.y, part.text, ha="left", va="center", fontsize=FONT * scale, color=part.colour,
                 zorder=4, gid=part.gid)
-    elif isinstance(part, _Dot):
+    elif isinstance(part, Dot):
         ax.add_patch(Circle((part.x, part.y), 0.03, facecolor=part.colour, edgecolor="none", zorder=3, gid="dot"))
     else:
         _draw_path(ax, part, scale, Polygon)
@@ -110,7 +110,7 @@ def _draw_path(ax, part, scale: float, Polygon) -> None:
     if part.arrow:
         length = math.hypot(x1 - x0, y1 - y0)
         ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        base = (x1 - ux * _HEAD, y1 - uy * _HEAD)
+        base = (x1 - ux * HEAD, y1 - uy * HEAD)
         points[-1] = base
         half = 0.032
         ax.add_patch(Polygon([(x1, y1), (base[0] - uy * half, base[1] + ux * half),
@@ -198,31 +198,31 @@ def diagram(model, direction="vertical", per_line=None, figsize=None):
     per_line = check_positive_int("per_line", per_line) if per_line is not None else None
     limit = _check_figsize(figsize) if figsize is not None else None
 
-    items, owner = _items(model)
-    chain, runs = _chain(model, items, owner)
+    items, owner = layer_items(model)
+    chain, runs = main_chain(model, items, owner)
     legend = set()
-    glyphs = _glyphs(items, legend)
+    glyphs = make_glyphs(items, legend)
     names = [item.name for item in items]
-    texts = [(item.name, _shape_text(_output_shape(_block_output(item.layers)))) for item in items]
-    written = "\n".join(_written(glyphs))
+    texts = [(item.name, shape_text(_output_shape(block_output(item.layers)))) for item in items]
+    written = "\n".join(written_text(glyphs))
     legend.update(f"stride:{stride}" for stride in re.findall(r"/(\d+)", written))
     if re.search(r"\bLRN\b", written):
         legend.add("lrn")
 
     if direction == "vertical":
-        columns = _vertical_columns(chain, glyphs, texts, runs, per_line)
-        bands = _bands(columns, None)
+        columns = vertical_columns(chain, glyphs, texts, runs, per_line)
+        bands = split_bands(columns, None)
     else:
-        bands = _bands([_column([i], glyphs, texts, runs) for i in chain], per_line)
-    content = max(_band_width(band) for band in bands)
-    width = max(content, _LEGEND_WIDTH, _text_width(model.name, True, _TITLE_FONT)) + 2 * _MARGIN
-    title = _MARGIN + _TITLE_FONT * 1.3 / 72
-    bottom = _place(bands, -title, _MARGIN + (width - 2 * _MARGIN - content) / 2)
+        bands = split_bands([make_column([i], glyphs, texts, runs) for i in chain], per_line)
+    content = max(band_width(band) for band in bands)
+    width = max(content, LEGEND_WIDTH, text_width(model.name, True, TITLE_FONT)) + 2 * MARGIN
+    title = MARGIN + TITLE_FONT * 1.3 / 72
+    bottom = place_bands(bands, -title, MARGIN + (width - 2 * MARGIN - content) / 2)
 
-    parts = _placed_parts(bands, glyphs, texts, names)
-    key, bottom = _legend(legend, _MARGIN, bottom - _GAP / 2 - 0.12, width - 2 * _MARGIN)
+    parts = placed_parts(bands, glyphs, texts, names)
+    key, bottom = _legend(legend, MARGIN, bottom - GAP / 2 - 0.12, width - 2 * MARGIN)
     parts += key
-    height = -bottom + _MARGIN / 2
+    height = -bottom + MARGIN / 2
     return _render(parts, width, height, model.name, limit)
 
 
@@ -237,5 +237,5 @@ def _render(parts, width: float, height: float, title: str, limit):
     ax.axis("off")
     for part in parts:
         _draw(ax, part, scale)
-    figure.suptitle(title, y=1 - _MARGIN / 2 / height, va="top", fontsize=_TITLE_FONT * scale, fontweight="bold")
+    figure.suptitle(title, y=1 - MARGIN / 2 / height, va="top", fontsize=TITLE_FONT * scale, fontweight="bold")
     return figure
