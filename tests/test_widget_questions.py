@@ -350,8 +350,25 @@ def test_free_text_hint_button_gives_general_hints_then_nudges(pets):
 
 
 def test_free_text_empty_answer_is_not_an_attempt(pets):
-    assert pets.check() == "unanswered" and "Write your answer in the box first" in text(pets)
+    assert pets.check() == "unanswered" and "Type your answer in the box first" in text(pets)
     assert pets.attempts == 0
+
+
+def test_both_kinds_of_answer_box_share_one_guard_and_its_words():
+    """Empty (or blank) and too-long answers: the same words from the number box and the essay box, no attempt."""
+    from cnnlab.widgets import free_text, questions
+
+    number, essay = NumericAnswer("6 x 7?", 42), FreeText("Why?", "Because.", key_ideas=[KeyIdea("b", r"b")])
+    for question in (number, essay):
+        assert answer(question, " \n\t ") == "unanswered" and question.attempts == 0
+    assert text(number) == text(essay) == "Type your answer in the box first, then click Check."
+    # Measured without the spaces around it: just under the limit plus spaces is read, one more character is not.
+    for question, limit in ((number, questions.MAX_NUMBER_LENGTH), (essay, free_text.MAX_ANSWER_LENGTH)):
+        answer(question, "  " + "4" * limit + "  ")
+        assert "characters long" not in text(question), type(question).__name__
+        assert answer(question, "4" * (limit + 1)) == "unanswered"
+        assert text(question).startswith(f"Your answer is {limit + 1:,} characters long;")
+        assert "Shorten it, then check again." in text(question)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -27,7 +27,7 @@ import ipywidgets as w
 
 from .._validation import check_positive_int, describe
 from ._base import css
-from ._question import _Question, _check_text, _check_texts, _paragraphs, _too_long
+from ._question import Question, answer_problem, check_text, check_texts, paragraphs
 
 __all__ = ["FreeText", "KeyIdea", "KEY_IDEA_WINDOW", "MAX_ANSWER_LENGTH"]
 
@@ -71,9 +71,9 @@ def _check_key_ideas(key_ideas) -> tuple[tuple[KeyIdea, tuple[re.Pattern, ...]],
         if not isinstance(idea, KeyIdea):
             raise ValueError(f"key_ideas[{i}] must be a KeyIdea(name, patterns, hint), "
                              f"received key_ideas[{i}]={describe(idea)}.")
-        _check_text(f"key_ideas[{i}].name", idea.name)
-        _check_text(f"key_ideas[{i}].hint", idea.hint, allow_empty=True)
-        patterns = _check_texts(f"key_ideas[{i}].patterns", idea.patterns)
+        check_text(f"key_ideas[{i}].name", idea.name)
+        check_text(f"key_ideas[{i}].hint", idea.hint, allow_empty=True)
+        patterns = check_texts(f"key_ideas[{i}].patterns", idea.patterns)
         if not patterns:
             raise ValueError(f"key_ideas[{i}].patterns must hold at least one regular expression, "
                              f"received key_ideas[{i}].patterns={describe(idea.patterns)}.")
@@ -94,6 +94,7 @@ def _check_key_ideas(key_ideas) -> tuple[tuple[KeyIdea, tuple[re.Pattern, ...]],
 #: The longest free-text answer :class:`FreeText` checks, in characters (about 3,000 words, ten times a
 #: long answer to any of the chapter's questions); a longer one gets a message asking to shorten it.
 MAX_ANSWER_LENGTH = 20_000
+_SHORTER = "A few sentences are enough."  # after the message for an answer past MAX_ANSWER_LENGTH
 #: A long answer is searched for key ideas in windows of this many characters (``pattern.search(text,
 #: start, end)``, no copies), each starting half a window after the one before: any phrase up to half a
 #: window long (about 40 words) lies whole in one of them. Each window costs a bounded time, so the total
@@ -133,7 +134,7 @@ def _windows(text: str, size: int = KEY_IDEA_WINDOW) -> list[tuple[int, int]]:
     return windows
 
 
-class FreeText(_Question):
+class FreeText(Question):
     """A question answered in a few sentences, checked for the key ideas it mentions.
 
     Check reports which key ideas the answer mentions ("You named 2 of 3 key
@@ -176,7 +177,7 @@ class FreeText(_Question):
     def __init__(self, question: str, model_answer: str, *, key_ideas=(), need: int | None = None,
                  hints=()) -> None:
         super().__init__(question, hints=hints)
-        self.model_answer = _check_text("model_answer", model_answer)
+        self.model_answer = check_text("model_answer", model_answer)
         self._ideas = _check_key_ideas(key_ideas)
         self.key_ideas = tuple(idea for idea, _ in self._ideas)
         if need is None:
@@ -230,7 +231,7 @@ class FreeText(_Question):
         if self.model_answer_shown:
             self.model_box.value = (f"<div style='background:{css('panel2')};color:{css('text')};padding:6px 10px;"
                                     "margin-top:4px'>"
-                                    f"<b>Model answer</b>{_paragraphs(self.model_answer)}</div>")
+                                    f"<b>Model answer</b>{paragraphs(self.model_answer)}</div>")
             self.model_box.layout.display = None
             self.show_button.description = "Hide model answer"
         else:
@@ -248,13 +249,8 @@ class FreeText(_Question):
         return idea.hint
 
     def _check(self) -> None:
-        text = self.text.value
-        if not text.strip():
-            self._ask("Write your answer in the box first, then click Check.")
-            return
-        too_long = _too_long(text, MAX_ANSWER_LENGTH, "an answer")
-        if too_long:
-            self._ask(f"{too_long} A few sentences are enough.")
+        text = self._read_answer(self.text.value, MAX_ANSWER_LENGTH, "an answer", _SHORTER)
+        if text is None:
             return
         found = self.mentions(text)
         self.mentioned = tuple(idea.name for idea in found)
@@ -281,13 +277,13 @@ class FreeText(_Question):
         if self.hints_shown < len(self.hints):
             self.hints_shown += 1
             return
-        text = self.text.value
-        too_long = _too_long(text, MAX_ANSWER_LENGTH, "an answer")
-        if too_long:
-            self._note = f"{too_long} A few sentences are enough."
+        text = self.text.value.strip()
+        problem = answer_problem(text, MAX_ANSWER_LENGTH, "an answer", _SHORTER) if text else ""
+        if problem:  # too long to point at a missing idea (no text: the hints' end is said below)
+            self._note = problem
             return
         missing = [idea for idea in self.key_ideas if idea not in self.mentions(text)]
-        nudge = self._missing_hint(missing) if text.strip() else ""
+        nudge = self._missing_hint(missing) if text else ""
         if nudge:
             self._note = f"Think about this: {nudge}"
         else:

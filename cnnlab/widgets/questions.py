@@ -33,8 +33,8 @@ import ipywidgets as w
 from .._validation import check_bool, check_finite_number, check_one_of, check_positive_int, describe
 from ..memory import format_bytes
 from ._base import WidgetBase, css
-from ._question import (RIGHT_MARK, WRONG_MARK, _Question, _check_text, _close, _distance, _escape, _number,
-                        _paragraphs, _too_long)
+from ._question import (RIGHT_MARK, WRONG_MARK, Question, check_text, escape, format_number, is_close, paragraphs,
+                        relative_distance)
 
 __all__ = ["Amount", "MAX_NUMBER_LENGTH", "parse_number", "NumericAnswer", "Option", "MultipleChoice", "Exercise",
            "RIGHT_MARK", "WRONG_MARK"]
@@ -181,7 +181,7 @@ def parse_number(text: str, units: str | None = None) -> Amount:
     ValueError: text='twelve' is not a number. Type a number, such as 45,600 or 45600 (or 45.6k).
     """
     units = None if units is None else check_one_of("units", units, ("bytes",))
-    _check_text("text", text, allow_empty=True)
+    check_text("text", text, allow_empty=True)
     if len(text) > MAX_NUMBER_LENGTH:
         raise ValueError(f"text is {len(text):,} characters long, received text={describe(text)}; a number is "
                          f"read up to MAX_NUMBER_LENGTH={MAX_NUMBER_LENGTH:,} characters. {_FORMATS[units]}")
@@ -210,8 +210,8 @@ def _check_mistakes(mistakes, answer: float, tolerance: float) -> tuple[tuple[fl
             raise ValueError(f"mistakes[{i}] must be a (value, message) pair, "
                              f"received mistakes[{i}]={describe(pair)}.")
         value = check_finite_number(f"mistakes[{i}][0]", pair[0])
-        message = _check_text(f"mistakes[{i}][1]", pair[1])
-        if _close(value, answer, tolerance):
+        message = check_text(f"mistakes[{i}][1]", pair[1])
+        if is_close(value, answer, tolerance):
             raise ValueError(
                 f"mistakes[{i}] has value {value:,g}, within the tolerance of the answer {answer:,g}: a learner "
                 f"typing it would be told they are right. Lower tolerance (received tolerance={tolerance}) "
@@ -221,7 +221,7 @@ def _check_mistakes(mistakes, answer: float, tolerance: float) -> tuple[tuple[fl
     return tuple(checked)
 
 
-class NumericAnswer(_Question):
+class NumericAnswer(Question):
     """A question answered with a number, optionally a number of bytes with a unit.
 
     Parameters
@@ -276,10 +276,10 @@ class NumericAnswer(_Question):
         self.tolerance = _check_tolerance(tolerance)
         self.units = None if units is None else check_one_of("units", units, ("bytes",))
         self.mistakes = _check_mistakes(mistakes, self.answer, self.tolerance)
-        self.explanation = _check_text("explanation", explanation, allow_empty=True)
+        self.explanation = check_text("explanation", explanation, allow_empty=True)
         if placeholder is None:
             placeholder = "e.g. 4.2 MB" if self.units == "bytes" else "e.g. 123,456"
-        self.text = w.Text(value="", placeholder=_check_text("placeholder", placeholder, allow_empty=True),
+        self.text = w.Text(value="", placeholder=check_text("placeholder", placeholder, allow_empty=True),
                            layout=w.Layout(width="240px"))
         self.text.add_class("cnnlab-answer")
         self.value: float | None = None
@@ -287,17 +287,12 @@ class NumericAnswer(_Question):
 
     def _show(self, value: float) -> str:
         if self.units == "bytes":
-            return f"{format_bytes(max(value, 0), binary=False)} ({_number(round(value))} bytes)"
-        return _number(value)
+            return f"{format_bytes(max(value, 0), binary=False)} ({format_number(round(value))} bytes)"
+        return format_number(value)
 
     def _check(self) -> None:
-        text = self.text.value.strip()
-        if not text:
-            self._ask("Type your answer in the box first, then click Check.")
-            return
-        too_long = _too_long(text, MAX_NUMBER_LENGTH, "a number")
-        if too_long:
-            self._ask(f"{too_long} {_FORMATS[self.units]}")
+        text = self._read_answer(self.text.value, MAX_NUMBER_LENGTH, "a number", _FORMATS[self.units])
+        if text is None:
             return
         amount = _parse(text, self.units)
         if amount is None:
@@ -308,10 +303,10 @@ class NumericAnswer(_Question):
         # number typed is near a known mistake but its other reading is right, the nearer of the two wins
         # (the book's 1st edition writes 537.7 "MB", right in MiB, 1.5 % from 529.6 MB, a known mistake).
         typed = self._mistake(amount.value)
-        other_right = amount.alternative is not None and _close(amount.alternative, self.answer, self.tolerance)
-        if _close(amount.value, self.answer, self.tolerance):
+        other_right = amount.alternative is not None and is_close(amount.alternative, self.answer, self.tolerance)
+        if is_close(amount.value, self.answer, self.tolerance):
             self._grade(True, [self.explanation])
-        elif typed and not (other_right and _distance(amount.alternative, self.answer)
+        elif typed and not (other_right and relative_distance(amount.alternative, self.answer)
                             < self._mistake_distance(amount.value)):
             self._grade(False, [typed])
         elif other_right:
@@ -325,11 +320,12 @@ class NumericAnswer(_Question):
 
     def _mistake(self, value: float) -> str:
         """The message of the first typical mistake ``value`` matches, or ""."""
-        return next((message for mistake, message in self.mistakes if _close(value, mistake, self.tolerance)), "")
+        return next((message for mistake, message in self.mistakes if is_close(value, mistake, self.tolerance)), "")
 
     def _mistake_distance(self, value: float) -> float:
         """How far ``value`` is (relative) from the first typical mistake it matches."""
-        return next(_distance(value, mistake) for mistake, _ in self.mistakes if _close(value, mistake, self.tolerance))
+        return next(relative_distance(value, mistake) for mistake, _ in self.mistakes
+                    if is_close(value, mistake, self.tolerance))
 
     def _unit_note(self, amount: Amount) -> str:
         prefix = amount.unit[0]
@@ -337,7 +333,7 @@ class NumericAnswer(_Question):
         typed, meant = (binary, decimal) if amount.unit in _BINARY_UNITS else (decimal, binary)
         return (f"Note: your number is right if your {typed} is read as {meant}. Strictly, 1 MB = 1,000,000 bytes "
                 f"and 1 MiB = 1,048,576 bytes (and likewise kB/KiB, GB/GiB); the book writes “MB” for MiB in "
-                f"places. The answer is {_number(self.answer)} bytes = {format_bytes(self.answer, binary=False)} "
+                f"places. The answer is {format_number(self.answer)} bytes = {format_bytes(self.answer, binary=False)} "
                 f"= {format_bytes(self.answer)}.")
 
 
@@ -368,9 +364,9 @@ def _check_options(options, multiple: bool) -> tuple[Option, ...]:
             else:
                 raise ValueError(f"options[{i}] must be an Option(text, correct, explanation), "
                                  f"received options[{i}]={describe(option)}.")
-        checked.append(Option(_check_text(f"options[{i}].text", option.text),
+        checked.append(Option(check_text(f"options[{i}].text", option.text),
                               check_bool(f"options[{i}].correct", option.correct),
-                              _check_text(f"options[{i}].explanation", option.explanation, allow_empty=True)))
+                              check_text(f"options[{i}].explanation", option.explanation, allow_empty=True)))
     right = sum(option.correct for option in checked)
     if right == 0 or (not multiple and right != 1):
         wanted = "at least one" if multiple else "exactly one (or pass multiple=True)"
@@ -398,7 +394,7 @@ def _shuffled(question: str, options: tuple[Option, ...]) -> tuple[Option, ...]:
     return tuple(sorted(options, key=key))
 
 
-class MultipleChoice(_Question):
+class MultipleChoice(Question):
     """A question answered by choosing one option (radio buttons) or several (checkboxes).
 
     The answer is right only when exactly the correct options are chosen.
@@ -471,7 +467,7 @@ class MultipleChoice(_Question):
         ...
         ValueError: text='In the' starts 2 options ('In the upper layers', 'In the lower layers'): give more of it.
         """
-        _check_text("text", text)
+        check_text("text", text)
         texts = [option.text for option in self.options]
         if text in texts:
             return texts.index(text)
@@ -565,20 +561,20 @@ class Exercise(WidgetBase):
     def __init__(self, number: int, title: str, *questions, intro: str = "") -> None:
         super().__init__()
         self.number = check_positive_int("number", number)
-        self.title = _check_text("title", title)
-        self.intro = _check_text("intro", intro, allow_empty=True)
+        self.title = check_text("title", title)
+        self.intro = check_text("intro", intro, allow_empty=True)
         if not questions:
             raise ValueError("questions: give at least one question, such as NumericAnswer(...), "
                              "MultipleChoice(...) or FreeText(...); received none.")
         for i, question in enumerate(questions):
-            if not isinstance(question, _Question):
+            if not isinstance(question, Question):
                 raise ValueError(f"questions[{i}] must be a NumericAnswer, MultipleChoice or FreeText, "
                                  f"received questions[{i}]={describe(question)}.")
         self.questions = tuple(questions)
         self.progress = w.HTML()
         self.progress.add_class("cnnlab-progress")
-        header = w.HTML(f"<h4 style='margin:4px 0'>Exercise {self.number} · {_escape(self.title)}</h4>"
-                        + (_paragraphs(self.intro) if self.intro else ""))
+        header = w.HTML(f"<h4 style='margin:4px 0'>Exercise {self.number} · {escape(self.title)}</h4>"
+                        + (paragraphs(self.intro) if self.intro else ""))
         self.root = w.VBox([header, *(q.root for q in self.questions), self.progress, self.error_box])
         for name in ("cnnlab-widget", self.css_class):
             self.root.add_class(name)
@@ -586,7 +582,7 @@ class Exercise(WidgetBase):
             question._listeners.append(self.refresh)
         self.refresh()
 
-    def __getitem__(self, index: int) -> _Question:
+    def __getitem__(self, index: int) -> Question:
         return self.questions[index]
 
     def __len__(self) -> int:

@@ -26,7 +26,7 @@ Targets (and where their regexes live):
 * ``teacher patterns``: :meth:`FreeText.mentions` with key ideas whose patterns
   backtrack quadratically over what they are given (the windows bound it: a pattern with
   two free gaps, cubic, is still linear but costs about 0.7 s per 1,000 characters);
-* ``paragraphs``: ``_question._paragraphs`` (questions, model answers, intros);
+* ``paragraphs``: ``_question.paragraphs`` (questions, model answers, intros);
 * ``class names``: :func:`cnnlab.checks.check_top5`'s normalisation of the class names
   a learner's function returns;
 * ``labels file``: ``pretrained._COUNTER_PREFIX`` (a labels file's "0  background" lines);
@@ -191,7 +191,7 @@ TARGETS = {
     "teacher patterns": (lambda text: _teacher_question().mentions(text), [
         repeat("a"), repeat("c"), repeat("d "), repeat("a "), repeat(" "),
     ]),
-    "paragraphs": (_question._paragraphs, [repeat(" ", "\n", "x"), repeat(" \n"), repeat("\n \n"), repeat("\t", "\n")]),
+    "paragraphs": (_question.paragraphs, [repeat(" ", "\n", "x"), repeat(" \n"), repeat("\n \n"), repeat("\t", "\n")]),
     "class names": (_top5, [repeat(" _-"), repeat(" ", "a", "b"), repeat("a_")]),
     "labels file": (_labels_line, [repeat(" ", "0", "x"), repeat("1", "", "x"), repeat(" :"), repeat("1 :")]),
     "layer names": (block_of, [repeat("a", "inception"), repeat("1", "stage"), repeat("1", "aux"),
