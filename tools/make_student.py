@@ -14,6 +14,7 @@ The result is checked before the script reports success: no cell tagged
 under an ``## Exercise N`` heading for N in 1-6 (a solution someone forgot to tag).
 
 Exit codes: 0 done, 1 a student copy failed its check, 2 refused (bad output folder).
+Needs nbformat and nbconvert, which JupyterLab brings (the ``lab`` extra).
 """
 
 from __future__ import annotations
