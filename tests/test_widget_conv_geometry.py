@@ -103,6 +103,29 @@ def test_svg_window_rectangle_sits_on_the_padded_window():
     assert set(cells(svg, "in-window")) == {(r, c) for r in range(1, 4) for c in range(3, 6)}
 
 
+#: The SHA-256 (first 32 hex digits) of geometry_svg's output for each setting, recorded from the function as
+#: it was before it was split into one helper per part of the picture: the split must draw the same SVG.
+PINNED_SVG = [
+    ((5, 7), 3, 1, "SAME", (0, 0), None, "26194946743f4bfd9503ff7779da8ed4"),
+    ((5, 7), 3, 2, "SAME", (1, 2), None, "4c46a5fe85bb9a55a3c91cd81ab12653"),
+    ((1, 13), (1, 6), (1, 5), "SAME", (0, 2), None, "f43653ca2d2b07a77f82dbe58a891944"),
+    ((1, 13), (1, 6), (1, 5), "VALID", (0, 1), None, "1b2ee5257e61d975e48b4f098cfc33fe"),
+    ((6, 9), (4, 2), (3, 2), "VALID", (0, 3), 20, "51148de583d0e09aa358d29199c884f2"),
+    ((8, 8), (7, 5), (3, 1), "SAME", (2, 7), None, "d968dc7fc7de8038e94d1c15a34e315b"),
+    ((20, 20), (10, 10), (8, 8), "VALID", (1, 1), None, "f551ba42cea3d3d5c24c34318cc18591"),
+    ((3, 3), 1, 1, "VALID", (2, 2), 7, "b133042b70abc035533285e36004eece"),
+    ((9, 4), (2, 4), (4, 1), "VALID", (1, 0), None, "f2fd9a2faacd73b547b9a48b68dd408d"),
+]
+
+
+@pytest.mark.parametrize("shape, kernel, strides, padding, neuron, cell, digest", PINNED_SVG)
+def test_svg_is_the_pinned_drawing(shape, kernel, strides, padding, neuron, cell, digest):
+    import hashlib
+
+    svg = geometry_svg(conv_geometry(shape, kernel, strides, padding), neuron, cell=cell)
+    assert hashlib.sha256(svg.encode()).hexdigest()[:32] == digest
+
+
 def test_readout_states_formulas_padding_and_ignored_inputs():
     same = text(geometry_readout(conv_geometry((1, 13), (1, 6), (1, 5), "SAME"), (0, 2)))
     assert "⌈13 / 5⌉ = 3 outputs" in same and "left 1 + right 2 = 3 zeros" in same
