@@ -292,10 +292,55 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
     >>> svg.count('class="pad'), svg.count('class="out'), svg.count('"cell in-window"'), svg.count('"pad in-window"')
     (3, 3, 4, 2)
     """
-    g = geometry
     window = _neuron_window(geometry, neuron)
-    c = _cell_size(g) if cell is None else check_positive_int("cell", cell)
-    (top, bottom), (left, right) = g.pads
+    cell = _cell_size(geometry) if cell is None else check_positive_int("cell", cell)
+    layout = _svg_layout(geometry, window, cell)
+    parts = [
+        _svg_header(layout),
+        *_input_cells(geometry, window, layout),
+        *_input_indices(geometry, layout),
+        *_window_links(window, layout),
+        *_output_cells(geometry, window, layout),
+        _window_rect(window, layout),
+        *_legend(layout),
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _SvgLayout:
+    """Where the parts of :func:`geometry_svg`'s picture go, in pixels."""
+
+    cell: int
+    font: int
+    em: float                       # rough width of a character
+    input_title: str
+    output_title: str
+    x0: int                         # the padded input's top-left corner
+    y0: int
+    ox: float                       # the output grid's top-left corner
+    oy: float
+    legend: list                    # (swatch attributes, text)
+    legend_y: float
+    width: int
+    height: int
+
+
+def _legend_entries(geometry: ConvGeometry, window: Window) -> list:
+    """The legend's ``(swatch attributes, text)``: the window, then the padding and the ignored inputs if any."""
+    legend = [(f'fill="{_WINDOW}" fill-opacity="0.35" stroke="{_WINDOW}"',
+               f"window of neuron ({window.neuron[0]}, {window.neuron[1]})")]
+    if geometry.padded_shape != geometry.input_shape:
+        legend.append((f'fill="{_PAD_FILL}" stroke="{_PAD_LINE}"', "zero padding"))
+    if geometry.ignored_rows or geometry.ignored_cols:
+        legend.append((f'fill="{_IGNORED_FILL}" stroke="#888"', "never read by any window (ignored)"))
+    return legend
+
+
+def _svg_layout(geometry: ConvGeometry, window: Window, c: int) -> _SvgLayout:
+    """The picture's layout for cells of ``c`` pixels: titles above, input left, output right, legend below."""
+    g = geometry
     hp, wp = g.padded_shape
     oh, ow = g.output_shape
     font = max(8, min(12, int(c * 0.45)))
@@ -307,79 +352,123 @@ def geometry_svg(geometry: ConvGeometry, neuron=(0, 0), *, cell: int | None = No
     x0, y0 = label + 4, 24 + label
     ox = x0 + max(wp * c, len(input_title) * bold_em) + max(60, 2 * c)
     oy = y0 + (hp - oh) * c / 2
-    ignored_rows, ignored_cols = set(g.ignored_rows), set(g.ignored_cols)
-    legend = [(f'fill="{_WINDOW}" fill-opacity="0.35" stroke="{_WINDOW}"',
-               f"window of neuron ({window.neuron[0]}, {window.neuron[1]})")]
-    if (hp, wp) != g.input_shape:
-        legend.append((f'fill="{_PAD_FILL}" stroke="{_PAD_LINE}"', "zero padding"))
-    if ignored_rows or ignored_cols:
-        legend.append((f'fill="{_IGNORED_FILL}" stroke="#888"', "never read by any window (ignored)"))
+    legend = _legend_entries(g, window)
     legend_y = max(y0 + hp * c, oy + oh * c) + 22
     legend_width = sum(28 + len(text) * em for _, text in legend)
     width = round(max(ox + max(ow * c, len(output_title) * bold_em), x0 + legend_width) + 12)
-    height = round(legend_y + 16)
-    cells = set(window.cells)
+    return _SvgLayout(c, font, em, input_title, output_title, x0, y0, ox, oy, legend, legend_y, width,
+                      round(legend_y + 16))
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
-        f'font-family="sans-serif" font-size="{font}">',
-        f'<text x="{x0}" y="14" font-weight="bold" style="fill:{_TEXT}">{html.escape(input_title)}</text>',
-        f'<text x="{ox:g}" y="14" font-weight="bold" style="fill:{_TEXT}">{output_title}</text>',
-    ]
-    # Input grid, padding included.
+
+def _svg_header(layout: _SvgLayout) -> str:
+    """The ``<svg>`` opening tag and the two titles."""
+    width, height = layout.width, layout.height
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
+            f'font-family="sans-serif" font-size="{layout.font}">'
+            f'<text x="{layout.x0}" y="14" font-weight="bold" style="fill:{_TEXT}">'
+            f'{html.escape(layout.input_title)}</text>'
+            f'<text x="{layout.ox:g}" y="14" font-weight="bold" style="fill:{_TEXT}">{layout.output_title}</text>')
+
+
+def _input_cell(geometry: ConvGeometry, inside: bool, r: int, col: int, x: int, y: int, c: int) -> str:
+    """One real input cell ``(r, col)``: white, or red-tinted if no window reads it."""
+    ignored = r in geometry.ignored_rows or col in geometry.ignored_cols
+    classes = "cell" + (" ignored" if ignored else "") + (" in-window" if inside else "")
+    fill = _IGNORED_FILL if ignored else "#ffffff"
+    return (f'<rect class="{classes}" data-row="{r}" data-col="{col}" x="{x}" y="{y}" width="{c}" height="{c}" '
+            f'fill="{fill}" stroke="#888" stroke-width="1"/>')
+
+
+def _pad_cell(inside: bool, r: int, col: int, x: int, y: int, c: int) -> str:
+    """One zero-padding cell: grey and hatched."""
+    classes = "pad" + (" in-window" if inside else "")
+    return (f'<g class="{classes}" data-row="{r}" data-col="{col}"><rect x="{x}" y="{y}" width="{c}" height="{c}" '
+            f'fill="{_PAD_FILL}" stroke="#b0b0b0" stroke-width="1"/>'
+            f'<line x1="{x}" y1="{y + c}" x2="{x + c}" y2="{y}" stroke="{_PAD_LINE}" '
+            f'stroke-width="1"/></g>')
+
+
+def _input_cells(geometry: ConvGeometry, window: Window, layout: _SvgLayout) -> list[str]:
+    """The input grid, padding included, row by row."""
+    (top, _), (left, _) = geometry.pads
+    hp, wp = geometry.padded_shape
+    height, width = geometry.input_shape
+    c, read = layout.cell, window.cells
+    out = []
     for pr in range(hp):
         for pc in range(wp):
             r, col = pr - top, pc - left
-            x, y = x0 + pc * c, y0 + pr * c
-            data = f'data-row="{r}" data-col="{col}"'
-            if 0 <= r < g.input_shape[0] and 0 <= col < g.input_shape[1]:
-                ignored = r in ignored_rows or col in ignored_cols
-                classes = "cell" + (" ignored" if ignored else "") + (" in-window" if (r, col) in cells else "")
-                fill = _IGNORED_FILL if ignored else "#ffffff"
-                out.append(f'<rect class="{classes}" {data} x="{x}" y="{y}" width="{c}" height="{c}" '
-                           f'fill="{fill}" stroke="#888" stroke-width="1"/>')
+            x, y = layout.x0 + pc * c, layout.y0 + pr * c
+            if 0 <= r < height and 0 <= col < width:
+                out.append(_input_cell(geometry, (r, col) in read, r, col, x, y, c))
             else:
                 inside = pr in window.padded_rows and pc in window.padded_cols
-                classes = "pad" + (" in-window" if inside else "")
-                out.append(f'<g class="{classes}" {data}><rect x="{x}" y="{y}" width="{c}" height="{c}" '
-                           f'fill="{_PAD_FILL}" stroke="#b0b0b0" stroke-width="1"/>'
-                           f'<line x1="{x}" y1="{y + c}" x2="{x + c}" y2="{y}" stroke="{_PAD_LINE}" '
-                           f'stroke-width="1"/></g>')
-    # Indices of the real rows and columns (red when ignored).
-    for col in range(g.input_shape[1]):
+                out.append(_pad_cell(inside, r, col, x, y, c))
+    return out
+
+
+def _input_indices(geometry: ConvGeometry, layout: _SvgLayout) -> list[str]:
+    """The indices of the real rows and columns (red when ignored)."""
+    (top, _), (left, _) = geometry.pads
+    c, x0, y0 = layout.cell, layout.x0, layout.y0
+    out = []
+    for col in range(geometry.input_shape[1]):
         x = x0 + (col + left) * c + c / 2
-        colour = _ERROR if col in ignored_cols else _MUTED
+        colour = _ERROR if col in geometry.ignored_cols else _MUTED
         out.append(f'<text x="{x:g}" y="{y0 - 5}" text-anchor="middle" style="fill:{colour}">{col}</text>')
-    for r in range(g.input_shape[0]):
-        y = y0 + (r + top) * c + c / 2 + font / 3
-        colour = _ERROR if r in ignored_rows else _MUTED
+    for r in range(geometry.input_shape[0]):
+        y = y0 + (r + top) * c + c / 2 + layout.font / 3
+        colour = _ERROR if r in geometry.ignored_rows else _MUTED
         out.append(f'<text x="{x0 - 4}" y="{y:g}" text-anchor="end" style="fill:{colour}">{r}</text>')
-    # Dashed links from the window to its neuron, under the output grid.
-    wx, wy = x0 + window.padded_cols.start * c, y0 + window.padded_rows.start * c
-    ww, wh = len(window.padded_cols) * c, len(window.padded_rows) * c
-    nx, ny = ox + window.neuron[1] * c, oy + window.neuron[0] * c
-    for (ax, ay), (bx, by) in (((wx + ww, wy), (nx, ny)), ((wx + ww, wy + wh), (nx, ny + c))):
-        out.append(f'<line x1="{ax:g}" y1="{ay:g}" x2="{bx:g}" y2="{by:g}" stroke="{_WINDOW}" '
-                   'stroke-width="1" stroke-dasharray="4 3" opacity="0.7"/>')
-    # Output grid.
-    for i in range(oh):
-        for j in range(ow):
+    return out
+
+
+def _window_box(window: Window, layout: _SvgLayout) -> tuple:
+    """``(x, y, width, height)`` of the window over the padded input."""
+    c = layout.cell
+    return (layout.x0 + window.padded_cols.start * c, layout.y0 + window.padded_rows.start * c,
+            len(window.padded_cols) * c, len(window.padded_rows) * c)
+
+
+def _window_links(window: Window, layout: _SvgLayout) -> list[str]:
+    """The two dashed lines from the window to its neuron (drawn under the output grid)."""
+    wx, wy, ww, wh = _window_box(window, layout)
+    c = layout.cell
+    nx, ny = layout.ox + window.neuron[1] * c, layout.oy + window.neuron[0] * c
+    return [f'<line x1="{ax:g}" y1="{ay:g}" x2="{bx:g}" y2="{by:g}" stroke="{_WINDOW}" '
+            'stroke-width="1" stroke-dasharray="4 3" opacity="0.7"/>'
+            for (ax, ay), (bx, by) in (((wx + ww, wy), (nx, ny)), ((wx + ww, wy + wh), (nx, ny + c)))]
+
+
+def _output_cells(geometry: ConvGeometry, window: Window, layout: _SvgLayout) -> list[str]:
+    """The output grid, the window's neuron filled blue."""
+    c, ox, oy = layout.cell, layout.ox, layout.oy
+    out = []
+    for i in range(geometry.output_shape[0]):
+        for j in range(geometry.output_shape[1]):
             hl = (i, j) == window.neuron
             out.append(f'<rect class="out{" hl" if hl else ""}" data-row="{i}" data-col="{j}" '
                        f'x="{ox + j * c:g}" y="{oy + i * c:g}" width="{c}" height="{c}" '
                        f'fill="{_WINDOW if hl else "#eef3f8"}" stroke="#888" stroke-width="1"/>')
-    # The window over the padded input.
-    out.append(f'<rect class="window" x="{wx:g}" y="{wy:g}" width="{ww:g}" height="{wh:g}" fill="{_WINDOW}" '
-               f'fill-opacity="0.22" stroke="{_WINDOW}" stroke-width="3"/>')
-    # Legend.
-    x = x0
-    for style, text in legend:
-        out.append(f'<rect x="{x:g}" y="{legend_y - 10:g}" width="12" height="12" {style}/>'
-                   f'<text x="{x + 16:g}" y="{legend_y:g}" style="fill:{_TEXT}">{html.escape(text)}</text>')
-        x += 28 + len(text) * em
-    out.append("</svg>")
-    return "".join(out)
+    return out
+
+
+def _window_rect(window: Window, layout: _SvgLayout) -> str:
+    """The window itself: a blue rectangle over the padded input."""
+    wx, wy, ww, wh = _window_box(window, layout)
+    return (f'<rect class="window" x="{wx:g}" y="{wy:g}" width="{ww:g}" height="{wh:g}" fill="{_WINDOW}" '
+            f'fill-opacity="0.22" stroke="{_WINDOW}" stroke-width="3"/>')
+
+
+def _legend(layout: _SvgLayout) -> list[str]:
+    """The legend's swatches and texts, in a row under the picture."""
+    x, y, out = layout.x0, layout.legend_y, []
+    for style, text in layout.legend:
+        out.append(f'<rect x="{x:g}" y="{y - 10:g}" width="12" height="12" {style}/>'
+                   f'<text x="{x + 16:g}" y="{y:g}" style="fill:{_TEXT}">{html.escape(text)}</text>')
+        x += 28 + len(text) * layout.em
+    return out
 
 
 def _size_formula(n: int, k: int, s: int, padding: str, result: int) -> str:
