@@ -382,3 +382,19 @@ def test_a_weight_that_is_not_a_number_is_refused_and_its_box_goes_back(explorer
     assert explorer.cells[0].value == -1.0
     explorer.cells[1].value = 0.5                                   # and the next edit works
     assert explorer.last_error is None and explorer.kernel[0, 1] == 0.5
+
+
+@pytest.mark.parametrize("act", [
+    lambda x: setattr(x.preset, "value", "gaussian"),       # sets the size control too
+    lambda x: setattr(x.size, "value", 5),                  # a custom kernel resized
+    lambda x: setattr(x.cells[0], "value", 2.5),            # sets the preset to custom, then rewrites the grid
+    lambda x: setattr(x, "kernel", np.ones((5, 5))),        # sets the preset and the size
+], ids=["preset", "size", "cell", "kernel"])
+def test_one_change_updates_once_the_controls_it_sets_stay_quiet(photo, monkeypatch, act):
+    """The explorer sets its own controls inside WidgetBase.quiet(): their observers do not update again."""
+    explorer = KernelExplorer({"photo": photo}, kernel=np.zeros((3, 3)))
+    updates = []
+    original = explorer._update
+    monkeypatch.setattr(explorer, "_update", lambda: (updates.append(1), original())[1])
+    act(explorer)
+    assert len(updates) == 1 and explorer.last_error is None

@@ -386,6 +386,29 @@ class WidgetBase:
         if not self._quiet_depth:
             self.refresh()
 
+    def _unless_quiet(self, handler: Callable) -> Callable:
+        """``handler`` as an observer that does nothing when the change happens inside :meth:`quiet`.
+
+        For observers that do more than refresh (:meth:`_on_change` is ``_unless_quiet(refresh)``):
+        the widget sets its own controls inside :meth:`quiet`, and their observers stay still.
+
+        Examples
+        --------
+        >>> widget, seen = WidgetBase(), []
+        >>> slider = w.IntSlider(0)
+        >>> slider.observe(widget._unless_quiet(lambda change: seen.append(change["new"])), names="value")
+        >>> slider.value = 1
+        >>> with widget.quiet():
+        ...     slider.value = 2
+        >>> seen
+        [1]
+        """
+        def observer(change) -> None:
+            if not self._quiet_depth:
+                handler(change)
+
+        return observer
+
     def close(self) -> None:
         """Close every ipywidget of this widget (controls, pictures, layouts), so that the kernel can free them.
 

@@ -265,16 +265,31 @@ class KernelExplorer(WidgetBase):
         self._images = named_images(images, _default_images)
         for name, image in self._images.items():
             channel_planes(image)  # validates the shape
+        self._init_state()
+        self._build_controls()
+        self._build_views()
+        self._connect()
+        self.root = self._layout()
+        if isinstance(kernel, str):
+            self.preset.value = self._preset_name(kernel)
+            self._on_preset(None)
+        else:
+            self.kernel = kernel
+
+    # ------------------------------------------------------------------ construction
+    def _init_state(self) -> None:
+        """The caches and the results on display, before the first update."""
         self._planes_cache: dict = {}
         self._scales: dict = {}  # (image name, kernel bytes) -> channel_scale, for the kernels on display
         self._input_shown: tuple | None = None  # (image, channel) whose picture input_view holds
-        self._syncing = False
         self.stack: list[tuple[str, np.ndarray]] = []
         self.output_array = np.zeros((1, 1), np.float32)
         self.scale: tuple[str, float, float] = ("gray", 0.0, 1.0)
         self.last_update_ms = 0.0
         self._kernel = np.zeros((3, 3), np.float32)
 
+    def _build_controls(self) -> None:
+        """The photo and channel choices, the kernel's preset, size and parameters, its grid of weights."""
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
                                        layout=fit("310px"))
         self.upload = w.FileUpload(accept="image/*", multiple=False, description="Your photo",
@@ -296,6 +311,9 @@ class KernelExplorer(WidgetBase):
         self.grid = w.GridBox(self.cells, layout=w.Layout(grid_gap="2px", max_width="100%"))
         self.add_button = w.Button(description="Add to stack", icon="plus", layout=w.Layout(width="130px"))
         self.clear_button = w.Button(description="Clear stack", icon="trash", layout=w.Layout(width="130px"))
+
+    def _build_views(self) -> None:
+        """The pictures, captions and readout the updates write into, and the (empty) stack."""
         self.input_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
         self.output_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
         self.bar_view = w.Image(format="png", layout=picture_layout("240px"))
@@ -306,17 +324,20 @@ class KernelExplorer(WidgetBase):
         self._stack_views: list[w.Image] = []
         self._stack_bars: list[tuple[w.Image, w.HTML]] = []
 
-        self.preset.observe(self._on_preset, names="value")
-        self.size.observe(self._on_preset, names="value")
-        self.angle.observe(self._on_preset, names="value")
-        self.sigma.observe(self._on_preset, names="value")
+    def _connect(self) -> None:
+        """Each control to what it changes; the kernel's controls and cells stay still inside :meth:`quiet`."""
+        on_preset, on_cell = self._unless_quiet(self._on_preset), self._unless_quiet(self._on_cell)
+        for control in (self.preset, self.size, self.angle, self.sigma):
+            control.observe(on_preset, names="value")
         for cell in self.cells:
-            cell.observe(self._on_cell, names="value")
+            cell.observe(on_cell, names="value")
         self.upload.observe(self._on_upload, names="value")
         self._observe(self.image_choice, self.channel)
         self.add_button.on_click(lambda _b: self._guarded(self._add_to_stack))
         self.clear_button.on_click(lambda _b: self._guarded(self._clear_stack))
 
+    def _layout(self) -> w.VBox:
+        """The controls beside the pictures, the readout and the stack under them, the error line last."""
         controls = w.VBox([
             w.HBox([self.image_choice, self.upload], layout=w.Layout(flex_flow="row wrap", max_width="100%")),
             self.channel,
@@ -332,17 +353,11 @@ class KernelExplorer(WidgetBase):
             _title("Input"), self.input_view, self.input_caption,
             _title("Feature map"), self.output_view, self.bar_view, self.bar_labels,
         ], layout=w.Layout(width=f"{_PICTURE + 4}px", max_width="100%", align_items="flex-start"))  # captions wrap
-        self.root = w.VBox([
+        return w.VBox([
             w.HBox([controls, pictures], layout=w.Layout(flex_flow="row wrap", max_width="100%",
                                                          align_items="flex-start", grid_gap="12px")),
             self.readout, self.stack_box, self.error_box,
         ], layout=w.Layout(max_width="100%"))
-
-        if isinstance(kernel, str):
-            self.preset.value = self._preset_name(kernel)
-            self._on_preset(None)
-        else:
-            self.kernel = kernel
 
     # ------------------------------------------------------------------ kernel state
     @staticmethod
@@ -366,13 +381,10 @@ class KernelExplorer(WidgetBase):
         array = np.asarray(value, dtype=np.float32)
         if not np.all(np.isfinite(array)):
             raise ValueError("kernel holds NaN or infinite values; give finite numbers.")
-        self._syncing = True
-        try:
+        with self.quiet():
             self.preset.value = _CUSTOM
             self.size.value = array.shape[0]
             self.angle.layout.display = self.sigma.layout.display = "none"
-        finally:
-            self._syncing = False
         self._show_kernel(array)
 
     def _show_kernel(self, array: np.ndarray) -> None:
@@ -383,11 +395,8 @@ class KernelExplorer(WidgetBase):
         """
         self._kernel = np.asarray(array, dtype=np.float32).copy()
         self.refresh()
-        self._syncing = True
-        try:
+        with self.quiet():
             self._write_cells(self._kernel)
-        finally:
-            self._syncing = False
 
     def _write_cells(self, array: np.ndarray) -> None:
         n = array.shape[0]
@@ -408,17 +417,12 @@ class KernelExplorer(WidgetBase):
                 cell.layout.width = f"{width}px"
 
     def _on_preset(self, _change) -> None:
-        if self._syncing:
-            return
         try:
             self._apply_preset(_change)
         except Exception as error:  # noqa: BLE001 - a kernel factory's error goes to the widget, not the kernel log
             if _change is not None:  # the control goes back, so that the controls still describe the kernel shown
-                self._syncing = True
-                try:
+                with self.quiet():
                     _change["owner"].value = _change["old"]
-                finally:
-                    self._syncing = False
             self.show_error(error)
 
     def _apply_preset(self, _change) -> None:
@@ -430,8 +434,7 @@ class KernelExplorer(WidgetBase):
             resized[:m, :m] = self._kernel[:m, :m]
             self._show_kernel(resized)
             return
-        self._syncing = True
-        try:
+        with self.quiet():
             name = self.preset.value
             sized = name in K.sized_names()
             # A new preset starts at its own default size (the chapter's line filters are 7×7);
@@ -442,8 +445,6 @@ class KernelExplorer(WidgetBase):
             self.size.disabled = not sized
             self.angle.layout.display = None if name == "gabor" else "none"
             self.sigma.layout.display = None if name == "gaussian" else "none"
-        finally:
-            self._syncing = False
         self._show_kernel(array)
 
     def _make(self, name: str, size: int | None) -> np.ndarray:
@@ -455,8 +456,6 @@ class KernelExplorer(WidgetBase):
         return K.get(name, size)
 
     def _on_cell(self, change) -> None:
-        if self._syncing:
-            return
         with self.errors_shown():
             self._apply_cell(self.cells.index(change["owner"]), change["new"])
 
@@ -468,21 +467,15 @@ class KernelExplorer(WidgetBase):
         """
         row, col = divmod(index, _MAX_SIZE)
         if not np.isfinite(value):
-            self._syncing = True
-            try:
+            with self.quiet():
                 self.cells[index].value = float(shown_weights(self._kernel)[row, col])
-            finally:
-                self._syncing = False
             raise ValueError(f"kernel holds NaN or infinite values: the weight in row {row + 1}, column {col + 1} "
                              f"was set to {value!r}; type a finite number.")
         if self.preset.value != _CUSTOM:
-            self._syncing = True
-            try:
+            with self.quiet():
                 self.preset.value = _CUSTOM
                 self.size.disabled = False
                 self.angle.layout.display = self.sigma.layout.display = "none"
-            finally:
-                self._syncing = False
         kernel = self._kernel.copy()
         kernel[row, col] = value
         self._show_kernel(kernel)
