@@ -11,7 +11,7 @@ from .. import kernels as K
 from .. import ops
 from .._validation import check_channels_last, check_finite_number, check_positive_int
 from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
-from ._base import WidgetBase, named_images, CAPTION_STYLE, fit, label_style, picture_layout
+from ._base import WidgetBase, named_images, CAPTION_STYLE, fit, label_style, picture_layout, row
 
 __all__ = ["PoolingExplorer", "pool", "shift_invariance", "shift_changes", "mark_changes", "group_names",
            "orientation_maps", "ORIENTATIONS"]
@@ -235,7 +235,19 @@ class PoolingExplorer(WidgetBase):
                                  f"received shape {array.shape}.")
         pool(np.zeros((4, 4, 1)), mode, 1)  # validates mode
         self._orientations: dict = {}
+        self._build_controls(mode, pool_size, stride, padding)
+        self._build_views()
+        self._connect()
+        self.root = self._layout()
+        self.output_array = np.zeros((1, 1, 3), np.float32)
+        self.depth_output = np.zeros((1, 1, 1), np.float32)
+        self.changes = (np.zeros((1, 1)), np.zeros((1, 1)))
+        self.invariance = (0.0, 0.0)
+        self.refresh()
 
+    # ------------------------------------------------------------------ construction
+    def _build_controls(self, mode: str, pool_size: int, stride: int | None, padding: str) -> None:
+        """The photo, the pooling's kind, size, stride and padding, the shift box and the depth pool."""
         self.image_choice = w.Dropdown(options=list(self._images), description="Image", style=label_style(),
                                        layout=fit("310px"))
         self.mode = w.ToggleButtons(options=["max", "average"], value=mode, description="Pooling",
@@ -252,6 +264,9 @@ class PoolingExplorer(WidgetBase):
                                 layout=w.Layout(width="260px"))
         self.depth_size = w.ToggleButtons(options=[1, 2, 3, 6], value=6, description="Depth pool",
                                           style=label_style(button_width="36px"))
+
+    def _build_views(self) -> None:
+        """The input and pooled pictures, their captions and readout, and the depthwise pooling's pictures."""
         self.input_view = w.Image(format="jpeg", layout=picture_layout(f"{_PICTURE}px"))
         self.output_view = w.Image(format="png", layout=picture_layout(f"{_PICTURE}px"))
         self.input_caption, self.output_caption = w.HTML(), w.HTML()
@@ -267,41 +282,36 @@ class PoolingExplorer(WidgetBase):
         self.depth_bar, self.depth_bar_labels = w.Image(format="png", layout=picture_layout("240px")), w.HTML()
         self.depth_readout = w.HTML()
 
+    def _connect(self) -> None:
+        """Each control to the update (the pool size and the stride tie through their own observers)."""
         self.tie_stride.observe(self._on_tie, names="value")
         self.pool_size.observe(self._on_pool_size, names="value")
         self._observe(self.image_choice, self.mode, self.stride, self.padding, self.shift, self.depth_size)
 
-        def row(*children, **layout):
-            return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap", max_width="100%",
-                                                          align_items="flex-start", **layout))
-
+    def _layout(self) -> w.VBox:
+        """The controls in rows, the input beside the pooled picture, the depthwise pooling under them."""
         inputs = [w.VBox([w.HTML(_caption(f"{a}°")), view], layout=w.Layout(align_items="center"))
                   for a, view in zip(ORIENTATIONS, self.depth_inputs)]
-        self.root = w.VBox([
-            row(self.image_choice, self.mode),
-            row(self.pool_size, self.tie_stride, self.stride),
-            row(self.padding, self.shift),
-            row(w.VBox([w.HTML("<b>Input</b>"), self.input_view, self.input_caption],
-                       layout=fit(f"{_PICTURE + 4}px")),  # + the picture's margins
-                w.VBox([w.HTML("<b>Pooled</b>"), self.output_view, self.output_caption],
-                       layout=fit(f"{_PICTURE + 4}px")), grid_gap="12px"),
+        return w.VBox([
+            row([self.image_choice, self.mode]),
+            row([self.pool_size, self.tie_stride, self.stride]),
+            row([self.padding, self.shift]),
+            row([w.VBox([w.HTML("<b>Input</b>"), self.input_view, self.input_caption],
+                        layout=fit(f"{_PICTURE + 4}px")),  # + the picture's margins
+                 w.VBox([w.HTML("<b>Pooled</b>"), self.output_view, self.output_caption],
+                        layout=fit(f"{_PICTURE + 4}px"))], grid_gap="12px"),
             self.readout,
             w.HTML("<b>Depthwise max pooling</b>: six Gabor feature maps, one per orientation, pooled across "
                    "channels; with a depth pool of 6 the result responds to edges at any of these angles."),
             self.depth_size,
             w.HTML(_caption("Input: six orientation maps of the photo (7×7 Gabor filters, negative responses set "
                             "to 0), one channel each")),
-            row(*inputs),
+            row(inputs),
             self.depth_readout,
-            row(*self._depth_boxes),
+            row(self._depth_boxes),
             self.depth_bar, self.depth_bar_labels,
             self.error_box,
         ], layout=w.Layout(max_width="100%"))
-        self.output_array = np.zeros((1, 1, 3), np.float32)
-        self.depth_output = np.zeros((1, 1, 1), np.float32)
-        self.changes = (np.zeros((1, 1)), np.zeros((1, 1)))
-        self.invariance = (0.0, 0.0)
-        self.refresh()
 
     # ------------------------------------------------------------------ controls
     def _on_tie(self, _change) -> None:
