@@ -16,6 +16,13 @@ check each against its ``tf.nn`` counterpart to 1e-5 in float32.
 * :func:`receptive_field` and :func:`receptive_field_bounds`: which input
   pixels a neuron in a stack of layers can see.
 
+Each public function checks its arguments, then computes with an engine that
+checks nothing: :func:`correlate_same` (conv2d at stride 1 with SAME padding),
+:func:`pool_windows` (max and average pooling, with the settings
+:func:`pool_geometry` checked) and :func:`depth_max`. The engines are public
+within the package, not in ``__all__``: the kernel and pooling explorers check
+a photo once where it enters and compute with them at every slider move.
+
 Like TensorFlow and every CNN library, "convolution" here is
 cross-correlation: the kernel is not flipped.
 """
@@ -350,6 +357,35 @@ def _correlate(xp: np.ndarray, w: np.ndarray, out_h: int, out_w: int) -> np.ndar
     return wide.reshape(n, out_h, wp, maps)[:, :, :out_w]
 
 
+def correlate_same(x: np.ndarray, filters: np.ndarray) -> np.ndarray:
+    """``conv2d(x, filters, padding="SAME")`` of one image, with no checks: the same numbers, bit for bit.
+
+    The engine of :func:`conv2d` at stride 1 (:func:`_correlate` on the zero-padded image), for
+    callers inside the package that checked their image where it entered: the kernel and pooling
+    explorers check a photo once, and a slider move does not scan it again. Public within the
+    package, not in ``__all__``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(height, width, in_channels)``, floating point and finite.
+    filters : numpy.ndarray
+        ``(fh, fw, in_channels, out_channels)``, finite, of the dtype :func:`conv2d` would compute in
+        (``x``'s, float32 at least).
+
+    Examples
+    --------
+    >>> x = np.arange(12, dtype=np.float32).reshape(3, 4, 1)
+    >>> w = np.ones((3, 3, 1, 1), np.float32)
+    >>> bool(np.array_equal(correlate_same(x, w), conv2d(x, w, padding="SAME")))
+    True
+    """
+    height, width = x.shape[:2]
+    pads = tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in filters.shape[:2])  # same_padding at stride 1
+    z = _correlate(np.ascontiguousarray(_pad(x[None], pads)), filters, height, width)
+    return np.ascontiguousarray(z)[0]
+
+
 def conv2d(x, filters, bias=None, strides=1, padding="VALID") -> np.ndarray:
     """A convolutional layer, vectorised: same arguments and result as :func:`conv2d_naive`.
 
@@ -402,17 +438,42 @@ def conv2d(x, filters, bias=None, strides=1, padding="VALID") -> np.ndarray:
 # --------------------------------------------------------------------------- pooling
 
 
-def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
-    batch, single = _image_batch("x", x)
+@dataclass(frozen=True)
+class PoolGeometry:
+    """Checked settings of a pooling over images of one height and width (from :func:`pool_geometry`)."""
+
+    window: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[tuple[int, int], tuple[int, int]]
+    output_shape: tuple[int, int]
+
+
+def pool_geometry(image_shape, pool_size, strides, padding) -> PoolGeometry:
+    """Check a pooling's settings against images of ``image_shape`` ``(height, width)``; their geometry.
+
+    The checks :func:`max_pool2d` and :func:`avg_pool2d` make of their settings, with the same
+    messages; a widget that checked its image where it entered checks here the settings a control
+    changed, then pools with :func:`pool_windows`. Public within the package, not in ``__all__``.
+
+    Examples
+    --------
+    >>> pool_geometry((5, 7), 2, None, "same")
+    PoolGeometry(window=(2, 2), strides=(2, 2), pads=((0, 1), (0, 1)), output_shape=(3, 4))
+    """
     kh, kw = _pair("pool_size", pool_size)
     sh, sw = _pair("strides", (kh, kw) if strides is None else strides)
     padding = check_padding(padding)
-    _check_fits(f"the pooling window pool_size={pool_size!r}", (kh, kw), batch.shape[1:3], padding)
-    pads = padding_amounts(batch.shape[1:3], (kh, kw), (sh, sw), padding)
-    out_h = output_size(batch.shape[1], kh, sh, padding)
-    out_w = output_size(batch.shape[2], kw, sw, padding)
+    _check_fits(f"the pooling window pool_size={pool_size!r}", (kh, kw), image_shape, padding)
+    pads = padding_amounts(image_shape, (kh, kw), (sh, sw), padding)
+    output_shape = (output_size(image_shape[0], kh, sh, padding), output_size(image_shape[1], kw, sw, padding))
+    return PoolGeometry((kh, kw), (sh, sw), pads, output_shape)
+
+
+def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
+    batch, single = _image_batch("x", x)
+    geometry = pool_geometry(batch.shape[1:3], pool_size, strides, padding)
+    (out_h, out_w), ((top, bottom), (left, right)) = geometry.output_shape, geometry.pads
     # The padded input (or the input itself) and the output, twice for an average (sum, then mean).
-    (top, bottom), (left, right) = pads
     n, height, width, channels = batch.shape
     # Without padding the input itself counts: the finiteness scan reads all of it, so a broadcast view of
     # 10^12 values is refused here rather than scanned.
@@ -420,7 +481,26 @@ def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
     check_memory(f"x of shape {np.shape(x)} with pool_size={pool_size!r}",
                  (padded + (1 if reduce == "max" else 2) * n * out_h * out_w * channels) * _float_itemsize(batch)
                  + _conversion_bytes(batch), fix=_SMALLER)
-    batch = _as_float("x", batch, single)
+    out = pool_windows(_as_float("x", batch, single), geometry, reduce)
+    return out[0] if single else out
+
+
+def pool_windows(batch: np.ndarray, geometry: PoolGeometry, reduce: str) -> np.ndarray:
+    """Max (``reduce="max"``) or average (``"avg"``) pooling of a checked batch, with no checks.
+
+    The engine of :func:`max_pool2d` and :func:`avg_pool2d`: ``batch`` is ``(n, height, width,
+    channels)``, floating point and finite, ``geometry`` :func:`pool_geometry` of its height and width.
+    Public within the package, not in ``__all__``.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> pool_windows(x, pool_geometry((4, 4), 2, None, "VALID"), "max")[0, ..., 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    (kh, kw), (sh, sw), pads = geometry.window, geometry.strides, geometry.pads
+    out_h, out_w = geometry.output_shape
 
     def window(array, u, v):
         return array[:, u : u + sh * (out_h - 1) + 1 : sh, v : v + sw * (out_w - 1) + 1 : sw, :]
@@ -431,18 +511,17 @@ def _pool(x, pool_size, strides, padding, reduce: str) -> np.ndarray:
         for u in range(kh):
             for v in range(kw):
                 np.maximum(out, window(xp, u, v), out=out)
-    else:
-        # TensorFlow averages over the real inputs in each window only: padded zeros do not count.
-        xp = _pad(batch, pads)
-        ones = _pad(np.ones((1, *batch.shape[1:3], 1), dtype=batch.dtype), pads)
-        total = np.zeros((batch.shape[0], out_h, out_w, batch.shape[3]), dtype=batch.dtype)
-        count = np.zeros((1, out_h, out_w, 1), dtype=batch.dtype)
-        for u in range(kh):
-            for v in range(kw):
-                total += window(xp, u, v)
-                count += window(ones, u, v)
-        out = total / count
-    return out[0] if single else out
+        return out
+    # TensorFlow averages over the real inputs in each window only: padded zeros do not count.
+    xp = _pad(batch, pads)
+    ones = _pad(np.ones((1, *batch.shape[1:3], 1), dtype=batch.dtype), pads)
+    total = np.zeros((batch.shape[0], out_h, out_w, batch.shape[3]), dtype=batch.dtype)
+    count = np.zeros((1, out_h, out_w, 1), dtype=batch.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            total += window(xp, u, v)
+            count += window(ones, u, v)
+    return total / count
 
 
 def max_pool2d(x, pool_size=2, strides=None, padding="VALID") -> np.ndarray:
@@ -519,9 +598,22 @@ def depth_max_pool(x, pool_size: int) -> np.ndarray:
     # Grouping the channels may copy the input; the output has a p-th of its values.
     check_memory(f"x of shape {np.shape(x)}", batch.size * _float_itemsize(batch) * (p + 1) // p
                  + _conversion_bytes(batch), fix=_SMALLER)
-    batch = _as_float("x", batch, single)
-    out = batch.reshape(*batch.shape[:3], channels // p, p).max(axis=-1)
+    out = depth_max(_as_float("x", batch, single), p)
     return out[0] if single else out
+
+
+def depth_max(x: np.ndarray, pool_size: int) -> np.ndarray:
+    """The maximum over each ``pool_size`` consecutive channels of ``x`` ``(..., channels)``, with no checks.
+
+    The engine of :func:`depth_max_pool`: ``pool_size`` divides the channels. Public within the
+    package, not in ``__all__``.
+
+    Examples
+    --------
+    >>> depth_max(np.array([[[1., 5., 2., 0., 3., 3.]]]), 3)
+    array([[[5., 3.]]])
+    """
+    return x.reshape(*x.shape[:-1], x.shape[-1] // pool_size, pool_size).max(axis=-1)
 
 
 def global_avg_pool(x) -> np.ndarray:

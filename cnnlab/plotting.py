@@ -169,6 +169,19 @@ def to_uint8(array, vmin: float | None = None, vmax: float | None = None) -> np.
         return array
     # A float32 copy, the scaled values and the uint8 result.
     check_memory(f"array of shape {array.shape}", array.size * 9, fix="Show a part of it, or a smaller version.")
+    return uint8_pixels(array, vmin, vmax)
+
+
+def uint8_pixels(array: np.ndarray, vmin: float | None, vmax: float | None) -> np.ndarray:
+    """:func:`to_uint8`'s arithmetic for a checked, non-empty array of numbers, with no checks.
+
+    Public within the package, not in ``__all__``: :func:`encode_array` uses it.
+
+    Examples
+    --------
+    >>> uint8_pixels(np.array([0.0, 0.5, 1.0]), 0.0, 1.0)
+    array([  0, 128, 255], dtype=uint8)
+    """
     values = array.astype(np.float32, copy=False)
     lo = float(np.nanmin(values)) if vmin is None else vmin
     hi = float(np.nanmax(values)) if vmax is None else vmax
@@ -219,8 +232,6 @@ def encode_image(
     >>> Image.open(io.BytesIO(encode_image(np.array([[0.0, np.nan]]), cmap="gray"))).mode   # NaN: transparent
     'RGBA'
     """
-    from PIL import Image
-
     fmt = check_one_of("format", format, ("png", "jpeg"), normalize=lambda f: str(f).lower().replace("jpg", "jpeg"))
     scale = check_positive_int("scale", scale)
     if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 1 <= quality <= 95:
@@ -243,7 +254,34 @@ def encode_image(
     check_memory(f"array of shape {array.shape} with scale={scale}",
                  array.shape[0] * array.shape[1] * channels * (3 * scale * scale + scale),
                  fix="Use a smaller scale: the browser can enlarge the picture (an ipywidgets.Image's width).")
-    pixels = to_uint8(array, vmin, vmax)
+    return _encoded(to_uint8(array, vmin, vmax), array, fmt, cmap, scale, quality)
+
+
+def encode_array(array: np.ndarray, format: str, *, vmin: float | None = None, vmax: float | None = None,
+                 cmap: str | None = None, scale: int = 1, quality: int = 90) -> bytes:
+    """:func:`encode_image` of an array checked where it entered, with no checks: the same bytes.
+
+    For the widgets inside the package that check a photo once (its shape, the memory its pictures
+    need) and then redraw it at every slider move. ``format`` is ``"png"`` or ``"jpeg"``, ``cmap``
+    None or a matplotlib colour map's name, ``vmin`` and ``vmax`` finite numbers or None. Public
+    within the package, not in ``__all__``.
+
+    Examples
+    --------
+    >>> encode_array(np.eye(3), "png", scale=2) == encode_image(np.eye(3), scale=2)
+    True
+    """
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    pixels = array if array.dtype == np.uint8 and vmin is None and vmax is None else uint8_pixels(array, vmin, vmax)
+    return _encoded(pixels, array, format, cmap, scale, quality)
+
+
+def _encoded(pixels: np.ndarray, array: np.ndarray, fmt: str, cmap: str | None, scale: int, quality: int) -> bytes:
+    """The PNG or JPEG bytes of ``pixels`` (:func:`to_uint8` of ``array``) in ``cmap``, enlarged ``scale`` times."""
+    from PIL import Image
+
     missing = None
     if cmap is not None and pixels.ndim == 2:
         if fmt == "png" and array.dtype.kind == "f" and np.isnan(array).any():

@@ -398,3 +398,53 @@ def test_one_change_updates_once_the_controls_it_sets_stay_quiet(photo, monkeypa
     monkeypatch.setattr(explorer, "_update", lambda: (updates.append(1), original())[1])
     act(explorer)
     assert len(updates) == 1 and explorer.last_error is None
+
+
+def test_a_photo_is_checked_once_where_it_enters_and_never_on_a_slider_move(photo, monkeypatch):
+    """Issue: one family per file, checked once at the edge. The constructor scans each photo once; after it,
+    moving a control scans no image for NaN and checks no image-sized memory (ops.correlate_same and
+    plotting.encode_array compute unchecked), and the feature map is the checked functions' to the bit."""
+    from tests.checks_spy import ChecksSpy
+
+    spy = ChecksSpy(monkeypatch)
+    explorer = KernelExplorer({"photo": photo, "flipped": photo[:, ::-1].copy()}, kernel="gabor")
+    h, w = photo.shape[:2]
+    assert spy.image_scans(h, w) == [("images['photo']", photo.shape), ("images['flipped']", photo.shape)]
+    assert any("images['photo']" in what for what in spy.image_memory(h, w))
+    spy.clear()
+    explorer.angle.value = 45
+    explorer.size.value = 5
+    explorer.preset.value = "gaussian"
+    explorer.sigma.value = 2.0
+    explorer.cells[0].value = 0.5
+    explorer.channel.value = "green"
+    explorer.image_choice.value = "flipped"
+    explorer.add_button.click()
+    assert explorer.last_error is None and len(explorer.stack) == 1
+    assert spy.image_scans(h, w) == [] and spy.image_memory(h, w) == []
+    image = explorer.image
+    np.testing.assert_array_equal(explorer.output_array, feature_map(image, explorer.kernel, 1))
+    assert explorer.scale == kernel_explorer.channel_scale(image, explorer.kernel)
+    np.testing.assert_array_equal(explorer.stack_arrays[..., 0], feature_map(image, explorer.kernel, 1))
+
+
+def test_a_nan_photo_is_refused_where_it_enters(photo):
+    bad = photo.copy()
+    bad[3, 4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"images\['bad'\] contains 1 NaN or infinite values \(the first at "
+                                         r"images\['bad'\]\[3, 4, 1\] = nan\)"):
+        KernelExplorer({"photo": photo, "bad": bad})
+
+
+def test_the_unchecked_engines_give_the_checked_functions_bytes(photo):
+    from cnnlab.plotting import encode_array, encode_image
+
+    for kernel in (K.gabor(7, theta=0.3), K.sobel_x(), np.ones((5, 5), np.float32)):
+        x = photo[..., :1]
+        filters = kernel[:, :, None, None].astype(np.float32)
+        np.testing.assert_array_equal(ops.correlate_same(x, filters), ops.conv2d(x, filters, padding="SAME"))
+    for array, kwargs in ((photo, dict(vmin=0, vmax=1)), (photo[..., 0] - 0.5, dict(cmap="RdBu_r", scale=3)),
+                          ((photo * 255).astype(np.uint8), {}), (np.where(photo[..., 0] > 0.5, np.nan, photo[..., 0]),
+                                                                dict(cmap="gray", vmin=0.0, vmax=1.0))):
+        for fmt in ("png", "jpeg"):
+            assert encode_array(array, fmt, **kwargs) == encode_image(array, fmt, **kwargs)

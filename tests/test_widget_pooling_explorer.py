@@ -186,3 +186,49 @@ def test_the_explorer_fits_the_notebook_column(explorer):
         explorer.depth_size.value = depth
         explorer.shift.value = not explorer.shift.value
         assert overflowing(explorer) == [], depth
+
+
+def test_a_photo_is_checked_once_where_it_enters_and_never_on_a_slider_move(photo, monkeypatch):
+    """Issue: one family per file, checked once at the edge. The constructor scans each photo once; after it,
+    moving a control scans no image for NaN and checks no image-sized memory (ops.pool_windows,
+    ops.correlate_same and plotting.encode_array compute unchecked), and the results are the checked functions'."""
+    from tests.checks_spy import ChecksSpy
+
+    spy = ChecksSpy(monkeypatch)
+    explorer = PoolingExplorer({"photo": photo, "dark": photo * 0.5})
+    h, w = photo.shape[:2]
+    assert spy.image_scans(h, w) == [("images['photo']", photo.shape), ("images['dark']", photo.shape)]
+    assert any("images['photo']" in what for what in spy.image_memory(h, w))
+    spy.clear()
+    explorer.pool_size.value = 3
+    explorer.tie_stride.value = False
+    explorer.stride.value = 1
+    explorer.padding.value = "SAME"
+    explorer.mode.value = "average"
+    explorer.shift.value = True
+    explorer.depth_size.value = 2
+    explorer.image_choice.value = "dark"
+    assert explorer.last_error is None
+    assert spy.image_scans(h, w) == [] and spy.image_memory(h, w) == []
+    dark, args = photo * 0.5, ("average", 3, 1, "SAME")
+    np.testing.assert_array_equal(explorer.output_array, pool(explorer.image, *args))
+    changes = shift_changes(dark, *args)
+    np.testing.assert_array_equal(explorer.changes[0], changes[0])
+    np.testing.assert_array_equal(explorer.changes[1], changes[1])
+    assert explorer.invariance == shift_invariance(dark, *args)
+    np.testing.assert_array_equal(explorer.depth_output, ops.depth_max_pool(orientation_maps(explorer.image), 2))
+
+
+def test_a_setting_that_does_not_fit_is_still_refused_on_a_slider_move():
+    """The settings a control changes are checked at each move (ops.pool_geometry), the photo is not."""
+    explorer = PoolingExplorer({"small": np.zeros((5, 5, 3), np.float32)})
+    explorer.pool_size.value = 6
+    assert "does not fit in x's 5×5 images with padding='VALID'" in str(explorer.last_error)
+
+
+def test_a_nan_photo_is_refused_where_it_enters(photo):
+    bad = photo.copy()
+    bad[2, 5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"images\['bad'\] contains 1 NaN or infinite values \(the first at "
+                                         r"images\['bad'\]\[2, 5, 0\] = inf\)"):
+        PoolingExplorer({"photo": photo, "bad": bad})

@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_channels_last
-from ..plotting import colour_bar, encode_image, value_scale
+from .._validation import check_channels_last, check_finite_array, check_memory
+from ..plotting import colour_bar, encode_array, value_scale
 from ._base import WidgetBase, close_widgets, named_images, readable, CAPTION_STYLE, fit, label_style, picture_layout
 
 __all__ = ["KernelExplorer", "feature_map", "channel_planes", "channel_scale", "channel_picture", "shown_weights",
@@ -220,6 +220,41 @@ def _default_images() -> dict:
     return {name: datasets.load_sample_image(name) for name in datasets.SAMPLE_IMAGES}
 
 
+# --------------------------------------------------------------------------- checked once, then unchecked
+
+
+def _admit(name: str, image: np.ndarray) -> None:
+    """Check a photo once, where it enters the explorer (the constructor, an upload).
+
+    Its shape (:func:`channel_planes`), the memory an update of it can need whatever the controls
+    say (the channel planes, the four channel views' feature maps of a 7×7 kernel with their padded
+    copies, the enlarged pictures), and its values, which must be finite. An update does not look at
+    it again: it computes through :func:`_plane_map`, :func:`_planes_scale` and
+    :func:`cnnlab.plotting.encode_array`, which check nothing.
+    """
+    if image.ndim in (2, 3) and image.size:
+        height, width = image.shape[:2]
+        views = (image.shape[2] if image.ndim == 3 else 1) + 1  # the sum of the channels, and each channel
+        padded = (height + _MAX_SIZE - 1) * (width + _MAX_SIZE - 1)
+        values = views * height * width + views * (2 * padded + height * width)
+        zoom = _zoom(width, _PICTURE)  # the feature map's picture (RGB from its colour map) and the photo's
+        picture = height * width * 4 * (3 * zoom * zoom + zoom) + height * width * 9
+        check_memory(f"images[{name!r}] of shape {image.shape}", 4 * values + 2 * picture,
+                     fix="Use a smaller image (for example image[::4, ::4]).")
+    channel_planes(image)  # validates the shape
+    check_finite_array(f"images[{name!r}]", image)
+
+
+def _plane_map(planes: Mapping, kernel: np.ndarray, channel: int | None) -> np.ndarray:
+    """:func:`feature_map` of a checked photo's ``planes`` and a checked float32 kernel, with no checks."""
+    return ops.correlate_same(planes[channel], kernel[:, :, None, None])[..., 0]
+
+
+def _planes_scale(planes: Mapping, kernel: np.ndarray) -> tuple[str, float, float]:
+    """:func:`channel_scale` of a checked photo's ``planes`` and a checked float32 kernel, with no checks."""
+    return value_scale(*[_plane_map(planes, kernel, channel) for channel in planes], robust=True)
+
+
 class KernelExplorer(WidgetBase):
     """Pick or edit a kernel, see its feature map on a photo; stack several (Figure 13-6).
 
@@ -264,7 +299,7 @@ class KernelExplorer(WidgetBase):
         super().__init__()
         self._images = named_images(images, _default_images)
         for name, image in self._images.items():
-            channel_planes(image)  # validates the shape
+            _admit(name, image)  # the one check of each photo: an update computes unchecked
         self._init_state()
         self._build_controls()
         self._build_views()
@@ -501,7 +536,9 @@ class KernelExplorer(WidgetBase):
         with self.errors_shown():  # a file that is not an image is reported in the widget
             item = uploads[0]
             name = f"upload: {item['name']}"
-            self._images[name] = load_image(item, max_size=640)
+            image = load_image(item, max_size=640)
+            _admit(name, image)
+            self._images[name] = image
             self._planes_cache, self._scales, self._input_shown = {}, {}, None  # the same name may hold a new photo
             if name not in self.image_choice.options:
                 self.image_choice.options = list(self._images)
@@ -525,7 +562,7 @@ class KernelExplorer(WidgetBase):
         """The stacked feature maps, ``(height, width, len(stack))``: one channel per kernel, as a conv layer outputs."""
         planes = self._planes()
         channel = CHANNELS[self.channel.value]
-        maps = [feature_map(None, k, channel, planes=planes) for _, k in self.stack]
+        maps = [_plane_map(planes, k, channel) for _, k in self.stack]
         return np.stack(maps, axis=-1) if maps else np.zeros((*self.image.shape[:2], 0), np.float32)
 
     def _guarded(self, action) -> None:
@@ -541,13 +578,13 @@ class KernelExplorer(WidgetBase):
         """:func:`channel_scale` of ``kernel`` on the current image, from the cache or computed into ``scales``."""
         key = (self.image_choice.value, kernel.tobytes(), kernel.shape)
         if key not in scales:
-            scales[key] = self._scales[key] if key in self._scales else channel_scale(None, kernel, planes=planes)
+            scales[key] = self._scales[key] if key in self._scales else _planes_scale(planes, kernel)
         return scales[key]
 
     def _stack_picture(self, kernel: np.ndarray, scales: dict | None = None) -> bytes:
         """The picture of a stacked kernel's feature map: the current image and channel, on the kernel's own scale."""
         planes = self._planes()
-        array = feature_map(None, kernel, CHANNELS[self.channel.value], planes=planes)
+        array = _plane_map(planes, kernel, CHANNELS[self.channel.value])
         scale = self._scale_of(kernel, planes, {} if scales is None else scales)
         return _encode_map(array, scale, _zoom(array.shape[1], _STACKED))
 
@@ -559,7 +596,7 @@ class KernelExplorer(WidgetBase):
         channel = CHANNELS[self.channel.value]
         kernel = self.kernel
         scales: dict = {}
-        result = feature_map(None, kernel, channel, planes=planes)
+        result = _plane_map(planes, kernel, channel)
         scale = self._scale_of(kernel, planes, scales)
         k = _zoom(result.shape[1], _PICTURE)
         picture = _encode_map(result, scale, k)
@@ -569,7 +606,7 @@ class KernelExplorer(WidgetBase):
                    for _, k in self.stack]
         photo = None
         if (name, channel) != self._input_shown:
-            photo = encode_image(channel_picture(self._images[name], channel), "jpeg", vmin=0, vmax=1, scale=k)
+            photo = encode_array(channel_picture(self._images[name], channel), "jpeg", vmin=0, vmax=1, scale=k)
         low, high = float(result.min()), float(result.max())
         span = max(abs(low), abs(high))
         readout = (
@@ -632,7 +669,7 @@ def _zoom(width: int, target: int) -> int:
 def _encode_map(array: np.ndarray, scale: tuple, zoom: int) -> bytes:
     """A feature map's JPEG in its colour map and limits (:func:`channel_scale`), each pixel a ``zoom``-wide block."""
     cmap, low, high = scale
-    return encode_image(array, "jpeg", vmin=low, vmax=high, cmap=cmap, scale=zoom)
+    return encode_array(array, "jpeg", vmin=low, vmax=high, cmap=cmap, scale=zoom)
 
 
 def _bar(scale: tuple, length: int, caption: str):

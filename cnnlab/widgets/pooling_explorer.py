@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import kernels as K
 from .. import ops
-from .._validation import check_channels_last, check_finite_number, check_positive_int
-from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
+from .._validation import check_channels_last, check_finite_array, check_finite_number, check_memory, check_positive_int
+from ..plotting import SEQUENTIAL_CMAP, colour_bar, encode_array, encode_image, value_scale
 from ._base import WidgetBase, named_images, CAPTION_STYLE, fit, label_style, picture_layout, row
 
 __all__ = ["PoolingExplorer", "pool", "shift_invariance", "shift_changes", "mark_changes", "group_names",
@@ -66,14 +66,24 @@ def shift_changes(image, mode: str = "max", pool_size: int = 2, stride: int | No
     """
     image = np.asarray(image, dtype=np.float64)
     shifted = _shifted(image)
+    pixels = _pixel_changes(image, shifted)
+    return pixels, _output_changes(pool(image, mode, pool_size, stride, padding),
+                                   pool(shifted, mode, pool_size, stride, padding))
+
+
+def _pixel_changes(image: np.ndarray, shifted: np.ndarray) -> np.ndarray:
+    """The fraction of each pixel's channels that the shift changed (column 0, copied, counts as unchanged)."""
     pixels = 1.0 - np.isclose(image, shifted).reshape(*image.shape[:2], -1).mean(axis=-1)
     pixels[:, 0] = 0.0
-    a = pool(image, mode, pool_size, stride, padding)
-    b = pool(shifted, mode, pool_size, stride, padding)
+    return pixels
+
+
+def _output_changes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The fraction of each pooled output's channels that differ between ``a`` and ``b``."""
     outputs = 1.0 - np.isclose(a, b).mean(axis=-1)
     if outputs.shape[1] > 1:  # its window may include column 0 (duplicated by the shift)
         outputs[:, 0] = 0.0
-    return pixels, outputs
+    return outputs
 
 
 def shift_invariance(image, mode: str = "max", pool_size: int = 2, stride: int | None = None,
@@ -94,7 +104,11 @@ def shift_invariance(image, mode: str = "max", pool_size: int = 2, stride: int |
     >>> shift_invariance(stripes, "max", 2)   # every pixel changes, no max does
     (0.0, 1.0)
     """
-    pixels, outputs = shift_changes(image, mode, pool_size, stride, padding)
+    return _invariance(*shift_changes(image, mode, pool_size, stride, padding))
+
+
+def _invariance(pixels: np.ndarray, outputs: np.ndarray) -> tuple[float, float]:
+    """:func:`shift_invariance` from :func:`shift_changes`' ``pixels`` and ``outputs``."""
     first_clean = 1 if outputs.shape[1] > 1 else 0
     return float(1.0 - pixels[:, 1:].mean()), float(1.0 - outputs[:, first_clean:].mean())
 
@@ -169,9 +183,17 @@ def orientation_maps(image) -> np.ndarray:
         raise ValueError(f"image must have shape (height, width) or (height, width, channels), "
                          f"received shape {image.shape}.")
     check_channels_last("image", image)
-    grey = image.mean(axis=-1, keepdims=True) if image.ndim == 3 else image[..., None]
-    bank = K.filter_bank(*[K.gabor(7, theta=np.deg2rad(a)) for a in ORIENTATIONS], channels=1)
-    return np.maximum(ops.conv2d(grey, bank, padding="SAME"), 0.0)
+    return np.maximum(ops.conv2d(_grey(image), _gabor_bank(), padding="SAME"), 0.0)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """``(height, width, 1)``: the mean of ``image``'s channels (the image itself if it has none)."""
+    return image.mean(axis=-1, keepdims=True) if image.ndim == 3 else image[..., None]
+
+
+def _gabor_bank() -> np.ndarray:
+    """The 7×7 Gabor filters at the :data:`ORIENTATIONS`, one output channel each (float32)."""
+    return K.filter_bank(*[K.gabor(7, theta=np.deg2rad(a)) for a in ORIENTATIONS], channels=1)
 
 
 def _default_images() -> dict:
@@ -179,6 +201,46 @@ def _default_images() -> dict:
 
     return {name: datasets.load_sample_image(name)[100:300, 150:450] for name in datasets.SAMPLE_IMAGES}
 
+
+
+# --------------------------------------------------------------------------- checked once, then unchecked
+
+
+def _admit(name: str, image: np.ndarray) -> None:
+    """Check a photo once, where it enters the explorer: the memory an update of it can need, and finite values.
+
+    The estimate holds whatever the controls say (a 6×6 window under SAME padding at stride 1): the
+    pooling and a shift's comparison in float64 (the photo, its shifted copy, their padded copies and
+    pooled outputs), the six orientation maps with their padded and wide copies, the pictures. An
+    update does not look at the photo again: it computes through :func:`_pooled`, :func:`_changes`,
+    :func:`_orientations_of` and :func:`cnnlab.plotting.encode_array`, which check nothing.
+    """
+    height, width, channels = image.shape
+    pixels, padded = height * width, (height + 5) * (width + 5)
+    shift = 8 * channels * (2 * pixels + 2 * padded + 4 * pixels)
+    maps = 4 * (pixels + (height + 6) * (width + 6) + 6 * height * (width + 6) + 2 * 6 * pixels)
+    pictures = 4 * channels * pixels * 8
+    check_memory(f"images[{name!r}] of shape {image.shape}", shift + maps + pictures,
+                 fix="Use a smaller image (for example image[::4, ::4]).")
+    check_finite_array(f"images[{name!r}]", image)
+
+
+def _pooled(image: np.ndarray, mode: str, geometry: ops.PoolGeometry) -> np.ndarray:
+    """:func:`pool` of a checked image with checked settings (``geometry``), with no checks."""
+    return ops.pool_windows(image[None], geometry, "max" if mode == "max" else "avg")[0]
+
+
+def _changes(image: np.ndarray, mode: str, geometry: ops.PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shift_changes` of a checked image with checked settings (``geometry``), with no checks."""
+    image = image.astype(np.float64)
+    shifted = _shifted(image)
+    return _pixel_changes(image, shifted), _output_changes(_pooled(image, mode, geometry),
+                                                           _pooled(shifted, mode, geometry))
+
+
+def _orientations_of(image: np.ndarray) -> np.ndarray:
+    """:func:`orientation_maps` of a checked float32 image, with no checks."""
+    return np.maximum(ops.correlate_same(_grey(image), _gabor_bank()), 0.0)
 
 
 def _caption(text: str) -> str:
@@ -234,6 +296,8 @@ class PoolingExplorer(WidgetBase):
                 raise ValueError(f"images[{name!r}] must be an RGB image of shape (height >= 4, width >= 4, 3), "
                                  f"received shape {array.shape}.")
         pool(np.zeros((4, 4, 1)), mode, 1)  # validates mode
+        for name, array in self._images.items():
+            _admit(name, array)  # the one check of each photo: an update computes unchecked
         self._orientations: dict = {}
         self._build_controls(mode, pool_size, stride, padding)
         self._build_views()
@@ -338,15 +402,15 @@ class PoolingExplorer(WidgetBase):
         # Compute and encode everything first, then write: if anything fails, every picture stays as it was.
         image = self.image
         size, stride, padding = self.pool_size.value, self.stride.value, self.padding.value
-        result = pool(image, self.mode.value, size, stride, padding)
-        original = self._images[self.image_choice.value]
-        changes = shift_changes(original, self.mode.value, size, stride, padding)
-        invariance = shift_invariance(original, self.mode.value, size, stride, padding)
+        geometry = ops.pool_geometry(image.shape[:2], size, stride, padding)  # the settings; the photo was at entry
+        result = _pooled(image, self.mode.value, geometry)
+        changes = _changes(self._images[self.image_choice.value], self.mode.value, geometry)
+        invariance = _invariance(*changes)
         shown_input, shown_output = np.clip(image, 0, 1), np.clip(result, 0, 1)
         if self.shift.value:
             shown_input, shown_output = mark_changes(shown_input, changes[0]), mark_changes(shown_output, changes[1])
-        photo = encode_image(shown_input, "jpeg", vmin=0, vmax=1)
-        pooled_picture = encode_image(shown_output, "png", vmin=0, vmax=1, scale=stride)
+        photo = encode_array(shown_input, "jpeg", vmin=0, vmax=1)
+        pooled_picture = encode_array(shown_output, "png", vmin=0, vmax=1, scale=stride)
         kept = result.shape[0] * result.shape[1] / (image.shape[0] * image.shape[1])
         pixels_changed, outputs_changed = 1 - invariance[0], 1 - invariance[1]
         readout = (
@@ -383,12 +447,12 @@ class PoolingExplorer(WidgetBase):
             maps, top = self._orientations[key]
             new_inputs = None
         else:
-            maps = orientation_maps(self.image)
+            maps = _orientations_of(self.image)
             top = value_scale(maps, robust=True)[2] or float(maps.max()) or 1.0  # a few strong edges saturate
-            new_inputs = [encode_image(channel, "jpeg", vmin=0, vmax=top) for channel in np.moveaxis(maps, -1, 0)]
+            new_inputs = [encode_array(channel, "jpeg", vmin=0, vmax=top) for channel in np.moveaxis(maps, -1, 0)]
         group = self.depth_size.value
-        pooled = ops.depth_max_pool(maps, group)
-        pictures = [encode_image(pooled[..., index], "jpeg", vmin=0, vmax=top) for index in range(pooled.shape[-1])]
+        pooled = ops.depth_max(maps, group)
+        pictures = [encode_array(pooled[..., index], "jpeg", vmin=0, vmax=top) for index in range(pooled.shape[-1])]
         names = group_names(ORIENTATIONS, group)
         bar = colour_bar(0.0, top, SEQUENTIAL_CMAP, caption="one scale for all the maps above, inputs and outputs; "
                                                            "the strongest 1 % of values show white")

@@ -1610,6 +1610,9 @@ WIDGET_CASES: list[Case] = [
     Case("widgets.KernelExplorer/image-rank", "wrong-rank",
          lambda: W("KernelExplorer")({"x": np.zeros(5)}),
          ValueError, r"image.* must have shape \(height, width\) .*received shape \(5,\)"),
+    Case("widgets.KernelExplorer/image-nan", "nan-inf",  # checked once where it enters, not at each slider move
+         lambda: W("KernelExplorer")({"x": np.where(RGB == 0, np.nan, RGB)}),
+         ValueError, r"images\['x'\] contains 192 NaN or infinite values \(the first at images\['x'\]\[0, 0, 0\]"),
     Case("widgets.kernel_explorer.feature_map/channel", "unknown-name",
          lambda: W("kernel_explorer.feature_map")(RGB, kernels.sobel_x(), channel=5),
          ValueError, r"channel must be one of .*received channel=5"),
@@ -1664,6 +1667,9 @@ WIDGET_CASES: list[Case] = [
     Case("widgets.PoolingExplorer/pool-size-zero", "non-positive-size",
          lambda: W("PoolingExplorer")({"x": RGB}, pool_size=0),
          ValueError, r"pool_size must .*received pool_size=0"),
+    Case("widgets.PoolingExplorer/image-inf", "nan-inf",  # checked once where it enters, not at each slider move
+         lambda: W("PoolingExplorer")({"x": np.full((8, 8, 3), np.inf, np.float32)}),
+         ValueError, r"images\['x'\] contains 192 NaN or infinite values \(the first at images\['x'\]\[0, 0, 0\]"),
     Case("widgets.PoolingExplorer/padding", "unknown-name",
          lambda: W("PoolingExplorer")({"x": RGB}, padding="full"),
          ValueError, r"padding must be .*received padding='full'"),
