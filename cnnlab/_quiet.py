@@ -151,7 +151,7 @@ def filter_noise(lines) -> list[str]:
     return [line for line in lines if not is_noise(line)]
 
 
-def _logs_wanted() -> bool:
+def logs_wanted() -> bool:
     return os.environ.get(ESCAPE_HATCH, "").strip() == "1"
 
 
@@ -172,7 +172,7 @@ def quiet_stderr():
     >>> with quiet_stderr():
     ...     _ = os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
     """
-    if _logs_wanted():
+    if logs_wanted():
         yield
         return
     try:
@@ -266,7 +266,7 @@ def install() -> bool:
     Does nothing if TensorFlow is already imported or ``CNNLAB_TF_LOGS=1``.
     Cheap: it imports nothing.
     """
-    if "tensorflow" in sys.modules or _logs_wanted():
+    if "tensorflow" in sys.modules or logs_wanted():
         return False
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)

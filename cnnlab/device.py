@@ -97,7 +97,7 @@ def _tf():
     # every notebook's first cell; keep warnings and errors only, unless the user chose
     # (CNNLAB_TF_LOGS=1 asks for every message). The import itself is quieted by the hook
     # that `import cnnlab` installs (cnnlab._quiet).
-    if not _quiet._logs_wanted():
+    if not _quiet.logs_wanted():
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .inspect import _activation_name, _block_kind, _row, block_of
+from .inspect import activation_name, block_kind, layer_row, block_of
 
 # Nothing here is for learners: diagram.py is the only caller. The names it uses are public within the package
 # (no underscore) but not in __all__, so they need no bad-input rows (as in widgets/_drawing.py).
@@ -226,7 +226,7 @@ def main_chain(model, items, owner):
 
 
 def _activation_text(layer):
-    name = _activation_name(layer)
+    name = activation_name(layer)
     return {"relu": "ReLU"}.get(name, name)
 
 
@@ -242,7 +242,7 @@ def _kernel_text(kernel) -> str:
 
 def _pieces(layer) -> list:
     """What ``layer`` does, in short pieces ("conv 5×5", "6 maps", "tanh") for :func:`wrap_pieces`."""
-    row, kind = _row(layer), type(layer).__name__
+    row, kind = layer_row(layer), type(layer).__name__
     kernel = row["kernel"] and _kernel_text(row["kernel"]) + _stride_text(row["stride"])
     if kind in ("Conv2D", "PartialConv2D"):
         pieces = [f"{'partial ' if kind == 'PartialConv2D' else ''}conv {kernel}", f"{row['maps']:,} maps"]
@@ -422,7 +422,7 @@ def _layer_glyph(item, width: float, legend: set) -> _Glyph:
 def _block_glyph(item, legend: set) -> _Glyph:
     """A block without a drawing of its own (an auxiliary classifier): its kind, then its layers, one per line."""
     limit = 1.1  # drawn beside the chain: narrower than a layer's box
-    lines = [(line, True) for line in wrap_pieces(_block_kind(item.block).lower().split(" "), limit, " ", bold=True)]
+    lines = [(line, True) for line in wrap_pieces(block_kind(item.block).lower().split(" "), limit, " ", bold=True)]
     for layer in item.layers:
         lines += [(line, False) for line in wrap_pieces(_pieces(layer), limit)]
     legend.add("other")
@@ -462,7 +462,7 @@ def _path_back(layer, inside: set):
 
 def _cell_lines(layer) -> list:
     """A branch layer of an inception module in two short lines: kernel over maps, or "max" over the window."""
-    row, kind = _row(layer), type(layer).__name__
+    row, kind = layer_row(layer), type(layer).__name__
     if row["kernel"] is None:
         return [_pieces(layer)[0]]
     window = _kernel_text(row["kernel"]) + _stride_text(row["stride"]).replace(" ", "")
@@ -535,11 +535,11 @@ def _standard_main_path(main) -> bool:
     convs = kinds.count("Conv2D")
     expected = ["Conv2D", "BatchNormalization", "Activation"] * (convs - 1) + ["Conv2D", "BatchNormalization"]
     relus = [layer for layer in main if type(layer).__name__ == "Activation"]
-    return convs >= 1 and kinds == expected and all(_activation_name(layer) == "relu" for layer in relus)
+    return convs >= 1 and kinds == expected and all(activation_name(layer) == "relu" for layer in relus)
 
 
 def _conv_line(layer) -> str:
-    row = _row(layer)
+    row = layer_row(layer)
     return f"conv {_kernel_text(row['kernel'])}{_stride_text(row['stride'])}, {row['maps']:,}"
 
 
@@ -590,7 +590,7 @@ def _skip_label(skip, legend: set) -> list:
         legend.add("skip-other")
         return wrap_pieces([piece for layer in skip for piece in _pieces(layer)], limit=0.9)
     legend.add("projection")
-    row = _row(skip[0])
+    row = layer_row(skip[0])
     stride = row["stride"]
     lines = [f"{_kernel_text(row['kernel'])} conv"]
     if stride != (1, 1):

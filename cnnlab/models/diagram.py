@@ -18,7 +18,8 @@ from ._diagram import (FILL_NAMES, FILLS, FONT, GAP, HEAD, INK, LEGEND_WIDTH, LI
                        Dot, Label, Path, Rect, band_width, block_output, layer_items, main_chain, make_column,
                        make_glyphs, place_bands, placed_parts, shape_text, split_bands, text_width, vertical_columns,
                        wrap_pieces, written_text)
-from .inspect import _check_model, _output_shape
+from .._validation import check_model
+from .inspect import output_shape_of
 
 
 __all__ = ["diagram"]
@@ -193,7 +194,7 @@ def diagram(model, direction="vertical", per_line=None, figsize=None):
     """
     from .._validation import check_one_of, check_positive_int
 
-    _check_model(model)
+    check_model("model", model)
     direction = check_one_of("direction", direction, ("vertical", "horizontal"), normalize=str.lower)
     per_line = check_positive_int("per_line", per_line) if per_line is not None else None
     limit = _check_figsize(figsize) if figsize is not None else None
@@ -203,7 +204,7 @@ def diagram(model, direction="vertical", per_line=None, figsize=None):
     legend = set()
     glyphs = make_glyphs(items, legend)
     names = [item.name for item in items]
-    texts = [(item.name, shape_text(_output_shape(block_output(item.layers)))) for item in items]
+    texts = [(item.name, shape_text(output_shape_of(block_output(item.layers)))) for item in items]
     written = "\n".join(written_text(glyphs))
     legend.update(f"stride:{stride}" for stride in re.findall(r"/(\d+)", written))
     if re.search(r"\bLRN\b", written):

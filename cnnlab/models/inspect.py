@@ -77,7 +77,7 @@ def _pair(value):
     return tuple(int(v) for v in value)
 
 
-def _output_shape(layer):
+def output_shape_of(layer):
     try:
         output = layer.output
     except (AttributeError, ValueError, RuntimeError):
@@ -87,7 +87,7 @@ def _output_shape(layer):
     return tuple(output.shape)
 
 
-def _activation_name(layer):
+def activation_name(layer):
     activation = getattr(layer, "activation", None)
     if activation is None:
         name = type(layer).__name__
@@ -96,8 +96,8 @@ def _activation_name(layer):
     return None if name == "linear" else name
 
 
-def _row(layer, name=None) -> dict:
-    shape = _output_shape(layer)
+def layer_row(layer, name=None) -> dict:
+    shape = output_shape_of(layer)
     maps = size = None
     if shape is not None:
         maps = shape[-1]
@@ -116,7 +116,7 @@ def _row(layer, name=None) -> dict:
         "kernel": _pair(kernel),
         "stride": _pair(stride),
         "padding": padding.upper() if isinstance(padding, str) else None,
-        "activation": _activation_name(layer),
+        "activation": activation_name(layer),
         "parameters": int(layer.count_params()) if layer.built else 0,
     }
 
@@ -188,11 +188,6 @@ class LayerTable:
         )
 
 
-def _check_model(model):
-    """``check_model("model", model)``, for models/diagram.py until it imports :func:`check_model` itself."""
-    return check_model("model", model)
-
-
 def _flat_layers(model, prefix=""):
     """(display name, layer) pairs; the layers of nested models are listed one by one as ``outer/inner``."""
     import keras
@@ -252,7 +247,7 @@ def layer_table(model, blocks=False) -> LayerTable:
     check_model("model", model)
     if not isinstance(blocks, bool):
         raise ValueError(f"blocks must be True or False, received blocks={blocks!r}.")
-    rows = [_row(layer, name) for name, layer in _flat_layers(model)]
+    rows = [layer_row(layer, name) for name, layer in _flat_layers(model)]
     if rows and rows[0]["class"] != "InputLayer" and getattr(model, "inputs", None):
         shape = tuple(model.inputs[0].shape)  # a Sequential model does not list its input layer
         rows.insert(0, {**dict.fromkeys(COLUMNS), "layer": "input", "type": "Input", "class": "InputLayer",
@@ -266,7 +261,7 @@ def layer_table(model, blocks=False) -> LayerTable:
 _BLOCK_KINDS = {"inception": "Inception module", "stage": "Residual unit", "aux": "Auxiliary classifier"}
 
 
-def _block_kind(block: str) -> str:
+def block_kind(block: str) -> str:
     return next(kind for prefix, kind in _BLOCK_KINDS.items() if block.startswith(prefix))
 
 
@@ -282,7 +277,7 @@ def _block_rows(model, rows):
             continue
         if block not in index:
             index[block] = len(out)
-            out.append({**dict.fromkeys(COLUMNS), "layer": block, "type": _block_kind(block), "class": "block",
+            out.append({**dict.fromkeys(COLUMNS), "layer": block, "type": block_kind(block), "class": "block",
                         "parameters": 0})
         merged = out[index[block]]
         merged["parameters"] += row["parameters"]
