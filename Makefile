@@ -60,11 +60,15 @@ WORKERS ?= auto
 PARALLEL := $(if $(filter 0 1,$(WORKERS)),,-n $(WORKERS) --maxprocesses=4 --dist loadfile)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 
-.PHONY: install install-lab which-python lab test test-unit test-browser test-notebooks notebooks student data clean help
+.PHONY: install install-lab which-python lab test test-unit test-reliability test-slow test-browser test-notebooks notebooks student data clean help
 
 help:
 	@echo "make lab        set up and open the course in JupyterLab"
 	@echo "make test       set up and run every test (quick mode, offline)"
+	@echo "make test-unit  only the unit tests and doctests (no reliability, slow, notebook or browser tests)"
+	@echo "make test-reliability  only tests/reliability (bad input, hostile files, faults, properties)"
+	@echo "make test-slow  only the slow tests (every way in, whole notebooks in fresh kernels and venvs)"
+	@echo "make test-notebooks  only nbval over the notebooks"
 	@echo "make test-browser  only the browser tests (JupyterLab in Chromium)"
 	@echo "make notebooks  re-run every notebook in normal mode and save its outputs"
 	@echo "make student    write the course without the worked solutions into student/ (for teachers)"
@@ -106,8 +110,17 @@ test: install
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest \
 	  cnnlab tests notebooks --doctest-modules $(NBVAL) $(BROWSER_TESTS) $(PARALLEL) $(PYTEST_ARGS)
 
+# The parts of `make test`, for a quicker answer while working (benchmarks/test_suite_time.py times each).
 test-unit: install
-	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules --ignore=tests/browser $(PARALLEL) $(PYTEST_ARGS)
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest cnnlab tests --doctest-modules --ignore=tests/browser \
+	  --ignore=tests/reliability -m "not slow" $(PARALLEL) $(PYTEST_ARGS)
+
+test-reliability: install
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest tests/reliability $(PARALLEL) $(PYTEST_ARGS)
+
+test-slow: install
+	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/reliability \
+	  -m slow $(PARALLEL) $(PYTEST_ARGS)
 
 test-browser: install
 	CNNLAB_QUICK=1 CNNLAB_OFFLINE=1 $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
