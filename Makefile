@@ -56,8 +56,10 @@ CHROMIUM ?= /usr/bin/chromium
 BROWSER_TESTS := $(if $(wildcard $(CHROMIUM)),,--ignore=tests/browser)
 # The tests run in parallel, one worker per core (at most 4), each test file whole on one worker
 # (a notebook's cells run in order in one kernel; a file's module fixtures are made once).
+# In the order collected: tests/conftest.py puts the files with slow or browser tests first, so
+# that no worker is left alone with one at the end (xdist would order files by their number of tests).
 WORKERS ?= auto
-PARALLEL := $(if $(filter 0 1,$(WORKERS)),,-n $(WORKERS) --maxprocesses=4 --dist loadfile)
+PARALLEL := $(if $(filter 0 1,$(WORKERS)),,-n $(WORKERS) --maxprocesses=4 --dist loadfile --no-loadscope-reorder)
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900
 
 .PHONY: install install-lab which-python lab test test-unit test-reliability test-slow test-browser test-notebooks notebooks student data clean help

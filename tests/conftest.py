@@ -30,6 +30,21 @@ _GUARD.loader.exec_module(importlib.util.module_from_spec(_GUARD))
 _DOCUMENTATION_SKIP = "all tests skipped by +SKIP option"
 
 
+def _long(item) -> bool:
+    return item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files with slow or browser tests first, each file's items in their order.
+
+    ``make test`` hands whole files to its parallel workers in the order they are collected: the
+    long ones given out first leave no worker alone on one at the end (the browser suite and the
+    ways in take minutes each). Only the order changes; every test runs.
+    """
+    long_files = {item.path for item in items if _long(item)}
+    items[:] = sorted(items, key=lambda item: item.path not in long_files)  # sorted() is stable
+
+
 def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or os.environ.get("CNNLAB_ALLOW_SKIPS") == "1":

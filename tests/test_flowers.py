@@ -1,4 +1,5 @@
-"""Safe archive extraction, finding the flowers (offline mirror, cache, a faked download) and their pipelines.
+"""Safe archive extraction, finding the flowers (offline mirror, cache, a faked download) and their pipelines
+(cnnlab/flowers.py, fed to Keras by cnnlab/_tf_data.py).
 
 Tests cnnlab.datasets.find_flowers (no TensorFlow) and cnnlab.flowers (the tf.data pipelines). Other tests:
 tests/reliability/test_reproducibility.py (the same batches for a seed), test_concurrency.py (one extraction

@@ -1,4 +1,5 @@
-"""cnnlab.memory: the chapter's figures, exercise 2, and agreement with Keras."""
+"""cnnlab.memory: the chapter's figures, exercise 2, and agreement with Keras (from_keras and its engine,
+cnnlab/_keras_reading.py). Other tests: tests/reliability/test_bad_input.py, test_resources.py."""
 
 import json
 import subprocess

@@ -1,4 +1,5 @@
-"""cnnlab.models.inspect.layer_table and cnnlab.models.diagram: a model as the chapter tabulates (Tables 13-1, 13-2) and draws it."""
+"""cnnlab.models.inspect.layer_table and cnnlab.models.diagram (its engine, cnnlab/models/_diagram.py):
+a model as the chapter tabulates (Tables 13-1, 13-2) and draws it."""
 
 from __future__ import annotations
 

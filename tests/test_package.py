@@ -1,4 +1,4 @@
-"""The package imports fast and lazily: no TensorFlow, matplotlib or widgets at `import cnnlab`."""
+"""The package imports fast and lazily (cnnlab/_lazy.py): no TensorFlow, matplotlib or widgets at `import cnnlab`."""
 
 import json
 import subprocess

@@ -1,4 +1,5 @@
-"""cnnlab.pretrained: ImageNet classifiers, their preprocessing, label mapping and where weights come from.
+"""cnnlab.pretrained: ImageNet classifiers, their preprocessing (cnnlab/preprocessing.py), label mapping and
+where weights come from (the registry, cnnlab/_model_files.py).
 
 Runs offline against the data mirror (CNNLAB_DATA_DIR): the small TFLite
 MobileNets classify real photos, Inception v3 is built with random weights,

@@ -1,4 +1,5 @@
-"""cnnlab.training: the fit wrapper, out-of-memory handling, augmentation and exercise 7's recipe (imports TensorFlow).
+"""cnnlab.training: the fit wrapper, out-of-memory handling, augmentation and exercise 7's recipe (imports TensorFlow;
+the pipelines it fits on come through cnnlab/_tf_data.py).
 
 Other tests of this module: tests/reliability/test_training_faults.py (faults during training) and the
 bad-input table (tests/reliability/test_bad_input.py); the monitor passed in ``callbacks`` is tested in

@@ -1,5 +1,8 @@
 """Every way in, tested without the internet (tests/ways_in.py has the stand-in and the fresh machine).
 
+Also the command line (cnnlab/__main__.py: ``python -m cnnlab fetch``) and the classroom server
+(cnnlab/_serve.py); their bad input is tests/reliability/test_cli.py.
+
 * a fresh laptop online: empty caches, no offline folder, the stand-in for the internet;
 * a classroom: ``python -m cnnlab serve`` on the teacher's machine, ``CNNLAB_MIRROR_URL`` on the learners';
 * Binder: ``binder/postBuild``'s fetch step into a fresh cache, then every notebook with downloads off;

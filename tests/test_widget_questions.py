@@ -1,4 +1,5 @@
-"""cnnlab.widgets.questions and .free_text: the self-check questions driven as a learner would (type, tick, click).
+"""cnnlab.widgets.questions and .free_text (their engine, cnnlab/widgets/_question.py):
+the self-check questions driven as a learner would (type, tick, click).
 
 The chapter's exercises built from them are tested in tests/test_exercises.py; hostile answers (huge, binary,
 catastrophic patterns) in tests/reliability/test_text_inputs.py; the widgets in the browser in tests/browser.

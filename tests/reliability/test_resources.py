@@ -124,6 +124,7 @@ def sweep(expression: str, patch: str = "") -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 @pytest.mark.parametrize("row", list(SWEEPS))
 def test_under_ulimit_v_a_growing_size_ends_in_the_guards_message(row):
@@ -134,6 +135,7 @@ def test_under_ulimit_v_a_growing_size_ends_in_the_guards_message(row):
     assert result["steps_that_worked"] >= 1, f"{row}: the first size was refused already, nothing was swept"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 def test_the_sweep_fails_when_the_guard_ignores_ulimit():
     """The table can fail: with the address-space limit unread, box_blur(13000) ends in MemoryError."""
