@@ -5,7 +5,8 @@ widgets. Submodules load on first use, so ``cnnlab.datasets.load_mnist()``
 works right after ``import cnnlab``.
 
 Ground floor (numpy only): ``config``, ``course``, ``datasets``, ``images`` (``load_image``,
-with Pillow), ``kernels``, ``ops``, ``memory``, ``plotting``, ``preprocessing``, ``widgets``.
+with Pillow), ``kernels``, ``ops``, ``memory``, ``plotting`` and ``charts`` (the figures),
+``preprocessing``, ``widgets``.
 Upper floor (imports TensorFlow when first used): ``deepdream``, ``device``, ``flowers`` (the
 flowers' ``tf.data`` pipelines), ``models``, ``pretrained`` (ImageNet classifiers and feature
 extractors), ``training``, ``transfer``; among the widgets, the training monitor.
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 
 _quiet.install()
 
-_SUBMODULES = ("checks", "config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises",
+_SUBMODULES = ("charts", "checks", "config", "course", "datasets", "deepdream", "device", "digits", "evaluation", "exercises",
                "flowers", "images", "kernels", "memory", "models", "ops", "plotting", "preprocessing", "pretrained", "training",
                "transfer", "widgets")
 

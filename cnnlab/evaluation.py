@@ -1,9 +1,11 @@
 """How good is the classifier, and where does it go wrong?
 
 * :func:`confusion_matrix` - counts of (true class, predicted class), by scikit-learn.
-* :func:`confusion_matrix_plot` - the same as a matplotlib figure with the counts in the cells.
+* :func:`confusion_matrix_plot` - the same as a figure with the counts in the cells
+  (counted here, drawn by :func:`cnnlab.charts.plot_confusion`).
 * :func:`misclassified` - indices, predicted classes and confidences of the mistakes.
-* :func:`misclassified_gallery` - the mistakes as pictures titled "true → predicted (p=0.87)".
+* :func:`misclassified_gallery` - the mistakes as pictures titled "true → predicted (p=0.87)"
+  (found and captioned here, drawn by :func:`cnnlab.charts.show_mistakes`).
 * :func:`check_pixel_values` - refuses images whose values cannot be what the model takes:
   outside its range (0–255 pixels where [0, 1] is expected, or scaled for the network
   twice), or every value within 1/255 of the bottom ("divided by 255 twice", a black
@@ -12,7 +14,8 @@
 Compute is kept apart from display. A ``model`` is anything with a Keras-style
 ``predict(x, verbose=0)`` returning class probabilities, or a plain callable
 ``model(x)`` returning them; this module imports neither TensorFlow nor Keras.
-matplotlib is imported only by the plotting functions, scikit-learn only by :func:`confusion_matrix`.
+The figures are drawn by :mod:`cnnlab.charts`, which imports matplotlib only when it draws;
+scikit-learn is imported only by :func:`confusion_matrix`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import check_finite_array, check_memory, check_positive_int
-from .plotting import SEQUENTIAL_CMAP, text_kwargs
+from .charts import plot_confusion, show_mistakes
 
 __all__ = ["binary_probabilities", "check_pixel_values", "confusion_matrix", "confusion_matrix_plot", "misclassified",
            "misclassified_gallery", "Mistakes"]
@@ -328,12 +331,8 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
 
     Notes
     -----
-    Drawn by hand rather than with scikit-learn's ``ConfusionMatrixDisplay``, which
-    would change the course's look: it picks white or dark text from the matrix's own
-    smallest and largest values rather than from the colour scale (0 to 1, or 0 to the
-    largest count), writes class names through mathtext (a name holding ``$`` would be
-    typeset; class names are data and are drawn literally here), and gives its colour
-    bar neither a label nor the image's height.
+    Counts with :func:`confusion_matrix` and draws with :func:`cnnlab.charts.plot_confusion`
+    (which says why by hand rather than with scikit-learn's ``ConfusionMatrixDisplay``).
 
     Examples
     --------
@@ -344,45 +343,13 @@ def confusion_matrix_plot(y_true, y_pred, class_names=None, normalize: bool = Fa
     >>> [t.get_text() for t in ax.texts]
     ['1', '0', '1', '2']
     """
-    import matplotlib.pyplot as plt
-
     if not isinstance(normalize, bool):
         raise ValueError(f"normalize must be True or False, received normalize={normalize!r}.")
     matrix = confusion_matrix(y_true, y_pred)
     names = _check_class_names(class_names, matrix.shape[0])
     if names and len(names) > matrix.shape[0]:
         matrix = confusion_matrix(y_true, y_pred, num_classes=len(names))
-    n = matrix.shape[0]
-    total = matrix.sum()
-    accuracy = np.trace(matrix) / total if total else 0.0
-    if normalize:
-        rows = matrix.sum(axis=1, keepdims=True)
-        values = np.divide(matrix, rows, out=np.zeros(matrix.shape, np.float64), where=rows > 0)
-    else:
-        values = matrix.astype(np.float64)
-    side = max(3.5, 0.55 * n + 1.5)
-    fig, ax = plt.subplots(figsize=(side + 1, side))
-    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1 if normalize else max(values.max(), 1))
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04).set_label("fraction of the true class" if normalize
-                                                                    else "images")
-    threshold = (1 if normalize else max(values.max(), 1)) / 2
-    for i in range(n):
-        for j in range(n):
-            text = f"{values[i, j]:.2f}" if normalize else str(matrix[i, j])
-            ax.text(j, i, text, ha="center", va="center", fontsize=9 if n <= 10 else 7,
-                    color="white" if values[i, j] > threshold else "black")
-    ticks = names if names else [str(i) for i in range(n)]
-    long_names = max(map(len, ticks)) > 3
-    ticks = [text_kwargs(t, 1.5, math=False)["text"] for t in ticks]  # class names are data: drawn literally
-    ax.set_xticks(range(n), ticks, rotation=45 if long_names else 0, ha="right" if long_names else "center",
-                  parse_math=False)
-    ax.set_yticks(range(n), ticks, parse_math=False)
-    ax.set_xlabel("Predicted class")
-    ax.set_ylabel("True class")
-    suffix = ", rows sum to 1" if normalize else ""
-    ax.set_title(f"Confusion matrix (accuracy {100 * accuracy:.1f}%{suffix})")
-    fig.tight_layout()
-    return fig
+    return plot_confusion(matrix, names, normalize=normalize)
 
 
 class Mistakes(NamedTuple):
@@ -484,15 +451,6 @@ def misclassified(model, x, y, *, value_range=UNIT_RANGE) -> Mistakes:
                     probabilities[indices, predicted[indices]], true[indices])
 
 
-def _as_picture(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim == 3 and image.shape[-1] not in (3, 4):
-        image = image[..., 0]
-    return image
-
-
 def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, most_confident_first: bool = True,
                           cols: int = 5, value_range=UNIT_RANGE):
     """Show up to ``limit`` misclassified images titled "true → predicted (p=0.87)".
@@ -526,8 +484,6 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
     >>> fig._suptitle.get_text(), [ax.get_title() for ax in fig.axes]
     ('1 of 2 images misclassified', ['T-shirt → Trouser (p=0.87)'])
     """
-    import matplotlib.pyplot as plt
-
     limit = check_positive_int("limit", limit)
     cols = check_positive_int("cols", cols)
     x = np.asarray(x)
@@ -539,29 +495,9 @@ def misclassified_gallery(model, x, y, class_names=None, limit: int = 25, *, mos
     order = np.argsort(-found.probability, kind="stable") if most_confident_first else np.arange(found.indices.size)
     order = order[:limit]
     title = f"{found.indices.size} of {len(x)} images misclassified"
-    if order.size == 0:
-        fig, ax = plt.subplots(figsize=(4, 1.5))
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "no mistakes", ha="center", va="center", transform=ax.transAxes)
-        fig.suptitle(title)
-        return fig
-    if order.size < found.indices.size:
+    if 0 < order.size < found.indices.size:
         title += f" (showing {order.size})"
-    cols = min(cols, order.size)
-    rows = -(-order.size // cols)
-    fig = plt.figure(figsize=(2.0 * cols, 2.2 * rows + 0.4))
     label = (lambda c: names[c]) if names else str
-    for slot, k in enumerate(order):
-        ax = fig.add_subplot(rows, cols, slot + 1)
-        ax.set_axis_off()
-        picture = _as_picture(x[found.indices[k]])
-        if picture.ndim == 2:
-            ax.imshow(picture, cmap=SEQUENTIAL_CMAP)
-        else:
-            ax.imshow(np.clip(picture, 0, 1) if picture.dtype.kind == "f" else picture)
-        caption = f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})"
-        # 2 inches per column, at fontsize 9 rather than 10: about 2.2 inches of 10-point text
-        ax.set_title(text_kwargs(caption, 2.2, math=False)["text"], parse_math=False, fontsize=9)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    captions = [f"{label(int(found.true[k]))} → {label(int(found.predicted[k]))} (p={found.probability[k]:.2f})"
+                for k in order]
+    return show_mistakes([x[found.indices[k]] for k in order], captions, title=title, cols=cols)

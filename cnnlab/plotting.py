@@ -6,6 +6,8 @@
   each titled; a 2-D image with negative values (a kernel, a feature map, a
   difference) is drawn with the diverging :data:`DIVERGING_CMAP`, centred on zero,
   and every 2-D image gets a colour bar (one for all panels with ``share_scale``).
+* :func:`show_filters` draws a convolutional layer's kernels, all on one scale
+  (:func:`cnnlab.widgets.show_filters` finds them in a model).
 * :func:`value_scale` is that convention in one place (the colour map and the
   limits for some arrays), used by the figures and the widgets alike;
   :func:`colour_bar` is its legend for a widget: a gradient picture and its labels.
@@ -14,7 +16,9 @@
   for a JPEG of a 427×640 photo against about 80 ms for a figure re-draw
   (see ``../shared/PERFORMANCE-NOTES.md``), which is what keeps sliders live.
 
-matplotlib is imported only when a function needs it.
+matplotlib is imported only when a function needs it. The figures that judge a model (a confusion
+matrix, the mistakes, learning curves) are in :mod:`cnnlab.charts`, next to this module:
+together they would pass 900 lines.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_bool, check_finite_number, check_memory, check_one_of, check_positive_int, check_positive_number
+from ._validation import (check_bool, check_finite_array, check_finite_number, check_memory, check_one_of,
+                          check_positive_int, check_positive_number)
 
-__all__ = ["readable", "setup", "encode_image", "to_uint8", "show_images", "show_predictions", "value_scale", "colour_bar",
-           "ColourBar", "SEQUENTIAL_CMAP", "DIVERGING_CMAP"]
+__all__ = ["readable", "setup", "encode_image", "to_uint8", "show_images", "show_predictions", "show_filters",
+           "value_scale", "colour_bar", "ColourBar", "SEQUENTIAL_CMAP", "DIVERGING_CMAP"]
 
 #: Colour map for images and non-negative maps.
 SEQUENTIAL_CMAP = "gray"
@@ -301,8 +306,22 @@ def _encoded(pixels: np.ndarray, array: np.ndarray, fmt: str, cmap: str | None, 
     return buffer.getvalue()
 
 
-def _check_pictures(name: str, images) -> list[np.ndarray]:
-    """``images`` as a list of arrays that ``imshow`` can draw, or an error naming the first bad one."""
+def check_pictures(name: str, images) -> list[np.ndarray]:
+    """``images`` as a list of arrays that ``imshow`` can draw, or an error naming the first bad one.
+
+    Each must be ``(height, width)``, ``(height, width, 3)`` or ``(height, width, 4)``
+    numbers, and drawing them all must fit in memory. Public within the package, not in
+    ``__all__``: :mod:`cnnlab.charts` checks the mistakes it shows with it.
+
+    Examples
+    --------
+    >>> [picture.shape for picture in check_pictures("images", [np.eye(2), np.ones((2, 2, 3))])]
+    [(2, 2), (2, 2, 3)]
+    >>> check_pictures("images", [np.zeros(5)])
+    Traceback (most recent call last):
+    ...
+    ValueError: images[0] must be an image of shape (height, width), (height, width, 3) or (height, width, 4), received shape (5,).
+    """
     if isinstance(images, (str, bytes)) or not hasattr(images, "__iter__"):
         raise ValueError(f"{name} must be a sequence of images, received {name}={images!r:.80}.")
     pictures = [np.asarray(image) for image in images]
@@ -587,7 +606,7 @@ def show_images(images, titles=None, *, cols: int | None = None, cmap: str | Non
     """
     import matplotlib.pyplot as plt
 
-    images = _check_pictures("images", images)
+    images = check_pictures("images", images)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles has {len(titles)} entries for {len(images)} images; give one per image.")
     if titles is None and not suptitle:  # every figure is titled
@@ -670,7 +689,7 @@ def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: f
     """
     import matplotlib.pyplot as plt
 
-    images = _check_pictures("images", images)
+    images = check_pictures("images", images)
     predictions = list(predictions)
     for i, top in enumerate(predictions):
         ok = isinstance(top, (list, tuple)) and len(top) > 0 and all(
@@ -718,4 +737,100 @@ def show_predictions(images, predictions, titles=None, *, cols: int = 2, size: f
     if suptitle:
         fig.suptitle(**_title(suptitle, 2.7 * size * cols, "t"))
     fig.tight_layout()
+    return fig
+
+
+def check_kernel(kernel) -> np.ndarray:
+    """``kernel`` as a float32 ``(kh, kw, in_channels, filters)`` array of finite weights, or an error.
+
+    Examples
+    --------
+    >>> check_kernel(np.zeros((3, 3, 1, 2))).dtype
+    dtype('float32')
+    >>> check_kernel(np.zeros((3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel must be a convolution kernel of shape (kh, kw, in_channels, filters), as Conv2D.get_weights()[0] gives it, received shape (3, 3).
+    """
+    array = np.asarray(kernel)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"kernel must hold numbers (weights), received an array of dtype {array.dtype}.")
+    if array.ndim != 4 or array.size == 0:
+        raise ValueError(f"kernel must be a convolution kernel of shape (kh, kw, in_channels, filters), as "
+                         f"Conv2D.get_weights()[0] gives it, received shape {array.shape}.")
+    array = array.astype(np.float32, copy=False)
+    check_finite_array("kernel", array)
+    return array
+
+
+def _filter_panels(fig, kernel: np.ndarray, count: int, columns: int, limit: float) -> list:
+    """One axes per kernel: RGB kernels in colour (0.5 grey is 0), others' first input channel on the diverging map."""
+    rows = -(-count // columns)
+    panels = []
+    for index in range(count):
+        ax = fig.add_subplot(rows, columns, index + 1)
+        ax.set_axis_off()
+        if kernel.shape[2] == 3:
+            panels.append(ax.imshow(np.clip(0.5 + kernel[..., index] / (2 * limit), 0, 1), interpolation="nearest"))
+        else:
+            panels.append(ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
+                                    interpolation="nearest"))
+    return panels
+
+
+def show_filters(kernel, columns: int = 8, *, max_filters: int = 64, name: str = ""):
+    """Draw the kernels of a convolutional layer, all on one scale, so they can be compared.
+
+    With 3 input channels (a layer on RGB input) each kernel is shown in colour
+    (0.5 grey is a zero weight, said under the kernels); otherwise the weights on
+    the first input channel are shown with :data:`DIVERGING_CMAP` centred on 0
+    (blue negative, red positive), with a colour bar. :func:`cnnlab.widgets.show_filters`
+    draws a model's layer with it.
+
+    Parameters
+    ----------
+    kernel : array_like
+        ``(kh, kw, in_channels, filters)``, as ``Conv2D.get_weights()[0]`` gives it.
+    columns : int
+        Kernels per row.
+    max_filters : int
+        Draw at most this many (the first ones).
+    name : str
+        The layer's name, at the start of the title (drawn literally).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per kernel drawn, no ticks, with a title.
+
+    Examples
+    --------
+    >>> kernel = np.stack([np.eye(3), -np.eye(3)], axis=-1)[:, :, None, :]
+    >>> fig = show_filters(kernel, name="conv")
+    >>> len(fig.axes), fig.get_suptitle(), fig.axes[-1].get_xlabel()
+    (3, 'conv: 2 learned 3×3 kernels (input channel 0)', 'weight (one scale for all kernels)')
+    """
+    import matplotlib.pyplot as plt
+
+    kernel = check_kernel(kernel)
+    columns = check_positive_int("columns", columns)
+    max_filters = check_positive_int("max_filters", max_filters)
+    kh, kw, in_channels, filters = kernel.shape
+    count = min(filters, max_filters)
+    columns = min(columns, count)
+    limit = float(np.abs(kernel[..., :count]).max()) or 1.0
+    rgb = in_channels == 3
+    fig = plt.figure(figsize=(max(1.1 * columns, 4.0), 1.1 * -(-count // columns) + (0.9 if rgb else 1.3)),
+                     layout="constrained")
+    panels = _filter_panels(fig, kernel, count, columns, limit)
+    shown = f"{count} of {filters}" if count < filters else f"{count}"
+    title = f"{shown} learned {kh}×{kw} kernels ({'RGB' if rgb else 'input channel 0'})"
+    fig.suptitle(f"{name}: {title}" if name else title, parse_math=False)  # names are data
+    if rgb:  # a value legend: colours are the weights of the three input channels
+        fig.supxlabel(f"grey: weight 0; a colour channel brighter for a positive weight on that input channel, "
+                      f"darker for a negative one (one scale: ±{readable(limit, limit)} is full brightness)",
+                      fontsize=9, wrap=True)
+    else:
+        fig.colorbar(panels[0], ax=fig.axes, location="bottom", shrink=min(0.8, 3.0 / columns + 0.2), aspect=30,
+                     label="weight (one scale for all kernels)")
     return fig

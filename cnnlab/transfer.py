@@ -65,7 +65,7 @@ from ._validation import (  # noqa: E402
     check_rate,
 )
 from .evaluation import UNIT_RANGE, check_pixel_values, check_value_range, pixel_value_problems  # noqa: E402
-from .plotting import text_kwargs  # noqa: E402
+from .charts import plot_history  # noqa: E402
 from .training import GUARD, BatchCounter, guard_error, guarded, wind_up  # noqa: E402
 
 
@@ -646,7 +646,8 @@ def check_known_photos(model, photos, class_names, expected, *, strict: bool = T
 def plot_phases(*histories, names=("head", "fine-tuning")):
     """Learning curves (loss and accuracy, training and validation) of successive phases, end to end.
 
-    A dashed line marks where each phase after the first begins.
+    A dotted line marks where each phase after the first begins. The histories are
+    checked here and drawn by :func:`cnnlab.charts.plot_history`.
 
     Parameters
     ----------
@@ -658,9 +659,15 @@ def plot_phases(*histories, names=("head", "fine-tuning")):
     Returns
     -------
     matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
 
+    Examples
+    --------
+    >>> head = keras.callbacks.History()
+    >>> head.history = {"loss": [1.0, 0.7], "accuracy": [0.5, 0.7]}
+    >>> fig = plot_phases(head, None)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['loss', 'accuracy']
+    """
     for index, history in enumerate(histories):
         if history is not None and not isinstance(getattr(history, "history", None), dict):
             raise ValueError(f"histories[{index}] must be a keras History (what model.fit returns) or None, "
@@ -670,23 +677,4 @@ def plot_phases(*histories, names=("head", "fine-tuning")):
     phases = [(name, h.history) for name, h in zip(names, histories) if h is not None]
     if not phases:
         raise ValueError("histories has no History; pass what train_transfer returned, e.g. result['head'].")
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    for axis, metric in zip(axes, ("loss", "accuracy")):
-        for prefix, style in (("", "-"), ("val_", "--")):
-            values = [v for _, history in phases for v in history.get(prefix + metric, [])]
-            if values:
-                axis.plot(range(1, len(values) + 1), values, style, marker="o", markersize=3,
-                          label=("validation " if prefix else "training ") + metric)
-        start = 0
-        for index, (name, history) in enumerate(phases):
-            if index:
-                axis.axvline(start + 0.5, color="grey", linestyle=":")
-                label = text_kwargs(name, 1.5, math=False)["text"]  # a phase's name is data: drawn literally, wrapped
-                axis.text(start + 0.6, axis.get_ylim()[1], label, va="top", fontsize=9, color="grey", parse_math=False)
-            start += len(history.get("loss", []))
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(metric)
-        axis.set_title(metric)
-        axis.legend(fontsize=8)
-    figure.tight_layout()
-    return figure
+    return plot_history(phases)

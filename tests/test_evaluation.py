@@ -151,6 +151,24 @@ def test_gallery_titles_most_confident_first():
     assert [ax.get_title() for ax in fig.axes] == ["2 → 1 (p=0.70)"]
 
 
+def test_the_gallery_finds_and_captions_the_mistakes_and_charts_draws_them():
+    import io
+
+    from cnnlab import charts
+
+    def png(fig):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        return buffer.getvalue()
+
+    x = np.random.default_rng(3).random((5, 4, 4, 1))
+    face = ev.misclassified_gallery(lambda x: PROBABILITIES, x, LABELS, class_names=["zero", "one", "two"], cols=1)
+    direct = charts.show_mistakes([x[1], x[3]], ["two → one (p=0.70)", "one → zero (p=0.60)"],
+                                  title="2 of 5 images misclassified", cols=1)
+    assert png(face) == png(direct)
+
+
 def test_gallery_of_rgb_images_and_of_no_mistakes():
     x = np.random.default_rng(1).random((5, 4, 4, 3)).astype(np.float32)
     fig = ev.misclassified_gallery(lambda x: PROBABILITIES, x, LABELS)

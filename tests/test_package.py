@@ -20,7 +20,7 @@ def test_import_cnnlab_loads_no_heavy_module():
     assert not [m for m in HEAVY if m in loaded]
 
 
-@pytest.mark.parametrize("module", ["cnnlab.config", "cnnlab.datasets", "cnnlab.images", "cnnlab.course", "cnnlab.plotting", "cnnlab.ops", "cnnlab.kernels", "cnnlab.memory", "cnnlab.evaluation", "cnnlab.models", "cnnlab.digits",
+@pytest.mark.parametrize("module", ["cnnlab.config", "cnnlab.datasets", "cnnlab.images", "cnnlab.course", "cnnlab.plotting", "cnnlab.charts", "cnnlab.ops", "cnnlab.kernels", "cnnlab.memory", "cnnlab.evaluation", "cnnlab.models", "cnnlab.digits",
                                     "cnnlab.widgets", "cnnlab.device", "cnnlab.pretrained", "cnnlab.preprocessing", "cnnlab.checks",
                                     "cnnlab.exercises", "cnnlab.widgets.questions"])
 def test_ground_floor_and_lazy_modules_do_not_import_tensorflow(module):

@@ -109,3 +109,27 @@ def test_nan_becomes_transparent_in_a_colour_mapped_png():
     np.testing.assert_array_equal(pixels[0, :, 3], [255, 255, 0, 0, 255, 255])
     np.testing.assert_array_equal(pixels[0, ::2, :3], [[0, 0, 0], [255, 255, 255], [255, 255, 255]])  # NaN: white
     assert decode(plotting.encode_image(np.array([[0.0, 1.0]]), cmap="gray")).shape == (1, 2, 3)  # no NaN: RGB
+
+
+def test_show_filters_draws_a_kernel_on_one_diverging_scale():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    kernel = np.stack([np.eye(3), -2 * np.eye(3), np.ones((3, 3))], axis=-1)[:, :, None, :]
+    fig = plotting.show_filters(kernel, 2, max_filters=2, name="conv$1")
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 2 and all(ax.images[0].get_clim() == (-2.0, 2.0) for ax in panels)  # the shown ones' max
+    assert panels[1].images[0].get_cmap().name == plotting.DIVERGING_CMAP
+    assert fig.get_suptitle() == "conv$1: 2 of 3 learned 3×3 kernels (input channel 0)"  # drawn literally
+
+
+def test_show_filters_of_rgb_kernels_maps_zero_to_grey():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    kernel = np.zeros((2, 2, 3, 1), np.float32)
+    kernel[0, 0, 0, 0] = 4.0
+    fig = plotting.show_filters(kernel)
+    shown = fig.axes[0].images[0].get_array()
+    assert shown[0, 0].tolist() == [1.0, 0.5, 0.5] and shown[1, 1].tolist() == [0.5, 0.5, 0.5]
+    assert "±4 is full brightness" in fig._supxlabel.get_text() and len(fig.axes) == 1  # no colour bar

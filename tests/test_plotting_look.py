@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 
-from cnnlab import evaluation, plotting  # noqa: E402
+from cnnlab import charts, evaluation, plotting  # noqa: E402
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -108,6 +108,24 @@ def plot_phases():
     return transfer.plot_phases(head, tuned)
 
 
+def plot_confusion():
+    return charts.plot_confusion([[5, 1, 0], [2, 3, 0], [0, 0, 4]], ["cat", "dog", "a long class name"])
+
+
+def show_mistakes():
+    return charts.show_mistakes([np.random.default_rng(2).random((5, 5)), np.ones((5, 5, 3))],
+                                ["a → b (p=0.80)", "b → a (p=0.55)"], title="2 of 9 images misclassified")
+
+
+def plot_history():
+    return charts.plot_history([("first", {"loss": [1.0, 0.7], "accuracy": [0.4, 0.6]}),
+                                ("second", {"loss": [0.6], "val_loss": [0.65], "accuracy": [0.7], "val_accuracy": [0.7]})])
+
+
+def show_filters_of_a_kernel():
+    return plotting.show_filters(np.linspace(-1, 1, 3 * 3 * 2 * 5).reshape(3, 3, 2, 5), 3, name="conv")
+
+
 def diagram():
     _keras()
     from cnnlab import models
@@ -144,7 +162,8 @@ def training_monitor_chart():
 
 FIGURE_FUNCTIONS = [show_images_titled, show_images_untitled, show_images_suptitle_only, show_predictions,
                     show_predictions_untitled, confusion_matrix_plot, confusion_matrix_plot_normalized,
-                    misclassified_gallery, misclassified_gallery_no_mistakes, plot_phases, diagram, show_filters,
+                    misclassified_gallery, misclassified_gallery_no_mistakes, plot_phases, plot_confusion, show_mistakes,
+                    plot_history, show_filters_of_a_kernel, diagram, show_filters,
                     show_filters_rgb, training_monitor_chart]
 
 

@@ -187,6 +187,23 @@ def test_show_filters_in_colour_for_rgb_input():
     plt.close(fig)
 
 
+def test_show_filters_finds_the_kernel_and_plotting_draws_it(model):
+    """The face hands the layer's weights to plotting.show_filters: the very same picture."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    def png(fig):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        return buffer.getvalue()
+
+    kernel = model.get_layer("C3").get_weights()[0]
+    assert png(fm.show_filters(model, "C3", 4, max_filters=5)) == png(
+        plotting.show_filters(kernel, 4, max_filters=5, name="C3"))
+
+
 def test_the_maps_of_a_layer_share_one_scale_with_a_colour_bar(model, digits):
     """Issue 18: each map was scaled to its own range, with no colour scale: a weak map looked as strong."""
     viewer = FeatureMapViewer(model, digits["first"])      # C1: tanh, signed

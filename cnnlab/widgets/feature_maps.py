@@ -3,7 +3,8 @@
 * :func:`feature_maps` - the activations of one layer for one image, ``(h, w, channels)``.
 * :func:`feature_grid` - all channels of such an activation tiled into one 2-D picture.
 * :func:`map_scale` - the values and colour scale a grid is drawn in: one scale for the layer, or each map its own.
-* :func:`show_filters` - the learned kernels of a ``Conv2D`` layer as a matplotlib figure.
+* :func:`show_filters` - the learned kernels of a ``Conv2D`` layer as a figure
+  (found here, drawn by :func:`cnnlab.plotting.show_filters`).
 * :class:`FeatureMapViewer` - pick a layer (and an image), see all its feature maps, live.
 
 Compute is kept apart from display: the widget calls :func:`feature_maps` and
@@ -28,8 +29,9 @@ import numpy as np
 
 from .._validation import (check_bool, check_channels_last, check_finite_array, check_memory, check_model,
                            check_non_negative_int, check_positive_int)
+from .. import plotting
 from ..plotting import DIVERGING_CMAP, SEQUENTIAL_CMAP, colour_bar, encode_image, value_scale
-from ._base import WidgetBase, fit, label_style, picture_layout, readable
+from ._base import WidgetBase, fit, label_style, picture_layout
 
 __all__ = ["FeatureMapViewer", "feature_maps", "feature_grid", "feature_map_layers", "map_scale", "prepare_image",
            "show_filters", "SCALES"]
@@ -327,7 +329,8 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     (0.5 grey is a zero weight, said under the kernels); otherwise the weights on
     the first input channel are shown with a diverging colour map centred on 0
     (blue negative, red positive), with a colour bar. All kernels share one scale,
-    so they can be compared.
+    so they can be compared. The layer's kernel is found here and drawn by
+    :func:`cnnlab.plotting.show_filters`.
 
     Parameters
     ----------
@@ -353,11 +356,9 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
     >>> len(fig.axes), fig._suptitle.get_text(), fig.axes[-1].get_xlabel()
     (5, 'conv: 4 learned 3×3 kernels (input channel 0)', 'weight (one scale for all kernels)')
     """
-    import matplotlib.pyplot as plt
-
     check_model("model", model, built=True)
-    columns = check_positive_int("columns", columns)
-    max_filters = check_positive_int("max_filters", max_filters)
+    check_positive_int("columns", columns)
+    check_positive_int("max_filters", max_filters)
     names = [layer.name for layer in model.layers]
     if layer_name not in names:
         raise ValueError(f"layer_name must be one of {', '.join(repr(n) for n in names)}, "
@@ -368,34 +369,7 @@ def show_filters(model, layer_name: str, columns: int = 8, *, max_filters: int =
                 if layer.get_weights() and np.asarray(layer.get_weights()[0]).ndim == 4]
         raise ValueError(f"layer_name={layer_name!r} has no 4-D convolution kernel; "
                          f"choose one of {', '.join(repr(n) for n in conv) or 'no layer (the model has none)'}.")
-    kernel = np.asarray(weights[0], dtype=np.float32)
-    kh, kw, in_channels, filters = kernel.shape
-    count = min(filters, max_filters)
-    columns = min(columns, count)
-    rows = -(-count // columns)
-    limit = float(np.abs(kernel[..., :count]).max()) or 1.0
-    rgb = in_channels == 3
-    fig = plt.figure(figsize=(max(1.1 * columns, 4.0), 1.1 * rows + (0.9 if rgb else 1.3)), layout="constrained")
-    panels = []
-    for index in range(count):
-        ax = fig.add_subplot(rows, columns, index + 1)
-        ax.set_axis_off()
-        if rgb:
-            panels.append(ax.imshow(np.clip(0.5 + kernel[..., index] / (2 * limit), 0, 1), interpolation="nearest"))
-        else:
-            panels.append(ax.imshow(kernel[:, :, 0, index], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit,
-                                    interpolation="nearest"))
-    shown = f"{count} of {filters}" if count < filters else f"{count}"
-    colour = "RGB" if rgb else "input channel 0"
-    fig.suptitle(f"{layer_name}: {shown} learned {kh}×{kw} kernels ({colour})", parse_math=False)  # names are data
-    if rgb:  # a value legend: colours are the weights of the three input channels
-        fig.supxlabel(f"grey: weight 0; a colour channel brighter for a positive weight on that input channel, "
-                      f"darker for a negative one (one scale: ±{readable(limit, limit)} is full brightness)",
-                      fontsize=9, wrap=True)
-    else:
-        fig.colorbar(panels[0], ax=fig.axes, location="bottom", shrink=min(0.8, 3.0 / columns + 0.2), aspect=30,
-                     label="weight (one scale for all kernels)")
-    return fig
+    return plotting.show_filters(weights[0], columns, max_filters=max_filters, name=layer_name)
 
 
 # ----------------------------------------------------------------------------- widget

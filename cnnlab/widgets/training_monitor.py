@@ -5,6 +5,14 @@ Pass a :class:`TrainingMonitor` in the ``callbacks`` of :func:`cnnlab.training.f
 ``model.fit``); it draws one matplotlib figure, made once, into one ``ipywidgets.Image``, and
 outside a notebook prints one line per epoch instead. How a Stop click reaches a running
 cell is :mod:`cnnlab.widgets._jupyter`'s business.
+
+Why its chart is drawn here and not by :func:`cnnlab.charts.plot_history`, the course's other
+learning curves: the two show different things and are made differently. The monitor draws the
+training curves per *batch* (at fractional epochs) with validation points per epoch, legends in a
+fixed corner and a fixed layout, into one Figure made once whose lines are updated in place at
+every redraw (a new figure and ``tight_layout`` each time would cost far more than a batch);
+``plot_history`` draws finished per-epoch histories of several phases into a new figure, with phase
+markers. Sharing code would change what one of them shows, so the monitor keeps its few lines.
 """
 
 from __future__ import annotations
